@@ -1,0 +1,1 @@
+"""Background processes. ``python -m jobs.clock`` is the Procfile's ``clock``."""

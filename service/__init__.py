@@ -1,0 +1,1 @@
+"""Pufa: schedules and SMS reminders for a township legal-affairs office."""

@@ -1,0 +1,94 @@
+"""The app factory: the web and the clock both build Pufa through ``create_app``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, g
+from flask_openapi3.models.info import Info
+from flask_openapi3.openapi import OpenAPI
+from sqlalchemy.orm import Session
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .db import Database
+from .errors import register_error_handlers
+from .logs import configure_logging, install_request_logging
+from .settings import Settings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Pufa:
+    """What a request or a clock job needs, hung on the app as ``extensions['pufa']``."""
+
+    settings: Settings
+    db: Database
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> OpenAPI:
+    """Build the app. Tests pass ``settings`` or field overrides (``database_url=…``)."""
+    settings = settings or Settings.from_env()
+    if overrides:
+        settings = replace(settings, **overrides)
+    configure_logging(settings.log_level)
+
+    app = OpenAPI(
+        __name__,
+        info=Info(title="Pufa API", version="1"),
+        doc_prefix="/api/v1",
+        doc_url="/openapi.json",
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "service" / "static"),
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=1 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if settings.proxy_count:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=settings.proxy_count,
+            x_proto=settings.proxy_count,
+            x_host=settings.proxy_count,
+        )
+    app.extensions["pufa"] = Pufa(settings=settings, db=Database(settings.database_url))
+
+    register_error_handlers(app)
+    install_request_logging(app)
+    app.teardown_appcontext(_close_session)
+
+    from .health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def pufa() -> Pufa:
+    ext: Pufa = current_app.extensions["pufa"]
+    return ext
+
+
+def db_session() -> Session:
+    """The request's session; closed (rolled back if uncommitted) at teardown."""
+    if "db_session" not in g:
+        g.db_session = pufa().db.sessions()
+    session: Session = g.db_session
+    return session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,46 @@
+"""The data model. Import from here; the submodules group tables by concern."""
+
+from .admin import TOKEN_ROLES, ApiToken, AuditEntry, ClockHeartbeat, HolidayOverride
+from .base import Base, UTCDateTime, utcnow
+from .deliveries import FINAL_STATUSES, STATUSES, Delivery
+from .people import ROLES, Department, Person, person_departments
+from .schedules import (
+    HOLIDAY_POLICIES,
+    KINDS,
+    RECIPIENTS,
+    OccurrenceOverride,
+    ReminderRule,
+    Schedule,
+    schedule_departments,
+    schedule_people,
+)
+from .study import StudyConfirmation, StudyItem, StudyPlan
+
+__all__ = [
+    "FINAL_STATUSES",
+    "HOLIDAY_POLICIES",
+    "KINDS",
+    "RECIPIENTS",
+    "ROLES",
+    "STATUSES",
+    "TOKEN_ROLES",
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "ClockHeartbeat",
+    "Delivery",
+    "Department",
+    "HolidayOverride",
+    "OccurrenceOverride",
+    "Person",
+    "ReminderRule",
+    "Schedule",
+    "StudyConfirmation",
+    "StudyItem",
+    "StudyPlan",
+    "UTCDateTime",
+    "person_departments",
+    "schedule_departments",
+    "schedule_people",
+    "utcnow",
+]

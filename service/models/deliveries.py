@@ -1,0 +1,62 @@
+"""The SMS outbox: one row per (occurrence, rule, person), and its audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UTCDateTime, utcnow
+from .people import Person
+from .schedules import ReminderRule, Schedule
+
+# pending -> sending -> sent -> delivered | undelivered | failed
+# pending -> expired | retracted;  sending -> unknown (crash, no callback in time)
+STATUSES = (
+    "pending",
+    "sending",
+    "sent",
+    "delivered",
+    "undelivered",
+    "failed",
+    "unknown",
+    "expired",
+    "retracted",
+)
+FINAL_STATUSES = ("delivered", "undelivered", "failed", "expired", "retracted")
+
+
+class Delivery(Base):
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "original_start_at", "rule_id", "person_id"),
+        Index("ix_deliveries_status_due_at", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
+    original_start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("reminder_rules.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # After this instant the reminder is no longer useful and is expired, not sent.
+    useful_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    occurrence_start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    to: Mapped[str] = mapped_column(String(20), default="")
+    body: Mapped[str] = mapped_column(Text)
+    segments: Mapped[int] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    error_code: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    schedule: Mapped[Schedule] = relationship()
+    rule: Mapped[ReminderRule] = relationship()
+    person: Mapped[Person] = relationship()

@@ -1,0 +1,45 @@
+from datetime import datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from service import migrate
+from service.app import Pufa
+from service.models import Base, Department
+
+
+def test_migrated_schema_equals_the_models(pufa_state: Pufa) -> None:
+    with pufa_state.db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+        assert migrate.current_revision(conn) == migrate.head_revision()
+
+
+def test_sqlite_runs_with_wal_busy_timeout_and_foreign_keys(pufa_state: Pufa) -> None:
+    if pufa_state.db.is_postgresql:
+        pytest.skip("SQLite pragmas")
+    with pufa_state.db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_naive_datetimes_are_refused(pufa_state: Pufa) -> None:
+    from sqlalchemy.exc import StatementError
+
+    with (
+        pytest.raises(StatementError, match="naive datetime"),
+        pufa_state.db.transaction() as session,
+    ):
+        session.add(Department(name="x", created_at=datetime(2026, 1, 1)))
+
+
+def test_instants_come_back_aware_in_utc(pufa_state: Pufa) -> None:
+    with pufa_state.db.transaction() as session:
+        session.add(Department(name="司法所"))
+    with pufa_state.db.sessions() as session:
+        department = session.query(Department).one()
+        assert department.created_at.utcoffset() is not None
+        assert department.version == 1

@@ -1,0 +1,62 @@
+import json
+import logging
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from service.app import Pufa, create_app
+from service.logs import JsonFormatter, mask_text
+from service.models import ApiToken
+from service.settings import Settings
+from service.tokens import sha256
+
+
+def test_healthz_reports_database_migrations_clock_and_holidays(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["database"] == "ok"
+    assert body["migrations"]["is_current"] is True
+    assert body["clock"] == {"last_tick_at": None, "age_seconds": None}
+    assert body["holidays"]["official_years"][0] <= 2026
+
+
+def test_healthz_answers_503_when_the_database_is_unreachable(settings: Settings) -> None:
+    from dataclasses import replace
+
+    broken = replace(settings, database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    response = create_app(broken).test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+def test_token_create_prints_the_token_once_and_stores_only_its_hash(
+    app: Flask, pufa_state: Pufa
+) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["token", "create", "--role", "viewer", "--name", "法治办"]
+    )
+    assert result.exit_code == 0, result.output
+    plaintext = result.output.strip().splitlines()[-1]
+    assert plaintext.startswith("pufa_") and len(plaintext) > 40
+    with pufa_state.db.sessions() as session:
+        row = session.scalars(select(ApiToken)).one()
+    assert row.token_hash == sha256(plaintext)
+    assert plaintext not in (row.prefix, row.name, row.token_hash)
+
+
+def test_logs_are_json_lines_without_phone_numbers_or_whole_tokens() -> None:
+    record = logging.makeLogRecord(
+        {"msg": "sent to +8613900000007", "path": "/calendar/AbCdEfGhIjKlMnOpQrStUv.ics"}
+    )
+    line = json.loads(JsonFormatter().format(record))
+    assert line["event"] == "sent to ***0007"
+    assert "AbCdEfGhIjKl" not in line["path"]
+    assert mask_text("/me/0123456789abcdefXYZ") == "/me/012345…"
+
+
+def test_unknown_api_path_answers_json(client: FlaskClient) -> None:
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "not_found"
