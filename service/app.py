@@ -35,9 +35,14 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> OpenAPI:
         settings = replace(settings, **overrides)
     configure_logging(settings.log_level)
 
+    from .api import BEARER, register_api, validation_error_response
+
     app = OpenAPI(
         __name__,
         info=Info(title="Pufa API", version="1"),
+        security_schemes=BEARER,
+        validation_error_status=422,
+        validation_error_callback=validation_error_response,
         doc_prefix="/api/v1",
         doc_url="/openapi.json",
         template_folder=str(PROJECT_ROOT / "templates"),
@@ -68,6 +73,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> OpenAPI:
     from .health import bp as health_bp
 
     app.register_blueprint(health_bp)
+    register_api(app)
 
     from .cli import register_commands
 
