@@ -56,7 +56,8 @@ def test_logs_are_json_lines_without_phone_numbers_or_whole_tokens() -> None:
     assert mask_text("/me/0123456789abcdefXYZ") == "/me/012345…"
 
 
-def test_unknown_api_path_answers_json(client: FlaskClient) -> None:
-    response = client.get("/api/v1/nothing-here")
+def test_unknown_api_path_answers_json(client: FlaskClient, viewer_headers: dict[str, str]) -> None:
+    assert client.get("/api/v1/nothing-here").status_code == 401
+    response = client.get("/api/v1/nothing-here", headers=viewer_headers)
     assert response.status_code == 404
     assert response.get_json()["error"] == "not_found"

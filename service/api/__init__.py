@@ -58,7 +58,9 @@ def _check_json_body() -> None:
     try:
         json.loads(request.get_data(cache=True))
     except ValueError as error:
-        raise BadRequest(f"The request body is not valid JSON: {error}", code="malformed_json")
+        raise BadRequest(
+            f"The request body is not valid JSON: {error}", code="malformed_json"
+        ) from None
 
 
 def register_api(app: OpenAPI) -> None:
