@@ -1,0 +1,1 @@
+"""SMS: the gateway interface and its backends, message texts, planning and dispatch."""
