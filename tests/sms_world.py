@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -135,3 +135,36 @@ class World:
         self.session.add(row)
         self.session.flush()
         return row
+
+
+def outbox(
+    world: World,
+    count: int,
+    due_at: datetime,
+    useful_until: datetime,
+    *,
+    is_routine: bool = True,
+    body: str = "【蟒河镇普法】测试提醒",
+) -> list[Delivery]:
+    """``count`` pending messages to one person, due at ``due_at``: for dispatcher tests."""
+    person = world.person("周伟")
+    schedule = world.lecture()
+    rule = world.rule(schedule, 1440, "lecture_audience", is_routine=is_routine)
+    rows = [
+        Delivery(
+            schedule_id=schedule.id,
+            original_start_at=useful_until + timedelta(seconds=i),
+            rule_id=rule.id,
+            person_id=person.id,
+            due_at=due_at,
+            useful_until=useful_until,
+            occurrence_start_at=useful_until,
+            to=person.mobile or "",
+            body=body,
+            segments=1,
+        )
+        for i in range(count)
+    ]
+    world.session.add_all(rows)
+    world.session.commit()
+    return rows
