@@ -65,6 +65,8 @@ def _check_json_body() -> None:
 
 def register_api(app: OpenAPI) -> None:
     app.before_request(_guard_api)
-    blueprints: list[Any] = []
+    from .deliveries import bp as deliveries_bp
+
+    blueprints: list[Any] = [deliveries_bp]
     for blueprint in blueprints:
         app.register_api(blueprint)

@@ -247,3 +247,32 @@ def next_due_at(session: Session) -> datetime | None:
     when = func.coalesce(Delivery.next_attempt_at, Delivery.due_at)
     query = select(type_coerce(func.min(when), UTCDateTime)).where(Delivery.status == "pending")
     return session.scalar(query)
+
+
+RETRYABLE = ("failed", "unknown")
+
+
+def retry(session: Session, delivery: Delivery, now: datetime) -> str | None:
+    """Put a failed or unknown message back in the queue; the reason it cannot be, or None.
+
+    Retrying an ``unknown`` one is an admin's decision: it may have been sent already.
+    """
+    if delivery.status not in RETRYABLE:
+        return f"only failed or unknown messages can be retried; this one is {delivery.status}"
+    if delivery.useful_until <= now:
+        return f"no longer useful (it was useful until {delivery.useful_until.isoformat()})"
+    if not delivery.person.can_receive_sms:
+        return "the recipient cannot receive SMS now (inactive, SMS off or opted out)"
+    changed = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery.id, Delivery.status == delivery.status)
+        .values(
+            status="pending",
+            next_attempt_at=None,
+            claimed_at=None,
+            reason=f"retried by an admin after {delivery.status}",
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    return None if changed else "the message changed meanwhile; reload and try again"

@@ -67,7 +67,7 @@ def plan_deliveries(
     pending = {_key(row): row for row in session.scalars(pending_query)}
     run = PlanRun(session, ids)
     desired = {p.key: p for p in run.plan(now - LOOKBACK, now + horizon, group_triples(pending))}
-    existing = _existing(session, desired.values())
+    existing = existing_rows(session, desired.values())
     result = PlanResult()
 
     fresh = [p for key, p in desired.items() if key not in existing]
@@ -115,7 +115,7 @@ def _key(row: Delivery) -> Key:
     return (row.schedule_id, row.original_start_at, row.rule_id, row.person_id)
 
 
-def _existing(session: Session, planned: Iterable[Planned]) -> dict[Key, tuple[int, str]]:
+def existing_rows(session: Session, planned: Iterable[Planned]) -> dict[Key, tuple[int, str]]:
     """Id and status of every outbox row that shares a key with ``planned``."""
     planned = list(planned)
     if not planned:
