@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import queue
 import random
 import threading
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from ..db import Database
 from ..models import utcnow
 from ..settings import Settings
 from . import outbox
-from .gateway import Gateway, SmsError
+from .gateway import Gateway, SendResult, SmsError
 from .ratelimit import RateLimiter
 
 log = logging.getLogger("pufa.sms")
@@ -38,6 +39,12 @@ class DispatchStats:
     expired: int = 0
     held: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
+
+
+_Outcome = tuple[outbox.Claimed, SendResult | SmsError, DispatchStats]
+
+
+_STATS_NAMES = {"pending": "retrying", "sending": "ambiguous"}
 
 
 class Dispatcher:
@@ -66,6 +73,8 @@ class Dispatcher:
         self.queue_size = min(2 * concurrency, math.ceil(rate)) if rate > 0 else 2 * concurrency
         self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="sms")
         self._stats_lock = threading.Lock()
+        self._results: queue.Queue[_Outcome] = queue.Queue()
+        threading.Thread(target=self._record_loop, name="sms-recorder", daemon=True).start()
 
     def callback_url(self, delivery_id: int) -> str:
         return f"{self.settings.public_base_url}/webhooks/twilio/status?delivery={delivery_id}"
@@ -90,6 +99,8 @@ class Dispatcher:
             if not in_flight:
                 return stats
             _done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            if not in_flight:
+                self._results.join()  # every outcome recorded before claiming more or returning
 
     def close(self) -> None:
         self.stopping.set()
@@ -111,38 +122,65 @@ class Dispatcher:
             with self.db.transaction() as session:
                 outbox.release(session, item.id, self.clock())
             return
+        outcome: SendResult | SmsError
         try:
-            result = self.gateway.send(item.to, item.body, self.callback_url(item.id))
+            outcome = self.gateway.send(item.to, item.body, self.callback_url(item.id))
         except SmsError as error:
-            self._record_failure(item, error, stats)
+            outcome = error
         except Exception:
             # Whatever broke, the request may have left: treat it like a timeout.
             log.exception("send raised", extra={"delivery": item.id})
-            self._record_failure(item, SmsError("timeout", "gateway error", permanent=False), stats)
-        else:
-            try:
-                with self.db.transaction() as session:
-                    outbox.record_sent(session, item.id, result.provider_sid, self.clock())
-            except Exception:
-                # The row stays ``sending``; the callback (it carries our id) settles it.
-                log.exception("recording a sent message failed", extra={"delivery": item.id})
-            self._count(stats, "sent")
+            outcome = SmsError("timeout", "gateway error", permanent=False)
+        self._results.put((item, outcome, stats))
 
-    def _record_failure(self, item: outbox.Claimed, error: SmsError, stats: DispatchStats) -> None:
-        log.warning(
-            "send refused",
-            extra={"delivery": item.id, "code": error.code, "permanent": error.permanent},
-        )
-        try:
-            with self.db.transaction() as session:
-                status = outbox.record_failure(
-                    session, item, error, self.clock(), base=self.backoff_base, rng=self.rng
+    def _record_loop(self) -> None:
+        """Write outcomes in small batches: one transaction per batch instead of one per
+        message keeps SQLite's single writer from throttling the senders."""
+        while True:
+            batch = [self._results.get()]
+            while len(batch) < 200:
+                try:
+                    batch.append(self._results.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._record(batch)
+            except Exception:
+                log.exception("recording a batch failed; recording one by one")
+                for one in batch:
+                    try:
+                        self._record([one])
+                    except Exception:
+                        # The row stays ``sending``: its callback or reconcile settles it.
+                        log.exception("recording failed", extra={"delivery": one[0].id})
+            finally:
+                for _ in batch:
+                    self._results.task_done()
+
+    def _record(self, batch: list[_Outcome]) -> None:
+        counts: list[tuple[DispatchStats, str]] = []
+        with self.db.transaction() as session:
+            now = self.clock()
+            accepted = [(i.id, o.provider_sid) for i, o, _ in batch if isinstance(o, SendResult)]
+            outbox.record_sent(session, accepted, now)
+            counts += [(stats, "sent") for _, o, stats in batch if isinstance(o, SendResult)]
+            for item, outcome, stats in batch:
+                if isinstance(outcome, SendResult):
+                    continue
+                log.warning(
+                    "send refused",
+                    extra={
+                        "delivery": item.id,
+                        "code": outcome.code,
+                        "permanent": outcome.permanent,
+                    },
                 )
-        except Exception:
-            log.exception("recording a refused message failed", extra={"delivery": item.id})
-            return
-        name = {"pending": "retrying", "sending": "ambiguous"}.get(status, status)
-        self._count(stats, name)
+                status = outbox.record_failure(
+                    session, item, outcome, now, base=self.backoff_base, rng=self.rng
+                )
+                counts.append((stats, _STATS_NAMES.get(status, status)))
+        for stats, name in counts:
+            self._count(stats, name)
 
     def _count(self, stats: DispatchStats, name: str) -> None:
         with self._stats_lock:

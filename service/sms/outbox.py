@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, type_coerce, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from ..models import Delivery, Person, ReminderRule, UTCDateTime
@@ -133,23 +144,31 @@ def release(session: Session, delivery_id: int, now: datetime) -> None:
     )
 
 
-def record_sent(session: Session, delivery_id: int, sid: str, now: datetime) -> None:
-    """The provider accepted it. A status callback may already have moved it further."""
-    session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id)
-        .values(
-            status=case(
-                (Delivery.status.in_(("sending", "unknown")), "sent"), else_=Delivery.status
-            ),
-            provider_sid=func.coalesce(Delivery.provider_sid, sid),
-            sent_at=now,
-            error_code=None,
-            reason="",
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
+_TABLE: Table = Delivery.__table__  # type: ignore[assignment]
+_RECORD_SENT = (
+    _TABLE.update()
+    .where(_TABLE.c.id == bindparam("b_id"))
+    .values(
+        # Written out rather than IN (…): an expanding IN cannot run as executemany.
+        status=case(
+            (or_(_TABLE.c.status == "sending", _TABLE.c.status == "unknown"), "sent"),
+            else_=_TABLE.c.status,
+        ),
+        provider_sid=func.coalesce(_TABLE.c.provider_sid, bindparam("b_sid")),
+        sent_at=bindparam("b_at"),
+        error_code=None,
+        reason="",
+        updated_at=bindparam("b_at"),
     )
+)
+
+
+def record_sent(session: Session, accepted: list[tuple[int, str]], now: datetime) -> None:
+    """The provider accepted these (delivery id, provider sid). A status callback may
+    already have moved a row further; statuses only move forward."""
+    if accepted:
+        params = [{"b_id": i, "b_sid": sid, "b_at": now} for i, sid in accepted]
+        session.connection().execute(_RECORD_SENT, params)
 
 
 def backoff(attempts: int, base: timedelta, rng: random.Random) -> timedelta:
