@@ -56,7 +56,7 @@ class LoopbackProvider:
         faults: Faults = Faults(),
         seed: int = 0,
         hold_on_timeout: float = 2.0,
-        callback_delay: float = 0.2,
+        callback_delay: tuple[float, float] = (0.2, 0.2),
         on_accept: Callable[[int, str], None] | None = None,
     ) -> None:
         self.latency, self.faults = latency, faults
@@ -91,7 +91,9 @@ class LoopbackProvider:
             sid = f"SM{len(self.received) + 1:032x}"
             self.received.append(Received(time.time(), delivery_id, sid))
         if self.on_accept is not None:
-            timer = threading.Timer(self.callback_delay, self.on_accept, (delivery_id, sid))
+            with self._lock:
+                delay = self._rng.uniform(*self.callback_delay)
+            timer = threading.Timer(delay, self.on_accept, (delivery_id, sid))
             timer.daemon = True
             timer.start()
         return sid

@@ -195,17 +195,32 @@ def two_clocks(url: str, count: int, *, latency: float = 0.05) -> dict[str, Any]
 
 
 def chaos(
-    url: str, count: int, *, seconds: float = 60, kill_every: float = 3.0, latency: float = 0.05
+    url: str,
+    count: int,
+    *,
+    seconds: float = 60,
+    kill_every: float = 3.0,
+    latency: float = 0.05,
+    callback_delay: tuple[float, float] = (0.2, 4.5),
+    grace: float = 3.0,
+    settle: float = 6.0,
 ) -> dict[str, Any]:
     db = Database(url)
     now = utcnow()
-    seed_outbox(db, count, now, now + timedelta(hours=1), spread=timedelta(seconds=seconds / 2))
+    seed_outbox(db, count, now, now + timedelta(hours=1), spread=timedelta(seconds=seconds * 0.9))
     desk = CallbackDesk(db)
     faults = Faults(server_error=0.10, throttle=0.05, timeout=0.02)
     provider = LoopbackProvider(
-        latency=latency, faults=faults, hold_on_timeout=1.5, callback_delay=0.5, on_accept=desk
+        latency=latency,
+        faults=faults,
+        hold_on_timeout=1.5,
+        callback_delay=callback_delay,
+        on_accept=desk,
     ).start()
-    worker_args = ("--timeout", "1.0", "--grace", "3", "--settle", "2", "--backoff", "0.2")
+    # grace < slowest callback < settle: crashed sends turn unknown and are then settled
+    # by their callback; a timed-out send is only resent if no callback came in time.
+    worker_args = ("--timeout", "1.0", "--grace", str(grace), "--settle", str(settle))
+    worker_args += ("--backoff", "0.2")
     steady = start_worker(url, provider, *worker_args, "--max-seconds", str(seconds + 30))
     victim = start_worker(url, provider, *worker_args)
     kills = 0
@@ -219,10 +234,10 @@ def chaos(
             victim = start_worker(url, provider, *worker_args)
         victim.send_signal(signal.SIGTERM)
         victim.wait(timeout=30)
-        _wait_until_settled(db, timeout=30)
+        _wait_until_settled(db, timeout=60)
         steady.send_signal(signal.SIGTERM)
         steady.wait(timeout=30)
-        time.sleep(1.0)  # the last callbacks
+        time.sleep(callback_delay[1] + 0.5)  # the last callbacks
     finally:
         for process in (steady, victim):
             if process.poll() is None:

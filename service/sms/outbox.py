@@ -247,9 +247,10 @@ def reconcile_sending(
         )
         .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]
+    crashed = or_(Delivery.error_code.is_(None), Delivery.error_code.not_in(AMBIGUOUS_CODES))
     unknown = session.execute(
         update(Delivery)
-        .where(*stuck, Delivery.claimed_at <= now - grace)
+        .where(*stuck, crashed, Delivery.claimed_at <= now - grace)
         .values(
             status="unknown",
             reason=f"claimed but no provider id or callback within {grace} (crash?): "
