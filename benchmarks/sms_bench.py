@@ -184,7 +184,8 @@ def _bulk_history(url: str, template: dict[str, Any], rows: int) -> None:
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA synchronous=OFF")
         marks = ", ".join("?" * len(columns))
-        sql = f"INSERT INTO deliveries ({', '.join(columns)}) VALUES ({marks})"
+        names = ", ".join(f'"{c}"' for c in columns)
+        sql = f"INSERT INTO deliveries ({names}) VALUES ({marks})"
         base = datetime(2025, 1, 1)
         batch = []
         for i in range(rows):

@@ -19,7 +19,7 @@ from ..models import Person, ReminderRule, Schedule
 from ..occurrences.expand import Occurrence, Window, expand
 from ..occurrences.query import load_schedules, workday_calendar
 from ..occurrences.specs import schedule_spec
-from .recipients import Directory, Recipient, load_directory, recipients, why_not
+from .recipients import Directory, load_directory, recipients, why_not
 from .texts import TEMPLATES, count_segments, render_sms
 from .wording import EVERYONE, join_names, when
 
@@ -150,12 +150,20 @@ class PlanRun:
     ) -> list[Planned]:
         start = occurrence.start.astimezone(UTC)
         until = useful_until(rule, due, start)
-        base = self._context(schedule, occurrence)
+        used = _variables(rule.template)
+        shared = {k: v for k, v in self._context(schedule, occurrence).items() if k in used}
+        shared_items = tuple(sorted(shared.items()))
         original = occurrence.original_start.astimezone(UTC)
         out = []
         for recipient in recipients(rule, schedule, occurrence, self.directory):
-            body = _render(rule.template, _context_items(rule.template, base, recipient))
             person: Person = recipient.person
+            items = shared_items
+            if "name" in used or recipient.extra:
+                personal = {"name": person.name, **recipient.extra}
+                items = tuple(
+                    sorted({**shared, **{k: personal[k] for k in used & personal.keys()}}.items())
+                )
+            body, segments = _render(rule.template, items)
             out.append(
                 Planned(
                     schedule_id=schedule.id,
@@ -168,7 +176,7 @@ class PlanRun:
                     useful_until=until,
                     occurrence_start_at=start,
                     body=body,
-                    segments=count_segments(body),
+                    segments=segments,
                     template=rule.template,
                     is_routine=rule.is_routine,
                 )
@@ -193,14 +201,6 @@ class PlanRun:
         }
 
 
-def _context_items(
-    template: str, base: dict[str, str], recipient: Recipient
-) -> tuple[tuple[str, str], ...]:
-    context = {**base, "name": recipient.person.name, **recipient.extra}
-    used = _variables(template)
-    return tuple(sorted((k, v) for k, v in context.items() if k in used))
-
-
 @lru_cache(maxsize=256)
 def _variables(template: str) -> frozenset[str]:
     """The context keys a template reads: only those make two messages differ."""
@@ -209,10 +209,12 @@ def _variables(template: str) -> frozenset[str]:
     return frozenset(meta.find_undeclared_variables(parsed))
 
 
-@lru_cache(maxsize=4096)
-def _render(template: str, items: tuple[tuple[str, str], ...]) -> str:
-    # Audience messages are identical for everyone; the cache renders each text once.
-    return render_sms(template, dict(items))
+@lru_cache(maxsize=8192)
+def _render(template: str, items: tuple[tuple[str, str], ...]) -> tuple[str, int]:
+    """The body and its segment count. Keyed only by the values the template reads, so
+    an audience message is rendered once for everyone."""
+    body = render_sms(template, dict(items))
+    return body, count_segments(body)
 
 
 def group_triples(keys: Iterable[Key]) -> dict[int, set[Triple]]:

@@ -103,8 +103,10 @@ class Dispatcher:
                 self._results.join()  # every outcome recorded before claiming more or returning
 
     def close(self) -> None:
+        """Stop claiming; let started sends finish and their outcomes be recorded."""
         self.stopping.set()
         self.pool.shutdown(wait=True)
+        self._results.join()
 
     def _claim(self, limit: int, stats: DispatchStats) -> list[outbox.Claimed]:
         now = self.clock()

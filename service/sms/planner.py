@@ -61,10 +61,13 @@ def plan_deliveries(
     Flushes but does not commit: the caller owns the transaction.
     """
     ids = None if schedule_ids is None else list(schedule_ids)
-    pending_query = select(Delivery).where(Delivery.status == "pending")
+    # Plain rows, not ORM objects: the horizon can hold tens of thousands.
+    pending_query = select(
+        Delivery.id, *(getattr(Delivery, c) for c in (*_KEY_COLUMNS, *_PLANNED_FIELDS))
+    ).where(Delivery.status == "pending")
     if ids is not None:
         pending_query = pending_query.where(Delivery.schedule_id.in_(ids))
-    pending = {_key(row): row for row in session.scalars(pending_query)}
+    pending = {_key(row): row for row in session.execute(pending_query)}
     run = PlanRun(session, ids)
     desired = {p.key: p for p in run.plan(now - LOOKBACK, now + horizon, group_triples(pending))}
     existing = existing_rows(session, desired.values())
@@ -111,7 +114,7 @@ def retract_for_person(session: Session, person_id: int, reason: str, now: datet
     return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
-def _key(row: Delivery) -> Key:
+def _key(row: Any) -> Key:
     return (row.schedule_id, row.original_start_at, row.rule_id, row.person_id)
 
 
@@ -155,7 +158,7 @@ def _insert(session: Session, fresh: list[Planned], now: datetime) -> tuple[int,
     return len(rows) - expired, expired
 
 
-def _differs(row: Delivery, planned: Planned) -> bool:
+def _differs(row: Any, planned: Planned) -> bool:
     return any(getattr(row, f) != getattr(planned, f) for f in _PLANNED_FIELDS)
 
 

@@ -17,7 +17,8 @@ from collections.abc import Callable
 class RateLimiter:
     """``acquire()`` blocks until one more send fits under ``per_second``.
 
-    Rates below one per second become one send per ``1 / per_second`` seconds. The
+    A fractional rate above one is rounded down (2.5/s allows 2 in any second); rates
+    below one per second become one send per ``1 / per_second`` seconds. The
     window is stretched by ``margin`` so that network jitter between this process and
     the provider cannot push two sends into the same provider-side second.
     """
@@ -32,8 +33,10 @@ class RateLimiter:
     ) -> None:
         if per_second <= 0:
             raise ValueError("per_second must be positive")
+        # In any one second at most floor(rate) sends fit; below one per second, one send
+        # per 1 / rate seconds.
         self.count = max(1, math.floor(per_second))
-        self.window = self.count / per_second * (1 + margin)
+        self.window = (1.0 if per_second >= 1 else 1 / per_second) * (1 + margin)
         self._sent: deque[float] = deque()
         self._lock = threading.Lock()
         self._monotonic = monotonic
@@ -49,7 +52,8 @@ class RateLimiter:
                 if len(self._sent) < self.count:
                     self._sent.append(now)
                     return True
-                wait = self.window - (now - self._sent[0])
+                # A floor so rounding can never leave a zero-length wait spinning.
+                wait = max(1e-4, self.window - (now - self._sent[0]))
             if self._sleep is not None:
                 self._sleep(wait)
             elif stop is not None:

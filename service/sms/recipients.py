@@ -44,7 +44,7 @@ class Directory:
 
 
 def load_directory(session: Session, schedule_ids: Iterable[int] | None = None) -> Directory:
-    people = list(session.scalars(select(Person).options(selectinload(Person.departments))))
+    people = list(session.scalars(select(Person)))
     items_query = select(StudyItem)
     confirmations_query = select(StudyItem.schedule_id, StudyConfirmation.person_id).join(
         StudyConfirmation, StudyConfirmation.item_id == StudyItem.id
