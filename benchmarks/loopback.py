@@ -38,7 +38,7 @@ class Faults:
 
 @dataclass(frozen=True)
 class Received:
-    at: float  # time.time() on arrival
+    at: float  # time.time() when the request arrived (before the simulated latency)
     delivery_id: int
     sid: str
 
@@ -86,10 +86,10 @@ class LoopbackProvider:
         with self._lock:
             return Counter(r.delivery_id for r in self.received)
 
-    def _accept(self, delivery_id: int) -> str:
+    def _accept(self, delivery_id: int, arrived_at: float) -> str:
         with self._lock:
             sid = f"SM{len(self.received) + 1:032x}"
-            self.received.append(Received(time.time(), delivery_id, sid))
+            self.received.append(Received(arrived_at, delivery_id, sid))
         if self.on_accept is not None:
             with self._lock:
                 delay = self._rng.uniform(*self.callback_delay)
@@ -124,6 +124,7 @@ class LoopbackProvider:
                 self._answer(200, {"received": rows})
 
             def do_POST(self) -> None:
+                arrived_at = time.time()  # the request line and headers are in
                 length = int(self.headers.get("Content-Length") or 0)
                 form = parse_qs(self.rfile.read(length).decode())
                 callback = form.get("StatusCallback", [""])[0]
@@ -133,7 +134,7 @@ class LoopbackProvider:
                 if fault in ("500", "429"):
                     self._answer(int(fault), {"code": int(fault)}, retry_after=fault == "429")
                     return
-                sid = provider._accept(int(delivery))
+                sid = provider._accept(int(delivery), arrived_at)
                 if fault == "timeout":
                     time.sleep(provider.hold_on_timeout)
                 self._answer(201, {"sid": sid, "status": "queued"})

@@ -1,8 +1,10 @@
-"""A sliding-window rate limiter: never more than the cap in ANY one-second window.
+"""A rate limiter for sends: never more than the cap in ANY one-second window.
 
-A token bucket allows a burst of ``capacity`` right after an idle spell and can exceed the
-cap across a window boundary; carriers count per rolling second, so this keeps the exact
-instants of the last sends and waits until the oldest leaves the window.
+A token bucket allows a burst of ``capacity`` after an idle spell and can exceed the cap
+across a window boundary; carriers count per rolling second. This one paces sends at
+least ``1 / rate`` apart (so the jitter between here and the provider cannot bunch a
+burst into one provider-side second) and also keeps the instants of the last sends, so a
+fractional rate is still never exceeded in any window.
 """
 
 from __future__ import annotations
@@ -17,26 +19,25 @@ from collections.abc import Callable
 class RateLimiter:
     """``acquire()`` blocks until one more send fits under ``per_second``.
 
-    A fractional rate above one is rounded down (2.5/s allows 2 in any second); rates
-    below one per second become one send per ``1 / per_second`` seconds. The
-    window is stretched by ``margin`` so that network jitter between this process and
-    the provider cannot push two sends into the same provider-side second.
+    ``margin`` stretches the spacing a little: a send's instant here and its arrival at
+    the provider differ by a few milliseconds of jitter.
     """
 
     def __init__(
         self,
         per_second: float,
         *,
-        margin: float = 0.01,
+        margin: float = 0.02,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], object] | None = None,
     ) -> None:
         if per_second <= 0:
             raise ValueError("per_second must be positive")
-        # In any one second at most floor(rate) sends fit; below one per second, one send
-        # per 1 / rate seconds.
+        self.interval = (1 + margin) / per_second
+        # In any one second at most floor(rate) sends fit (2.5/s allows 2); below one per
+        # second the spacing alone decides.
         self.count = max(1, math.floor(per_second))
-        self.window = (1.0 if per_second >= 1 else 1 / per_second) * (1 + margin)
+        self.window = max(1.0, 1 / per_second) * (1 + margin)
         self._sent: deque[float] = deque()
         self._lock = threading.Lock()
         self._monotonic = monotonic
@@ -47,13 +48,10 @@ class RateLimiter:
         while True:
             with self._lock:
                 now = self._monotonic()
-                while self._sent and now - self._sent[0] >= self.window:
-                    self._sent.popleft()
-                if len(self._sent) < self.count:
+                wait = self._wait(now)
+                if wait <= 0:
                     self._sent.append(now)
                     return True
-                # A floor so rounding can never leave a zero-length wait spinning.
-                wait = max(1e-4, self.window - (now - self._sent[0]))
             if self._sleep is not None:
                 self._sleep(wait)
             elif stop is not None:
@@ -61,3 +59,15 @@ class RateLimiter:
                     return False
             else:
                 time.sleep(wait)
+
+    def _wait(self, now: float) -> float:
+        while self._sent and now - self._sent[0] >= self.window:
+            self._sent.popleft()
+        waits = [0.0]
+        if self._sent:
+            waits.append(self._sent[-1] + self.interval - now)
+        if len(self._sent) >= self.count:
+            waits.append(self._sent[0] + self.window - now)
+        wait = max(waits)
+        # A floor so rounding can never leave a zero-length wait spinning.
+        return 0.0 if wait <= 0 else max(wait, 1e-4)
