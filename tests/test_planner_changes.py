@@ -109,3 +109,18 @@ def test_disabling_a_rule_retracts_its_pending_messages(session: Session) -> Non
 
     retracted = [r for r in rows(session) if r.status == "retracted"]
     assert [r.reason for r in retracted] == ["reminder rule was disabled or deleted"]
+
+
+def test_a_broken_schedule_is_skipped_and_its_messages_are_kept(session: Session) -> None:
+    world, lecture_id = planned_lecture(session)
+    other = world.lecture(topic="禁毒法", start=local(2026, 11, 3, 16))  # Tuesdays
+    world.rule(other, 1440, "lecture_audience")
+    speaker_rule = next(r for r in rows(session) if r.rule.recipients == "speaker").rule
+    speaker_rule.template = "no_such_template"
+    session.flush()
+
+    result = plan_deliveries(session, SUNDAY_MORNING)
+
+    assert result.retracted == 0  # the lecture's planned messages stay as they were
+    statuses = {(r.schedule_id, r.status) for r in rows(session)}
+    assert statuses == {(lecture_id, "pending"), (other.id, "pending")}

@@ -6,6 +6,7 @@ the same code, so the preview is exactly what the clock will send.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from ..occurrences.specs import schedule_spec
 from .recipients import Directory, load_directory, recipients, why_not
 from .texts import TEMPLATES, count_segments, render_sms
 from .wording import EVERYONE, join_names, when
+
+log = logging.getLogger("pufa.sms.plan")
 
 # A reminder due after the start (negative lead) without a window stays useful this long.
 AFTER_START_USEFUL = timedelta(days=1)
@@ -74,6 +77,9 @@ class PlanRun:
         self.workdays = workday_calendar(session)
         self.directory: Directory = load_directory(session, ids)
         self.occurrences: dict[tuple[int, datetime], Occurrence] = {}
+        # Schedules that could not be planned (a broken template, a bad RRULE): logged,
+        # skipped, and their planned messages left alone rather than retracted.
+        self.failed: set[int] = set()
 
     def plan(
         self,
@@ -90,15 +96,31 @@ class PlanRun:
             keep = set(planned.get(schedule.id, ()))
             if not rules:
                 continue
-            for occurrence in self._expand(schedule, rules, due_from, due_to, keep):
-                if not occurrence.is_happening:
-                    continue
-                original = occurrence.original_start.astimezone(UTC)
-                for rule in rules:
-                    due = occurrence.start.astimezone(UTC) - timedelta(minutes=rule.lead_minutes)
-                    if due_from <= due <= due_to or (schedule.id, original, rule.id) in keep:
-                        result.extend(self._messages(schedule, occurrence, rule, due))
+            try:
+                result.extend(self._schedule(schedule, rules, due_from, due_to, keep))
+            except Exception:  # one broken schedule must not stop everyone's reminders
+                log.exception("planning a schedule failed", extra={"schedule": schedule.id})
+                self.failed.add(schedule.id)
         result.sort(key=lambda p: (p.due_at, p.key))
+        return result
+
+    def _schedule(
+        self,
+        schedule: Schedule,
+        rules: list[ReminderRule],
+        due_from: datetime,
+        due_to: datetime,
+        keep: set[Triple],
+    ) -> list[Planned]:
+        result: list[Planned] = []
+        for occurrence in self._expand(schedule, rules, due_from, due_to, keep):
+            if not occurrence.is_happening:
+                continue
+            original = occurrence.original_start.astimezone(UTC)
+            for rule in rules:
+                due = occurrence.start.astimezone(UTC) - timedelta(minutes=rule.lead_minutes)
+                if due_from <= due <= due_to or (schedule.id, original, rule.id) in keep:
+                    result.extend(self._messages(schedule, occurrence, rule, due))
         return result
 
     def explain(self, triple: Triple, person_id: int) -> str:

@@ -87,7 +87,7 @@ def plan_deliveries(
     gone = [
         {"b_id": row.id, "b_reason": run.explain(key[:3], key[3])[:500]}
         for key, row in pending.items()
-        if key not in desired
+        if key not in desired and key[0] not in run.failed
     ]
     result.retracted = _cas_update(session, gone, "pending", now, status="retracted")
     return result
