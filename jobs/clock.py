@@ -38,7 +38,7 @@ log = logging.getLogger("pufa.clock")
 TIMEOUT_SETTLE = timedelta(minutes=10)
 # The dispatch tick keeps watching for the next due message this long, so a message is
 # handed to the provider within a fraction of a second of its due time.
-DISPATCH_WATCH_SECONDS = 1.0
+DISPATCH_WATCH_SECONDS = 0.8
 
 
 @dataclass(frozen=True)
