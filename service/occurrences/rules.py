@@ -28,8 +28,10 @@ FREQUENCIES = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY")
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 # Parts from which dateutil derives no day defaults when any of them is present.
 _DAY_PARTS = ("BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY", "BYEASTER")
-# Periods dropped by rebasing can spill a few days past their end (BYWEEKNO weeks that
-# straddle New Year), so the rebased DTSTART stays this far before the search range.
+# The first period after a rebased DTSTART is not a faithful one: dateutil starts the
+# first week at DTSTART's weekday (so BYSETPOS picks from fewer days), and periods
+# dropped by rebasing can spill past their end (BYWEEKNO weeks straddling New Year).
+# So the rebased DTSTART stays a month before the search range.
 _REBASE_MARGIN = timedelta(days=31)
 # The Gregorian calendar, weekdays included, repeats every 400 years.
 _CYCLE_YEARS = 400
