@@ -65,6 +65,9 @@ def _check_json_body() -> None:
 
 def register_api(app: OpenAPI) -> None:
     app.before_request(_guard_api)
-    blueprints: list[Any] = []
+    from .occurrences import bp as occurrences_bp
+    from .workdays import bp as workdays_bp
+
+    blueprints: list[Any] = [occurrences_bp, workdays_bp]
     for blueprint in blueprints:
         app.register_api(blueprint)
