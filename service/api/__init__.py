@@ -64,7 +64,9 @@ def _check_json_body() -> None:
 
 
 def register_api(app: OpenAPI) -> None:
+    from .sms import bp as sms_bp
+
     app.before_request(_guard_api)
-    blueprints: list[Any] = []
+    blueprints: list[Any] = [sms_bp]
     for blueprint in blueprints:
         app.register_api(blueprint)
