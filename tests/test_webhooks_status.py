@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from service.app import create_app
 from service.models import AuditEntry, Delivery, Person
 from service.settings import Settings
 from service.sms.gateway import SendResult
@@ -235,6 +237,32 @@ def test_signatures_are_checked_against_the_public_url_behind_a_proxy(
         data=callback.params,
         headers=callback.headers,
     )
+
+    assert response.status_code == 204
+    assert reload(session, delivery).status == "sent"
+
+
+def test_behind_a_proxy_the_forwarded_url_is_accepted_too(
+    fake: FakeTwilio, settings: Settings, session: Session
+) -> None:
+    # PUBLIC_BASE_URL left at an internal address; ProxyFix rebuilds the public URL
+    # from X-Forwarded-Proto/Host (PUFA_PROXY_COUNT=1).
+    app = create_app(replace(settings, public_base_url="http://127.0.0.1:8000", proxy_count=1))
+    delivery = add_delivery(session, add_person(session), provider_sid="SMx")
+    session.commit()
+    callback = fake.signed(STATUS_URL, {"MessageSid": "SMx", "MessageStatus": "sent"})
+
+    response = app.test_client().post(
+        "http://127.0.0.1:8000/webhooks/twilio/status",
+        data=callback.params,
+        headers={
+            **callback.headers,
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "pufa.example.test",
+            "X-Forwarded-For": "203.0.113.9",
+        },
+    )
+    app.extensions["pufa"].db.dispose()
 
     assert response.status_code == 204
     assert reload(session, delivery).status == "sent"
