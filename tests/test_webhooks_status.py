@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import replace
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
 
 from service.app import create_app
 from service.models import AuditEntry, Delivery, Person
@@ -266,3 +269,26 @@ def test_behind_a_proxy_the_forwarded_url_is_accepted_too(
 
     assert response.status_code == 204
     assert reload(session, delivery).status == "sent"
+
+
+def test_callbacks_over_real_http_reach_the_app(
+    app: Flask, fake_twilio: FakeTwilio, settings: Settings, session: Session
+) -> None:
+    # As in a standalone chaos run: the fake POSTs over loopback HTTP to a live server.
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        delivery = add_delivery(session, add_person(session))
+        session.commit()
+        base = f"http://127.0.0.1:{server.server_port}"
+        gateway = TwilioGateway.from_settings(settings)
+        gateway.send(delivery.to, delivery.body, status_callback_url(base, delivery.id))
+        sid = fake_twilio.outbox[0].sid
+
+        assert fake_twilio.callback(sid, "delivered") == 204
+    finally:
+        server.shutdown()
+        thread.join()
+
+    assert reload(session, delivery).status == "delivered"
