@@ -14,7 +14,7 @@ from flask import Response, jsonify, request
 from flask_openapi3.openapi import OpenAPI
 from pydantic import ValidationError
 
-from ..auth import authenticate
+from ..auth import FailedAuthThrottle, authenticate
 from ..errors import BadRequest, Forbidden
 
 PREFIX = "/api/v1"
@@ -64,7 +64,9 @@ def _check_json_body() -> None:
 
 
 def register_api(app: OpenAPI) -> None:
+    app.extensions["pufa_auth_throttle"] = FailedAuthThrottle()
     app.before_request(_guard_api)
-    blueprints: list[Any] = []
-    for blueprint in blueprints:
+    from . import admin_data, occurrences, people, schedules, study
+
+    for blueprint in (people.bp, schedules.bp, occurrences.bp, study.bp, admin_data.bp):
         app.register_api(blueprint)
