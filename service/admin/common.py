@@ -5,10 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    WithJsonSchema,
+)
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
@@ -52,13 +60,43 @@ def plausible_day(value: date) -> date:
     return value
 
 
-def plausible_instant(value: datetime) -> datetime:
-    plausible_day(value.date())
-    return value
+def _when(value: Any) -> datetime | date:
+    """A date ('2026-03-08') or a date and time, with or without an offset."""
+    if isinstance(value, datetime | date):
+        result: datetime | date = value
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                result = date.fromisoformat(text)
+            else:
+                result = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(
+                "expected a date (2026-03-08) or a date and time (2026-03-08T09:00)"
+            ) from None
+    else:
+        raise ValueError("expected a date or a date and time as a string")
+    plausible_day(result if not isinstance(result, datetime) else result.date())
+    return result
 
 
+def _instant(value: Any) -> datetime:
+    result = _when(value)
+    if not isinstance(result, datetime):
+        return datetime.combine(result, time(0))
+    return result
+
+
+_WHEN_SCHEMA = {
+    "anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]
+}
+# One validator for the whole union, so errors name the field, not a union branch.
+When = Annotated[datetime | date, PlainValidator(_when), WithJsonSchema(_WHEN_SCHEMA)]
+Instant = Annotated[
+    datetime, PlainValidator(_instant), WithJsonSchema({"type": "string", "format": "date-time"})
+]
 Day = Annotated[date, AfterValidator(plausible_day)]
-Instant = Annotated[datetime, AfterValidator(plausible_instant)]
 IdList = Annotated[list[Id], Field(max_length=200)]
 
 

@@ -21,14 +21,13 @@ from ..audit import record, snapshot
 from ..errors import Conflict, Invalid
 from ..models import Department, Person, Schedule, StudyItem
 from .common import (
-    Day,
     Id,
     IdList,
     InputModel,
-    Instant,
     Line,
     LongText,
     Title,
+    When,
     check_version,
     existing,
     validated,
@@ -47,20 +46,20 @@ class ScheduleIn(InputModel):
     description: LongText = ""
     location: Line = ""
     timezone: Annotated[str, Field(max_length=64)] = "Asia/Shanghai"
-    start: Instant | Day = Field(
+    start: When = Field(
         description="Local wall-clock start in `timezone` (a date for all-day schedules)."
     )
     is_all_day: bool = False
     duration_minutes: Annotated[int, Field(ge=1, le=MAX_MINUTES)] = 60
     duration_days: Annotated[int, Field(ge=1, le=366)] = 1
-    end: Instant | Day | None = Field(
+    end: When | None = Field(
         default=None,
         description="Instead of a duration: the end (timed) or the last day (all-day).",
     )
     rrule: Annotated[str, Field(max_length=500)] | None = Field(
         default=None, description="RFC 5545 RRULE without DTSTART, e.g. FREQ=WEEKLY;BYDAY=MO"
     )
-    exdates: Annotated[list[Instant | Day], Field(max_length=500)] = Field(default_factory=list)
+    exdates: Annotated[list[When], Field(max_length=500)] = Field(default_factory=list)
     holiday_policy: HolidayPolicy = "keep"
     is_for_everyone: bool = False
     department_ids: IdList = Field(default_factory=list)

@@ -16,11 +16,11 @@ from ..admin.common import (
     Id,
     IdList,
     InputModel,
-    Instant,
     Label,
     Line,
     LongText,
     Title,
+    When,
     committed,
     get_or_404,
 )
@@ -86,13 +86,13 @@ class SchedulePatch(InputModel):
     description: LongText | None = None
     location: Line | None = None
     timezone: Annotated[str, Field(max_length=64)] | None = None
-    start: Instant | Day | None = None
+    start: When | None = None
     is_all_day: bool | None = None
     duration_minutes: Annotated[int, Field(ge=1, le=admin.MAX_MINUTES)] | None = None
     duration_days: Annotated[int, Field(ge=1, le=366)] | None = None
-    end: Instant | Day | None = None
+    end: When | None = None
     rrule: Annotated[str, Field(max_length=500)] | None = None
-    exdates: Annotated[list[Instant | Day], Field(max_length=500)] | None = None
+    exdates: Annotated[list[When], Field(max_length=500)] | None = None
     holiday_policy: HolidayPolicy | None = None
     is_for_everyone: bool | None = None
     department_ids: IdList | None = None
