@@ -90,6 +90,7 @@ def delete_plan(session: Session, actor: str, plan: StudyPlan, expected: int | N
     check_version(plan, expected)
     for item in list(plan.items):
         delete_item(session, actor, item, None)
+    session.expire(plan, ["items"])  # gone already; the plan must not cascade to them again
     before = snapshot(plan)
     session.delete(plan)
     session.flush()
