@@ -60,6 +60,18 @@ def plausible_day(value: date) -> date:
     return value
 
 
+def _day(value: Any) -> date:
+    """A date as an ISO string ('2026-03-08'), nothing looser (not a number, not a time)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return plausible_day(value)
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            return plausible_day(date.fromisoformat(value.strip()))
+        except ValueError:
+            pass
+    raise ValueError("expected a date like 2026-03-08")
+
+
 def _when(value: Any) -> datetime | date:
     """A date ('2026-03-08') or a date and time, with or without an offset."""
     if isinstance(value, datetime | date):
@@ -96,14 +108,15 @@ When = Annotated[datetime | date, PlainValidator(_when), WithJsonSchema(_WHEN_SC
 Instant = Annotated[
     datetime, PlainValidator(_instant), WithJsonSchema({"type": "string", "format": "date-time"})
 ]
-Day = Annotated[date, AfterValidator(plausible_day)]
+Day = Annotated[date, PlainValidator(_day), WithJsonSchema({"type": "string", "format": "date"})]
 IdList = Annotated[list[Id], Field(max_length=200)]
 
 
 class InputModel(BaseModel):
-    """Request bodies: unknown fields are refused rather than silently ignored."""
+    """Request bodies: unknown fields are refused rather than silently ignored, and
+    JSON types are taken as they are (0 is not false, "5" is not 5)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 def validated(model: type[ModelT], data: dict[str, Any]) -> ModelT:

@@ -126,9 +126,11 @@ def item_snapshot(item: StudyItem) -> dict[str, Any]:
 def create_item(
     session: Session, actor: str, plan: StudyPlan, data: ItemIn, timezone: str
 ) -> StudyItem:
-    item = StudyItem(plan=plan, title=data.title, material=data.material, due_on=data.due_on)
-    item.schedule = Schedule()
-    apply_schedule(session, item.schedule, _deadline(plan, data, timezone))
+    schedule = Schedule()
+    apply_schedule(session, schedule, _deadline(plan, data, timezone))
+    item = StudyItem(title=data.title, material=data.material, due_on=data.due_on)
+    item.schedule = schedule
+    plan.items.append(item)
     session.add(item)
     session.flush()
     record(
