@@ -65,6 +65,10 @@ def _check_json_body() -> None:
 
 def register_api(app: OpenAPI) -> None:
     app.before_request(_guard_api)
-    blueprints: list[Any] = []
+    from .ledger import bp as ledger_bp
+    from .rota import bp as rota_bp
+    from .study import bp as study_bp
+
+    blueprints: list[Any] = [rota_bp, study_bp, ledger_bp]
     for blueprint in blueprints:
         app.register_api(blueprint)
