@@ -177,7 +177,7 @@ def _departments(schedule: Schedule) -> str:
 def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
     wanted = [i for i in ids if i is not None]
     query = select(Person.id, Person.name).where(Person.id.in_(wanted))
-    return dict(session.execute(query).tuples())
+    return dict(session.execute(query).all())
 
 
 def _study(session: Session, start: date, end: date, now: datetime) -> list[tuple[Cell, ...]]:

@@ -150,7 +150,7 @@ def swap(
 
 def _weeks(session: Session, occurrences: list[Occurrence]) -> list[RotaWeek]:
     ids = {o.speaker_id for o in occurrences if o.speaker_id is not None}
-    names = dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).tuples())
+    names = dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all())
     return [
         RotaWeek(
             original_start=o.original_start,
