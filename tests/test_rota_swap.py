@@ -142,3 +142,13 @@ def test_swapping_with_a_cancelled_week_is_a_conflict_and_changes_nothing(
     assert body["fields"] == {"second": "cancelled"}
     with pufa_state.db.sessions() as session:
         assert week(session, demo, MAR_9) == ("胡晓燕", "农村常用法律知识")
+
+
+def test_losing_a_race_with_another_admin_is_a_conflict_not_a_crash() -> None:
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from service.api.concurrency import conflicts_as_409
+    from service.errors import Conflict
+
+    with pytest.raises(Conflict, match="at the same time"), conflicts_as_409():
+        raise StaleDataError("UPDATE statement on table 'occurrence_overrides' expected 1 row")

@@ -14,6 +14,7 @@ from ..errors import Invalid
 from ..models import utcnow
 from ..workflows import rota
 from . import SECURITY
+from .concurrency import conflicts_as_409
 
 bp = APIBlueprint("rota", __name__, url_prefix="/api/v1", abp_security=SECURITY)
 
@@ -99,49 +100,54 @@ def get_rota(path: SchedulePath, query: RotaQuery) -> dict[str, object]:
 def generate_rota(path: SchedulePath, body: GenerateBody) -> dict[str, object]:
     """Fill the coming weeks round-robin; answers with the weeks that changed."""
     session = db_session()
-    changed = rota.generate(
-        session,
-        path.schedule_id,
-        pool=body.pool,
-        weeks=body.weeks,
-        topics=body.topics,
-        overwrite=body.overwrite,
-        now=utcnow(),
-        actor=g.actor,
-    )
-    session.commit()
+    with conflicts_as_409():
+        changed = rota.generate(
+            session,
+            path.schedule_id,
+            pool=body.pool,
+            weeks=body.weeks,
+            topics=body.topics,
+            overwrite=body.overwrite,
+            now=utcnow(),
+            actor=g.actor,
+        )
+        session.commit()
     return _out(path.schedule_id, changed)
 
 
 @bp.put("/schedules/<int:schedule_id>/rota/<original_start>", responses={200: WeekOut})
 def assign_week(path: WeekPath, body: AssignBody) -> dict[str, object]:
+    """Set one week's speaker (null clears it) and, if given, its topic."""
     session = db_session()
     schedule = rota.lecture(session, path.schedule_id)
-    week = rota.assign(
-        session,
-        schedule.id,
-        _instant(path.original_start, schedule.timezone, "original_start"),
-        speaker_id=body.speaker_id,
-        topic=body.topic,
-        now=utcnow(),
-        actor=g.actor,
-    )
-    session.commit()
+    with conflicts_as_409():
+        week = rota.assign(
+            session,
+            schedule.id,
+            _instant(path.original_start, schedule.timezone, "original_start"),
+            speaker_id=body.speaker_id,
+            topic=body.topic,
+            now=utcnow(),
+            actor=g.actor,
+        )
+        session.commit()
     return WeekOut.model_validate(week, from_attributes=True).model_dump(mode="json")
 
 
 @bp.post("/schedules/<int:schedule_id>/rota/swap", responses={200: RotaOut})
 def swap_weeks(path: SchedulePath, body: SwapBody) -> dict[str, object]:
+    """Exchange two weeks' speakers (and topics with ``swap_topics``), both or neither."""
     session = db_session()
     schedule = rota.lecture(session, path.schedule_id)
-    weeks = rota.swap(
-        session,
-        schedule.id,
-        _instant(body.first, schedule.timezone, "first"),
-        _instant(body.second, schedule.timezone, "second"),
-        swap_topics=body.swap_topics,
-        now=utcnow(),
-        actor=g.actor,
-    )
-    session.commit()
+    with conflicts_as_409():
+        weeks = rota.swap(
+            session,
+            schedule.id,
+            _instant(body.first, schedule.timezone, "first"),
+            _instant(body.second, schedule.timezone, "second"),
+            swap_topics=body.swap_topics,
+            now=utcnow(),
+            actor=g.actor,
+        )
+        session.commit()
     return _out(schedule.id, weeks)

@@ -13,6 +13,7 @@ from ..app import db_session
 from ..models import utcnow
 from ..workflows import rollover, study
 from . import SECURITY
+from .concurrency import conflicts_as_409
 
 bp = APIBlueprint("study", __name__, url_prefix="/api/v1", abp_security=SECURITY)
 
@@ -89,11 +90,12 @@ class RolledOverOut(PlanOut):
 @bp.post("/study-items/<int:item_id>/confirmations", responses={201: ConfirmationOut})
 def confirm_item(path: ItemPath, body: ConfirmBody) -> tuple[dict[str, object], int]:
     session = db_session()
-    confirmation = study.confirm(
-        session, path.item_id, person_id=body.person_id, note=body.note, now=utcnow(),
-        actor=g.actor,
-    )  # fmt: skip
-    session.commit()
+    with conflicts_as_409():
+        confirmation = study.confirm(
+            session, path.item_id, person_id=body.person_id, note=body.note, now=utcnow(),
+            actor=g.actor,
+        )  # fmt: skip
+        session.commit()
     out = ConfirmationOut.model_validate(confirmation, from_attributes=True)
     return out.model_dump(mode="json"), 201
 
@@ -131,8 +133,9 @@ def _tally(id_: int, name: str, tally: study.Tally) -> TallyOut:
 def rollover_plan(path: PlanPath) -> tuple[dict[str, object], int]:
     """Copy the plan to next year (dates +1 year, Feb 29 -> Feb 28) for admins to edit."""
     session = db_session()
-    plan = rollover.rollover(session, path.plan_id, now=utcnow(), actor=g.actor)
-    session.commit()
+    with conflicts_as_409():
+        plan = rollover.rollover(session, path.plan_id, now=utcnow(), actor=g.actor)
+        session.commit()
     out = RolledOverOut(
         id=plan.id, year=plan.year, title=plan.title, is_closed=plan.is_closed,
         items=[NewItemOut.model_validate(i, from_attributes=True) for i in plan.items],
