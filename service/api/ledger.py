@@ -33,6 +33,7 @@ def _file(query: RangeQuery, extension: str) -> Response:
     else:
         content, mimetype = ledger_files.to_csv(built), ledger_files.CSV_MIMETYPE
     stem = f"{query.start.isoformat()}_{query.end.isoformat()}.{extension}"
+    # An ASCII name for old clients, the Chinese one (RFC 6266 filename*) for the rest.
     disposition = (
         f"attachment; filename=\"ledger_{stem}\"; filename*=UTF-8''{quote('台账_' + stem)}"
     )

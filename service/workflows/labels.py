@@ -34,6 +34,7 @@ DELIVERY_STATUS = {
 ALL_DAY = "全天"
 EVERYONE = "全体人员"
 LIST_SEPARATOR = "、"
+PERSON_ITEM = "{person}：{item}"  # a department's overdue entry
 
 SHEETS = {
     "occurrences": "日程台账",

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..audience import active_people, audience_ids
 from ..errors import Conflict, Invalid, NotFound
 from ..models import Department, Person, Schedule, StudyConfirmation, StudyItem, StudyPlan
-from . import audit, replan
+from . import audit, labels, replan
 
 
 def deadline_passed_at(item: StudyItem) -> datetime:
@@ -187,7 +187,8 @@ def progress(session: Session, plan_id: int, now: datetime) -> PlanProgress:
                 tally.assigned += 1
                 tally.confirmed += person_id in confirmed
                 if person_id in overdue:
-                    tally.overdue.append(item.title if n == 0 else f"{person.name}：{item.title}")
+                    entry = labels.PERSON_ITEM.format(person=person.name, item=item.title)
+                    tally.overdue.append(item.title if n == 0 else entry)
     return PlanProgress(plan, now, items, people, departments)
 
 
