@@ -67,8 +67,8 @@ def register_api(app: OpenAPI) -> None:
     app.before_request(_guard_api)
     from .ledger import bp as ledger_bp
     from .rota import bp as rota_bp
-    from .study import bp as study_bp
+    from .study_progress import bp as study_progress_bp
 
-    blueprints: list[Any] = [rota_bp, study_bp, ledger_bp]
+    blueprints: list[Any] = [rota_bp, study_progress_bp, ledger_bp]
     for blueprint in blueprints:
         app.register_api(blueprint)

@@ -15,7 +15,7 @@ from ..workflows import rollover, study
 from . import SECURITY
 from .concurrency import conflicts_as_409
 
-bp = APIBlueprint("study", __name__, url_prefix="/api/v1", abp_security=SECURITY)
+bp = APIBlueprint("study_workflows", __name__, url_prefix="/api/v1", abp_security=SECURITY)
 
 
 class ItemPath(BaseModel):
