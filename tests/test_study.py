@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 import time_machine
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from workflow_support import item, local, pending_delivery, person, rule, seed_demo, statuses
 
 from service.app import Pufa
-from service.models import AuditEntry, Person, StudyConfirmation
+from service.models import AuditEntry, Department, Person, Schedule, StudyConfirmation, StudyItem
 from service.workflows import replan, study
 
 BEFORE_DEADLINE = local(2026, 3, 20, 10, 0)  # 宪法 is due 2026-03-31
@@ -214,3 +214,26 @@ def test_each_department_head_hears_once_who_in_their_department_is_overdue(
     assert by_name["张秀兰"] == ["何芳", "张秀兰", "胡晓燕"]  # 胡晓燕 is in 党政办 and 妇联
     assert by_name["李法明"] == ["宋涛", "李法明"]  # 郑洁 and 冯强 confirmed
     assert len(heads) == 6  # one summary per head
+
+
+def test_someone_outside_the_items_audience_cannot_confirm_it(
+    client: FlaskClient, pufa_state: Pufa, admin_headers: dict[str, str], demo: None
+) -> None:
+    with pufa_state.db.transaction() as session:
+        justice = session.scalars(select(Department).where(Department.name == "司法所")).one()
+        deadline = Schedule(kind="deadline", title="学法截止：人民调解法", is_all_day=True,
+                            starts_at=local(2026, 5, 31), departments=[justice])  # fmt: skip
+        plan = item(session, 2026, "宪法").plan
+        plan.items.append(
+            StudyItem(title="人民调解法", due_on=date(2026, 5, 31), schedule=deadline)
+        )
+        session.flush()
+        item_id, sun, zheng = (
+            plan.items[-1].id,
+            person(session, "孙丽").id,
+            person(session, "郑洁").id,
+        )
+    response = confirm(client, admin_headers, item_id, person_id=sun)
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    assert response.get_json()["error"] == "not_in_audience"  # type: ignore[attr-defined]
+    assert confirm(client, admin_headers, item_id, person_id=zheng).status_code == 201  # type: ignore[attr-defined]
