@@ -45,7 +45,9 @@ def demo(pufa_state: Pufa) -> Iterator[None]:
         failed = pending_delivery(session, schedule, speaker, person(session, "马超"),
                                   local(2026, 3, 2, 16, 0), status="failed")  # fmt: skip
         failed.error_code, failed.reason = "21211", "invalid number"
-        # Due after the range: not in this ledger.
+        # Withdrawn, and due after the range: neither is in this ledger.
+        pending_delivery(session, schedule, speaker, person(session, "孙丽"),
+                         local(2026, 3, 2, 16, 0), status="retracted")  # fmt: skip
         pending_delivery(
             session, schedule, speaker, person(session, "吴敏"), local(2026, 4, 13, 16, 0)
         )

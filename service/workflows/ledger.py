@@ -201,10 +201,15 @@ def _study(session: Session, start: date, end: date, now: datetime) -> list[tupl
 
 
 def _deliveries(session: Session, window: Window, zone: ZoneInfo) -> list[tuple[Cell, ...]]:
-    """Reminders due in the range, with what became of each."""
+    """Reminders due in the range, with what became of each. Retracted ones are left out:
+    they were withdrawn because they no longer applied, and were never meant to go."""
     query = (
         select(Delivery)
-        .where(Delivery.due_at >= window.start, Delivery.due_at < window.end)
+        .where(
+            Delivery.due_at >= window.start,
+            Delivery.due_at < window.end,
+            Delivery.status != "retracted",
+        )
         .options(
             selectinload(Delivery.person),
             selectinload(Delivery.schedule),
