@@ -66,9 +66,11 @@ def _check_json_body() -> None:
 def register_api(app: OpenAPI) -> None:
     app.before_request(_guard_api)
     from .ledger import bp as ledger_bp
+    from .occurrences import bp as occurrences_bp
     from .rota import bp as rota_bp
     from .study_progress import bp as study_progress_bp
+    from .workdays import bp as workdays_bp
 
-    blueprints: list[Any] = [rota_bp, study_progress_bp, ledger_bp]
+    blueprints: list[Any] = [occurrences_bp, workdays_bp, rota_bp, study_progress_bp, ledger_bp]
     for blueprint in blueprints:
         app.register_api(blueprint)
