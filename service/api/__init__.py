@@ -7,6 +7,7 @@ reading (GET, HEAD) needs the ``viewer`` role, anything else ``admin``.
 
 from __future__ import annotations
 
+import importlib
 import json
 from typing import Any
 
@@ -65,12 +66,17 @@ def _check_json_body() -> None:
 
 def register_api(app: OpenAPI) -> None:
     app.before_request(_guard_api)
-    from .ledger import bp as ledger_bp
-    from .occurrences import bp as occurrences_bp
-    from .rota import bp as rota_bp
-    from .study_progress import bp as study_progress_bp
-    from .workdays import bp as workdays_bp
+    # One module per resource; each exports ``bp``.
+    for name in API_MODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        app.register_api(module.bp)
 
-    blueprints: list[Any] = [occurrences_bp, workdays_bp, rota_bp, study_progress_bp, ledger_bp]
-    for blueprint in blueprints:
-        app.register_api(blueprint)
+
+API_MODULES = [
+    "occurrences",
+    "workdays",
+    "sms",
+    "rota",
+    "study_progress",
+    "ledger",
+]
