@@ -10,7 +10,6 @@ This module is the edge: it is the only place in the SMS path that reads the wal
 
 from __future__ import annotations
 
-import importlib
 import logging
 import signal
 import time
@@ -26,10 +25,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from service.app import Pufa, create_app
 from service.models import ClockHeartbeat, utcnow
 from service.occurrences.workdays import coverage
-from service.settings import Settings
 from service.sms import outbox
 from service.sms.dispatcher import Dispatcher, reconcile
-from service.sms.gateway import Gateway, SendResult
+from service.sms.factory import make_gateway
 from service.sms.planner import plan_deliveries
 
 log = logging.getLogger("pufa.clock")
@@ -145,27 +143,6 @@ def build_scheduler(app: Flask, ticks: list[Tick]) -> BlockingScheduler:
             **JOB_DEFAULTS,
         )
     return scheduler
-
-
-class _LogOnlyGateway:
-    """Stands in until ``service.sms.factory`` (the provider edge) is installed."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def send(self, to: str, body: str, status_callback: str | None) -> SendResult:
-        self.count += 1
-        log.info("console sms", extra={"to": to, "body": body})
-        return SendResult(f"console-{time.time_ns()}-{self.count}", "sent")
-
-
-def make_gateway(settings: Settings) -> Gateway:
-    try:
-        factory = importlib.import_module("service.sms.factory")
-    except ImportError:
-        return _LogOnlyGateway()
-    gateway: Gateway = factory.make_gateway(settings)
-    return gateway
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ reading (GET, HEAD) needs the ``viewer`` role, anything else ``admin``.
 
 from __future__ import annotations
 
+import importlib
 import json
 from typing import Any
 
@@ -14,7 +15,7 @@ from flask import Response, jsonify, request
 from flask_openapi3.openapi import OpenAPI
 from pydantic import ValidationError
 
-from ..auth import authenticate
+from ..auth import FailedAuthThrottle, authenticate
 from ..errors import BadRequest, Forbidden
 
 PREFIX = "/api/v1"
@@ -64,9 +65,25 @@ def _check_json_body() -> None:
 
 
 def register_api(app: OpenAPI) -> None:
+    app.extensions["pufa_auth_throttle"] = FailedAuthThrottle()
     app.before_request(_guard_api)
-    from .deliveries import bp as deliveries_bp
+    # One module per resource; each exports ``bp``.
+    for name in API_MODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        app.register_api(module.bp)
 
-    blueprints: list[Any] = [deliveries_bp]
-    for blueprint in blueprints:
-        app.register_api(blueprint)
+
+API_MODULES = [
+    "people",
+    "schedules",
+    "overrides",
+    "study",
+    "admin_data",
+    "occurrences",
+    "workdays",
+    "sms",
+    "rota",
+    "study_progress",
+    "ledger",
+    "deliveries",
+]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from flask import Response, g, jsonify
 from flask_openapi3.blueprint import APIBlueprint
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -19,10 +20,24 @@ from ..models import STATUSES, AuditEntry, Delivery, utcnow
 from ..sms import outbox
 from ..sms.desired import PlanRun
 from ..sms.planner import existing_rows
-from . import SECURITY
+from .common import blueprint_options
 
-bp = APIBlueprint("deliveries", __name__, url_prefix="/api/v1", abp_security=SECURITY)
+bp = APIBlueprint("deliveries", __name__, **blueprint_options("deliveries"))
 Status = Literal[STATUSES]  # type: ignore[valid-type]
+
+
+def _iso_only(value: object) -> object:
+    # pydantic would read "0.5" as a Unix time; the API promises ISO 8601 only.
+    if not isinstance(value, str) or not _ISO.fullmatch(value):
+        raise ValueError(
+            "must be an ISO 8601 date-time with an offset, e.g. 2026-12-06T16:00+08:00"
+        )
+    return value
+
+
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*")
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]  # an INTEGER column on both databases
 
 
 class _Strict(BaseModel):
@@ -31,10 +46,10 @@ class _Strict(BaseModel):
 
 class DeliveriesQuery(_Strict):
     status: Status | None = None
-    person_id: Annotated[int, Field(ge=1)] | None = None
-    schedule_id: Annotated[int, Field(ge=1)] | None = None
-    due_from: AwareDatetime | None = Field(None, alias="from", description="due_at >= this")
-    due_to: AwareDatetime | None = Field(None, alias="to", description="due_at < this")
+    person_id: Id | None = None
+    schedule_id: Id | None = None
+    due_from: Instant | None = Field(None, alias="from", description="due_at >= this")
+    due_to: Instant | None = Field(None, alias="to", description="due_at < this")
     page: Annotated[int, Field(ge=1, le=100_000)] = 1
     per_page: Annotated[int, Field(ge=1, le=500)] = 50
 
@@ -75,7 +90,7 @@ class DeliveriesPage(BaseModel):
 
 
 class DeliveryPath(_Strict):
-    delivery_id: Annotated[int, Field(ge=1)]
+    delivery_id: Id
 
 
 class PreviewQuery(_Strict):

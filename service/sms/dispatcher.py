@@ -25,6 +25,7 @@ from ..settings import Settings
 from . import outbox
 from .gateway import Gateway, SendResult, SmsError
 from .ratelimit import RateLimiter
+from .status import status_callback_url
 
 log = logging.getLogger("pufa.sms")
 
@@ -77,7 +78,7 @@ class Dispatcher:
         threading.Thread(target=self._record_loop, name="sms-recorder", daemon=True).start()
 
     def callback_url(self, delivery_id: int) -> str:
-        return f"{self.settings.public_base_url}/webhooks/twilio/status?delivery={delivery_id}"
+        return status_callback_url(self.settings.public_base_url, delivery_id)
 
     def run(self) -> DispatchStats:
         """Send everything due now, then return. Stops claiming once ``stopping`` is set
