@@ -29,12 +29,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, create_engine, func, insert, select, text, update
+from sqlalchemy import create_engine, func, insert, select, text
 
 from benchmarks.loopback import Faults, LoopbackProvider
 from service import migrate
 from service.db import Database
 from service.models import Delivery, Person, ReminderRule, Schedule, utcnow
+from service.sms.status import apply_status
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get(
@@ -111,8 +112,8 @@ def seed_outbox(
 
 
 class CallbackDesk:
-    """Stands in for the status webhook: applies the provider's report forward-only and
-    counts which state each report found its row in."""
+    """Stands in for the status webhook: hands the provider's report to the real
+    ``apply_status`` (forward-only) and counts which state each report found its row in."""
 
     def __init__(self, db: Database) -> None:
         self.db, self.found = db, Counter[str]()
@@ -121,20 +122,7 @@ class CallbackDesk:
     def __call__(self, delivery_id: int, sid: str) -> None:
         with self.db.transaction() as session:
             before = session.scalar(select(Delivery.status).where(Delivery.id == delivery_id))
-            session.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery_id)
-                .values(
-                    status=case(
-                        (
-                            Delivery.status.in_(("pending", "sending", "unknown", "sent")),
-                            "delivered",
-                        ),
-                        else_=Delivery.status,
-                    ),
-                    provider_sid=func.coalesce(Delivery.provider_sid, sid),
-                )
-            )
+            apply_status(session, delivery_id, sid, "delivered", None, utcnow())
         with self._lock:
             self.found[str(before)] += 1
 
@@ -200,7 +188,7 @@ def chaos(
     *,
     seconds: float = 60,
     kill_every: float = 3.0,
-    latency: float = 0.05,
+    latency: float = 0.2,  # slow enough that a kill often lands mid-send
     callback_delay: tuple[float, float] = (0.2, 4.5),
     grace: float = 3.0,
     settle: float = 6.0,
