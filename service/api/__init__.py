@@ -65,6 +65,8 @@ def _check_json_body() -> None:
 
 def register_api(app: OpenAPI) -> None:
     app.before_request(_guard_api)
-    blueprints: list[Any] = []
+    from . import feed_tokens
+
+    blueprints: list[Any] = [feed_tokens.bp]
     for blueprint in blueprints:
         app.register_api(blueprint)

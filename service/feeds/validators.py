@@ -1,0 +1,166 @@
+"""ETag and Last-Modified of a feed, computed from row versions, not from the feed.
+
+One query of aggregates — (count, max id, sum of versions, max update time) — over the
+rows a feed is made of: its owner, the schedules in their audience with those
+schedules' overrides, reminder rules and study items, the audience links, the speakers'
+names, the owner's study confirmations, and the admins' holiday overrides. Any change
+to those rows changes an aggregate: an update bumps the version and the update time, an
+insert or delete the count (and a delete-plus-insert the max update time). Rows that
+are not part of the feed (other people's confirmations, SMS deliveries, schedules for
+other departments) are left out, so their changes leave the ETag alone.
+
+The feed also depends on the day (it shows 12 months back from today) and on the code
+that renders it (``FORMAT``), so both are part of the ETag.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, TypeAlias
+
+from sqlalchemy import BigInteger, ColumnElement, Select, cast, false, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from ..models import (
+    Department,
+    HolidayOverride,
+    OccurrenceOverride,
+    Person,
+    ReminderRule,
+    Schedule,
+    StudyConfirmation,
+    StudyItem,
+    person_departments,
+    schedule_departments,
+    schedule_people,
+)
+from .content import FeedOwner
+
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
+
+# Bump when the rendering changes, so clients and the byte cache do not keep old output.
+FORMAT = "pufa-feed-1"
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Validator:
+    etag: str  # strong, without quotes
+    last_modified: datetime  # UTC, whole seconds (HTTP dates have no fractions)
+
+
+def feed_validator(session: Session, owner: FeedOwner, day: date) -> Validator:
+    """The validator of ``owner``'s feed as rendered on local ``day``."""
+    departments = _department_ids(owner)
+    schedule_ids = _schedule_ids(owner, departments)
+    parts: list[AnySelect] = [
+        _versioned(Schedule, Schedule.id.in_(schedule_ids)),
+        _versioned(OccurrenceOverride, OccurrenceOverride.schedule_id.in_(schedule_ids)),
+        _versioned(ReminderRule, ReminderRule.schedule_id.in_(schedule_ids)),
+        _versioned(StudyItem, StudyItem.schedule_id.in_(schedule_ids)),
+        _versioned(HolidayOverride, true()),
+        _versioned(Person, Person.id.in_(_speaker_ids(schedule_ids))),
+        # Which schedules are in the audience: the links that can bring one in or out.
+        _links(
+            schedule_departments.c.schedule_id,
+            schedule_departments.c.department_id,
+            schedule_departments.c.department_id.in_(departments),
+        ),
+    ]
+    if owner.kind == "person":
+        parts += [
+            _versioned(Person, Person.id == owner.id),
+            _links(
+                schedule_people.c.schedule_id,
+                schedule_people.c.person_id,
+                schedule_people.c.person_id == owner.id,
+            ),
+            _links(
+                person_departments.c.person_id,
+                person_departments.c.department_id,
+                person_departments.c.person_id == owner.id,
+            ),
+            select(
+                func.count(),
+                func.max(StudyConfirmation.id),
+                func.max(StudyConfirmation.confirmed_at),
+            ).where(StudyConfirmation.person_id == owner.id),
+        ]
+    else:
+        parts.append(_versioned(Department, Department.id == owner.id))
+    # Each part is one row of aggregates: cross-join them into one row, one round trip.
+    subqueries = [part.subquery() for part in parts]
+    joined = subqueries[0]
+    for subquery in subqueries[1:]:
+        joined = joined.join(subquery, true())  # type: ignore[assignment]
+    row = session.execute(select(*subqueries).select_from(joined)).one()
+    values = tuple(row)
+    instants = [v for v in values if isinstance(v, datetime)]
+    # A day's new range changes the feed too: it is "modified" at the day's start.
+    day_start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+    last = max([_EPOCH, day_start, *(_utc(v) for v in instants)])
+    digest = hashlib.sha256(repr((FORMAT, owner, day.isoformat(), values)).encode())
+    return Validator(etag=digest.hexdigest()[:32], last_modified=last.replace(microsecond=0))
+
+
+def _department_ids(owner: FeedOwner) -> Select[int]:
+    if owner.kind == "person":
+        return select(person_departments.c.department_id).where(
+            person_departments.c.person_id == owner.id
+        )
+    return select(Department.id).where(Department.id == owner.id)
+
+
+def _schedule_ids(owner: FeedOwner, departments: Select[int]) -> Select[int]:
+    """The schedules in the owner's audience, as SQL (the same test as audience.concerns)."""
+    named = select(schedule_people.c.schedule_id).where(
+        schedule_people.c.person_id == owner.id if owner.kind == "person" else false()
+    )
+    by_department = select(schedule_departments.c.schedule_id).where(
+        schedule_departments.c.department_id.in_(departments)
+    )
+    return select(Schedule.id).where(
+        or_(
+            Schedule.is_for_everyone.is_(True),
+            Schedule.id.in_(named),
+            Schedule.id.in_(by_department),
+        )
+    )
+
+
+def _speaker_ids(schedule_ids: Select[int]) -> Any:
+    """Everyone named as a speaker in these schedules: their names are in the feed."""
+    return (
+        select(Schedule.speaker_id)
+        .where(Schedule.id.in_(schedule_ids))
+        .union(
+            select(OccurrenceOverride.speaker_id).where(
+                OccurrenceOverride.schedule_id.in_(schedule_ids)
+            )
+        )
+    )
+
+
+def _versioned(model: Any, where: ColumnElement[bool]) -> AnySelect:
+    return select(
+        func.count(),
+        func.max(model.id),
+        func.coalesce(func.sum(model.version), 0),
+        func.max(model.updated_at),
+    ).where(where)
+
+
+def _links(left: Any, right: Any, where: ColumnElement[bool] | None = None) -> AnySelect:
+    """Link rows have no version: count them and sum an id pair's fingerprint."""
+    query = select(
+        func.count(),
+        func.coalesce(func.sum(cast(left, BigInteger) * 1_000_003 + right), 0),
+    )
+    return query.where(where) if where is not None else query
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive values from aggregates (the column type is not applied).
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
