@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 
 
 class ByteCache:
@@ -17,14 +17,17 @@ class ByteCache:
         self._max = max_entries
         self._lock = threading.Lock()  # gunicorn --threads serves requests concurrently
 
-    def get_or_make(self, key: Hashable, make: Callable[[], bytes]) -> bytes:
+    def get(self, key: Hashable) -> bytes | None:
         with self._lock:
-            if key in self._entries:
+            value = self._entries.get(key)
+            if value is not None:
                 self._entries.move_to_end(key)
-                return self._entries[key]
-        # Render outside the lock: two threads may render the same feed once each, which
-        # costs a little time; holding the lock would make every feed wait for one.
-        value = make()
+            return value
+
+    def put(self, key: Hashable, value: bytes) -> bytes:
+        """Keep ``value``; two threads rendering the same feed at once both store it,
+        which costs a little time, where one lock around rendering would make every
+        feed wait for the slowest."""
         with self._lock:
             self._entries[key] = value
             self._entries.move_to_end(key)

@@ -38,9 +38,13 @@ class FeedRange:
     @classmethod
     def around(cls, now: datetime, zone: ZoneInfo) -> FeedRange:
         """Whole local days, so that the feed changes at most once a day by itself."""
-        today = now.astimezone(zone).date()
-        midnight = datetime.combine(today, time(0), tzinfo=zone)
+        midnight = day_start(now, zone)
         return cls(since=midnight - HISTORY, until=midnight + HORIZON)
+
+
+def day_start(now: datetime, zone: ZoneInfo) -> datetime:
+    """Local midnight of ``now``'s day: the feed's content is fixed for the whole day."""
+    return datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
 
 
 def render_feed(content: FeedContent, now: datetime, timezone: str) -> bytes:

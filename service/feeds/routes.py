@@ -10,7 +10,7 @@ from ..errors import NotFound
 from ..models import utcnow
 from .cache import ByteCache
 from .content import FeedOwner, load_content
-from .render import render_feed
+from .render import day_start, render_feed
 from .tokens import find_owner
 from .validators import Validator, feed_validator
 
@@ -38,18 +38,25 @@ def calendar_feed(token: str) -> Response:
         # The same answer for unknown, revoked and malformed tokens: no hint either way.
         raise NotFound("No calendar at this address.")
     now = utcnow()
-    validator = feed_validator(session, owner, now.astimezone(settings.zone).date())
+    validator = feed_validator(session, owner, day_start(now, settings.zone))
     headers = _validator_headers(validator)
     if _is_not_modified(validator):
+        session.close()
         return Response(status=304, headers=headers)
-
-    def render() -> bytes:
+    key = _cache_key(owner, validator)
+    body = feed_cache().get(key)
+    if body is None:
+        # Loaded in the validator's transaction, so the bytes match the key they are
+        # stored under.
         content = load_content(session, owner)
         if content is None:  # the person left (is_active false) after the lookup
             raise NotFound("No calendar at this address.")
-        return render_feed(content, now, settings.timezone)
-
-    body = feed_cache().get_or_make(_cache_key(owner, validator), render)
+        # End the transaction before the slow part: on SQLite every transaction takes
+        # the write lock (BEGIN IMMEDIATE, service/db.py), so holding it while rendering
+        # would make every other request, feed or not, wait for this one.
+        session.close()
+        body = feed_cache().put(key, render_feed(content, now, settings.timezone))
+    session.close()
     return Response(body, status=200, headers=headers, content_type=CONTENT_TYPE)
 
 

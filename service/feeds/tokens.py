@@ -12,7 +12,7 @@ import hmac
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import String, bindparam, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from ..models import Department, Person
@@ -22,6 +22,19 @@ from .content import FeedOwner
 # What new_secret() makes (43 URL-safe characters); some slack for older or longer ones,
 # and a floor of 128 bits.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{22,128}")
+
+
+_DIGEST = bindparam("digest", type_=String)
+# One statement for both kinds of owner, built once (building costs more than running).
+# Someone who left (is_active false) keeps no calendar, whatever their token.
+_LOOKUP = union_all(
+    select(literal("person"), Person.id, Person.feed_token_hash).where(
+        Person.feed_token_hash == _DIGEST, Person.is_active.is_(True)
+    ),
+    select(literal("department"), Department.id, Department.feed_token_hash).where(
+        Department.feed_token_hash == _DIGEST
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -59,14 +72,7 @@ def find_owner(session: Session, secret_key: str, token: str) -> FeedOwner | Non
     if not _TOKEN.fullmatch(token):
         return None
     digest = personal_token_digest(secret_key, token)
-    # Someone who left (is_active false) keeps no calendar, whatever their token.
-    people = select(literal("person"), Person.id, Person.feed_token_hash).where(
-        Person.feed_token_hash == digest, Person.is_active.is_(True)
-    )
-    departments = select(literal("department"), Department.id, Department.feed_token_hash).where(
-        Department.feed_token_hash == digest
-    )
-    row = session.execute(union_all(people, departments)).first()
+    row = session.connection().execute(_LOOKUP, {"digest": digest}).first()
     if row is None:
         return None
     kind, owner_id, stored = row
