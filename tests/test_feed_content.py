@@ -12,6 +12,7 @@ import time_machine
 from feeds_support import (
     NOW,
     add_schedule,
+    department,
     events,
     fetch,
     master,
@@ -27,6 +28,7 @@ from icalendar import Event
 from sqlalchemy import select
 
 from service.app import Pufa
+from service.feeds.cache import ByteCache
 from service.feeds.content import FeedOwner, load_content
 from service.feeds.render import render_feed
 from service.models import Department, OccurrenceOverride, Person, StudyConfirmation, StudyItem
@@ -326,3 +328,26 @@ def test_until_becomes_utc_and_a_count_survives_a_later_dtstart(
     assert weekly["RRULE"].to_ical() == (
         b"FREQ=WEEKLY;UNTIL=" + last.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ").encode()
     )
+
+
+@pytest.mark.usefixtures("demo")
+def test_shared_schedule_blocks_give_the_same_bytes_as_writing_everything(
+    pufa_state: Pufa, settings: Settings
+) -> None:
+    blocks = ByteCache()
+    owners = [
+        ("person", "孙丽"),
+        ("person", "王建国"),
+        ("person", "郑洁"),
+        ("department", "党政办"),
+    ]
+    with pufa_state.db.sessions() as session:
+        for kind, name in owners * 2:  # the second round is served from the blocks
+            row = person(session, name) if kind == "person" else department(session, name)
+            content = load_content(session, FeedOwner(kind, row.id))  # type: ignore[arg-type]
+            assert content is not None
+            shared = render_feed(content, NOW, settings.timezone, blocks)
+            assert shared == render_feed(content, NOW, settings.timezone), name
+    # 王建国 (no speaker) and 党政办 share the lecture; 孙丽 and 郑洁 each have their own.
+    lectures = [key for key in blocks._entries if key[1] == 1]  # type: ignore[index]
+    assert len(lectures) == 3

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..audience import concerns
-from ..models import Department, Person, Schedule, StudyConfirmation, StudyItem
+from ..models import (
+    Department,
+    HolidayOverride,
+    Person,
+    Schedule,
+    StudyConfirmation,
+    StudyItem,
+)
 from ..occurrences.query import load_schedules, workday_calendar
 from ..occurrences.workdays import WorkdayCalendar
 from . import texts
@@ -37,6 +44,8 @@ class FeedContent:
     # and when they confirmed (a confirmation changes the event's title, so its DTSTAMP).
     unconfirmed: frozenset[int] = frozenset()
     confirmed_at: dict[int, datetime] = field(default_factory=dict)
+    # The admins' holiday overrides, as a value: part of every schedule block's key.
+    holidays_key: tuple[tuple[date, bool], ...] = ()
 
     @property
     def person_id(self) -> int | None:
@@ -63,12 +72,16 @@ def load_content(session: Session, owner: FeedOwner) -> FeedContent | None:
             if s.is_for_everyone or any(d.id == department.id for d in s.departments)
         ]
         name = department.name
+    holidays = session.execute(
+        select(HolidayOverride.day, HolidayOverride.is_workday).order_by(HolidayOverride.day)
+    )
     content = FeedContent(
         owner=owner,
         calendar_name=texts.calendar_name(name),
         schedules=schedules,
         workdays=workday_calendar(session),
         speaker_names=_speaker_names(session, schedules),
+        holidays_key=tuple((day, is_workday) for day, is_workday in holidays),
     )
     if owner.kind == "person":
         _add_study_status(session, content)

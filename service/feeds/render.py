@@ -19,6 +19,8 @@ from ..models import OccurrenceOverride, ReminderRule, Schedule
 from ..occurrences.expand import Occurrence
 from ..occurrences.specs import schedule_spec
 from . import texts
+from .blocks import block_key
+from .cache import ByteCache
 from .content import FeedContent
 from .series import SeriesPlan, plan_series
 
@@ -28,6 +30,7 @@ REFRESH = timedelta(hours=1)
 HISTORY = relativedelta(months=12)
 # Overrides and holiday EXDATEs are written this far ahead; beyond, the plain rule stands.
 HORIZON = relativedelta(years=2)
+_END = b"END:VCALENDAR\r\n"
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,15 @@ def day_start(now: datetime, zone: ZoneInfo) -> datetime:
     return datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
 
 
-def render_feed(content: FeedContent, now: datetime, timezone: str) -> bytes:
-    """The whole calendar; ``timezone`` is the office's (X-WR-TIMEZONE)."""
+def render_feed(
+    content: FeedContent, now: datetime, timezone: str, blocks: ByteCache | None = None
+) -> bytes:
+    """The whole calendar; ``timezone`` is the office's (X-WR-TIMEZONE).
+
+    ``blocks`` keeps each schedule's serialised VEVENTs under a key of everything they
+    are made of (``block_key``), so a schedule is written once and shared by every feed
+    that shows it the same way; the bytes are the same as without it.
+    """
     feed_range = FeedRange.around(now, ZoneInfo(timezone))
     calendar = Calendar()
     calendar.add("PRODID", PRODID)
@@ -65,24 +75,34 @@ def render_feed(content: FeedContent, now: datetime, timezone: str) -> bytes:
     calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))
 
     tzids = {timezone}
-    events: list[Event] = []
+    parts: list[bytes] = []
     for schedule in content.schedules:
-        plan = plan_series(
-            schedule_spec(schedule), feed_range.since, feed_range.until, content.workdays
-        )
-        if plan is None:
-            continue
-        if not schedule.is_all_day:
+        key = block_key(content, schedule, feed_range.since, feed_range.until)
+        block = blocks.get(key) if blocks is not None else None
+        if block is None:
+            block = _schedule_block(content, schedule, feed_range)
+            if blocks is not None:
+                blocks.put(key, block)
+        if block and not schedule.is_all_day:
             tzids.add(schedule.timezone)
-        events += _EventWriter(content, schedule).events(plan)
+        parts.append(block)
     for tzid in sorted(tzids):
         calendar.add_component(
             _vtimezone(tzid, feed_range.since.date() - timedelta(days=31), feed_range.until.date())
         )
-    for event in events:
-        calendar.add_component(event)
-    body: bytes = calendar.to_ical()
-    return body
+    # The VEVENTs go where Calendar.to_ical would put them: after the VTIMEZONEs, before
+    # the end; Component.to_ical of each is exactly the lines the whole would hold.
+    head: bytes = calendar.to_ical()
+    assert head.endswith(_END)
+    return head[: -len(_END)] + b"".join(parts) + _END
+
+
+def _schedule_block(content: FeedContent, schedule: Schedule, feed_range: FeedRange) -> bytes:
+    spec = schedule_spec(schedule)
+    plan = plan_series(spec, feed_range.since, feed_range.until, content.workdays)
+    if plan is None:
+        return b""
+    return b"".join(event.to_ical() for event in _EventWriter(content, schedule).events(plan))
 
 
 @lru_cache(maxsize=64)

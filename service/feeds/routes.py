@@ -20,11 +20,18 @@ bp = Blueprint("feeds", __name__)
 
 def register_feeds(app: Flask) -> None:
     app.extensions["pufa_feed_cache"] = ByteCache()
+    # Schedules' VEVENTs, shared between feeds: many small entries (render.block_key).
+    app.extensions["pufa_feed_blocks"] = ByteCache(max_entries=4096)
     app.register_blueprint(bp)
 
 
 def feed_cache() -> ByteCache:
     cache: ByteCache = current_app.extensions["pufa_feed_cache"]
+    return cache
+
+
+def block_cache() -> ByteCache:
+    cache: ByteCache = current_app.extensions["pufa_feed_blocks"]
     return cache
 
 
@@ -55,7 +62,7 @@ def calendar_feed(token: str) -> Response:
         # the write lock (BEGIN IMMEDIATE, service/db.py), so holding it while rendering
         # would make every other request, feed or not, wait for this one.
         session.close()
-        body = feed_cache().put(key, render_feed(content, now, settings.timezone))
+        body = feed_cache().put(key, render_feed(content, now, settings.timezone, block_cache()))
     session.close()
     return Response(body, status=200, headers=headers, content_type=CONTENT_TYPE)
 

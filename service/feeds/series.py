@@ -2,9 +2,9 @@
 
 A series is one master VEVENT (DTSTART + RRULE + EXDATE) and one RECURRENCE-ID override
 per occurrence that differs from the plain rule. Which ones differ is not guessed: the
-schedule is expanded twice by ``expand`` — once as it is, once stripped of overrides,
-EXDATEs and holiday policy (the plain rule) — and the two are compared occurrence by
-occurrence. So the feed shows exactly what the SMS planner sees.
+schedule is expanded by ``expand`` and each occurrence is compared with what the plain
+rule (the master, as a client expands it) gives for the same original start. So the feed
+shows exactly what the SMS planner sees.
 
 Bounds: the master starts at the first occurrence on or after ``since`` (the feed shows
 12 months back, not the whole history), and overrides and holiday EXDATEs are written
@@ -14,7 +14,7 @@ stands. Explicit EXDATEs of the schedule are always written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,6 @@ from icalendar import vRecur
 
 from ..occurrences.expand import (
     MAX_HOLIDAY_SHIFT,
-    EveryDayWorks,
     Occurrence,
     ScheduleSpec,
     Window,
@@ -64,14 +63,18 @@ def plan_series(
     start = _wall(first_local, zone)
     window = Window(start, max(until, start + timedelta(days=1)))
     actual = {o.key: o for o in expand(spec, window, workdays) if o.original_start >= start}
-    plain_spec = replace(spec, overrides=(), exdates=(), holiday_policy="keep")
-    plain = {o.key: o for o in expand(plain_spec, window, EveryDayWorks())}
+    # The plain rule's occurrences in the window: what a client shows without overrides.
+    plain = {
+        (spec.id, original.astimezone(UTC)): original
+        for local in rule.between(first_local, _local(window.end, zone), inc=True)
+        if (original := _wall(local, zone)) < window.end
+    }
     excluded = {d.astimezone(UTC) for d in spec.exdates}
     for key in plain.keys() - actual.keys():
         if key[1] in excluded:
             continue
         # Moved out of the window (far away, or across its end): find where it went.
-        found = _find(spec, plain[key].original_start, workdays)
+        found = _find(spec, plain[key], workdays)
         if found is not None:
             actual[key] = found
 
@@ -80,7 +83,7 @@ def plan_series(
     for key, occurrence in actual.items():
         if occurrence.status == "holiday_skipped":
             exdates.add(key[1])
-        elif key not in plain or _differs(occurrence, plain[key]):
+        elif key not in plain or _differs(spec, occurrence):
             overrides.append(occurrence)
     overrides.sort(key=lambda o: o.original_start)
     return SeriesPlan(
@@ -108,14 +111,15 @@ def _plan_single(spec: ScheduleSpec, since: datetime, workdays: Workdays) -> Ser
     )
 
 
-def _differs(actual: Occurrence, plain: Occurrence) -> bool:
+def _differs(spec: ScheduleSpec, actual: Occurrence) -> bool:
+    """Whether the engine's occurrence is not what the plain rule (the master) says."""
     return (
         actual.status != "scheduled"
-        or actual.start != plain.start
-        or actual.end != plain.end
-        or actual.speaker_id != plain.speaker_id
-        or actual.topic != plain.topic
-        or actual.location != plain.location
+        or actual.start != actual.original_start
+        or actual.end != _plain_end(spec, actual.original_start)
+        or actual.speaker_id != spec.speaker_id
+        or actual.topic != spec.topic
+        or actual.location != spec.location
     )
 
 
