@@ -351,3 +351,16 @@ def test_shared_schedule_blocks_give_the_same_bytes_as_writing_everything(
     # 王建国 (no speaker) and 党政办 share the lecture; 孙丽 and 郑洁 each have their own.
     lectures = [key for key in blocks._entries if key[1] == 1]  # type: ignore[index]
     assert len(lectures) == 3
+
+
+@pytest.mark.usefixtures("demo")
+def test_one_broken_schedule_is_left_out_and_the_rest_is_served(
+    client: FlaskClient, pufa_state: Pufa, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pufa_state.db.transaction() as session:
+        broken = add_schedule(session, title="坏数据", rrule="FREQ=SOMETIMES")
+        broken_id = broken.id
+    calendar = parse(feed_of(client, pufa_state, settings, "孙丽"))
+    assert events(calendar, f"schedule-{broken_id}@pufa") == []
+    assert master(calendar, LECTURE)
+    assert any(r.getMessage() == "schedule left out of a feed" for r in caplog.records)

@@ -7,6 +7,7 @@ UID from a row's id.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -23,6 +24,8 @@ from .blocks import block_key
 from .cache import ByteCache
 from .content import FeedContent
 from .series import SeriesPlan, plan_series
+
+log = logging.getLogger(__name__)
 
 PRODID = "-//Pufa//Pufa Feeds 1.0//ZH"
 # Clients poll at most this often (RFC 7986 REFRESH-INTERVAL; X-PUBLISHED-TTL for Outlook).
@@ -98,11 +101,18 @@ def render_feed(
 
 
 def _schedule_block(content: FeedContent, schedule: Schedule, feed_range: FeedRange) -> bytes:
-    spec = schedule_spec(schedule)
-    plan = plan_series(spec, feed_range.since, feed_range.until, content.workdays)
-    if plan is None:
+    try:
+        spec = schedule_spec(schedule)
+        plan = plan_series(spec, feed_range.since, feed_range.until, content.workdays)
+        if plan is None:
+            return b""
+        return b"".join(e.to_ical() for e in _EventWriter(content, schedule).events(plan))
+    except Exception:
+        # One broken row (say, an RRULE no client could read) must not take everyone's
+        # calendar down: leave that schedule out, loudly. Fixing the row bumps its
+        # version, and with it every validator that showed it.
+        log.exception("schedule left out of a feed", extra={"schedule_id": schedule.id})
         return b""
-    return b"".join(event.to_ical() for event in _EventWriter(content, schedule).events(plan))
 
 
 @lru_cache(maxsize=64)

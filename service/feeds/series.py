@@ -148,7 +148,7 @@ def _feed_rule(spec: ScheduleSpec, rule: rrule, first_local: datetime) -> vRecur
     UNTIL of the last occurrence.
     """
     assert spec.rrule is not None
-    recur: vRecur = vRecur.from_ical(spec.rrule)
+    recur: vRecur = vRecur.from_ical(spec.rrule.removeprefix("RRULE:"))
     zone = spec.zone
     last: datetime | None = None
     if "COUNT" in recur and first_local != next(iter(rule), None):
