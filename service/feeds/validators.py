@@ -7,7 +7,8 @@ names, the owner's study confirmations, and the admins' holiday overrides. Any c
 to those rows changes an aggregate: an update bumps the version and the update time, an
 insert or delete the count (and a delete-plus-insert the max update time). Rows that
 are not part of the feed (other people's confirmations, SMS deliveries, schedules for
-other departments) are left out, so their changes leave the ETag alone.
+other departments) are left out, so their changes leave the ETag alone. Speakers count
+with their whole row, so any edit of a speaker (not only of the name) costs one render.
 
 The feed also depends on the day (it shows 12 months back from today) and on the code
 that renders it (``FORMAT``), so both are part of the ETag.
