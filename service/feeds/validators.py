@@ -19,12 +19,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, TypeAlias
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Dialect,
     Integer,
     Select,
     bindparam,
@@ -68,10 +69,14 @@ class Validator:
 def feed_validator(session: Session, owner: FeedOwner, day_start: datetime) -> Validator:
     """The validator of ``owner``'s feed as rendered on the local day starting at
     ``day_start`` (aware)."""
-    # Core execution: the ORM layer adds nothing to a row of aggregates but time.
-    row = session.connection().execute(_statement(owner.kind), {"owner_id": owner.id}).one()
-    values = tuple(row)
-    instants = [_utc(v) for v in values if isinstance(v, datetime)]
+    connection = session.connection()
+    sql, names, defaults = _compiled(owner.kind, connection.dialect)
+    # The driver runs the SQL compiled once: per request, SQLAlchemy's statement handling
+    # cost more than SQLite's execution. Results come raw (SQLite: text instants).
+    params = {**defaults, "owner_id": owner.id}
+    arguments = tuple(params[n] for n in names) if names is not None else params
+    values = tuple(connection.exec_driver_sql(sql, arguments).one())
+    instants = [_instant(v) for v in values if isinstance(v, datetime | str)]
     # A new day's range changes the feed too: it is "modified" when the day starts.
     last = max([_EPOCH, day_start.astimezone(UTC), *instants])
     fingerprint = (FORMAT, owner.kind, owner.id, day_start.isoformat(), values)
@@ -177,6 +182,18 @@ def _links(left: Any, right: Any, where: ColumnElement[bool] | None = None) -> A
     return query.where(where) if where is not None else query
 
 
-def _utc(value: datetime) -> datetime:
-    # SQLite hands back naive values from aggregates (the column type is not applied).
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+@lru_cache(maxsize=16)
+def _compiled(
+    kind: OwnerKind, dialect: Dialect
+) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
+    """The SQL text; for positional drivers (sqlite3) the order of its parameters; and
+    the values of its constant parameters (the SQL's literals)."""
+    compiled = _statement(kind).compile(dialect=dialect)
+    names = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+    return compiled.string, names, dict(compiled.construct_params({"owner_id": 0}))
+
+
+def _instant(value: datetime | str) -> datetime:
+    # SQLite stores instants as naive UTC text; PostgreSQL hands back aware values.
+    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
