@@ -7,28 +7,21 @@ feed's URLs: the only moment the token is ever shown, since only its HMAC is sto
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, TypeVar
+from typing import Literal
 
-from flask import Response, g, jsonify
+from flask import Response, jsonify
 from flask_openapi3.blueprint import APIBlueprint
-from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from ..admin.common import Id, committed, get_or_404
 from ..app import db_session, pufa
-from ..errors import NotFound
+from ..audit import record
 from ..feeds.tokens import feed_urls, issue_token, revoke_token
-from ..models import AuditEntry, Department, Person
+from ..models import Department, Person
+from .common import actor, blueprint_options, no_content
 
-bp = APIBlueprint(
-    "feed_tokens",
-    __name__,
-    url_prefix="/api/v1",
-    abp_tags=[Tag(name="feeds")],
-    abp_security=[{"bearer": []}],
-)
-
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+bp = APIBlueprint("feed_tokens", __name__, **blueprint_options("feeds"))
 
 
 class PersonPath(BaseModel):
@@ -58,7 +51,7 @@ class FeedToken(BaseModel):
 @bp.get("/people/<int:person_id>/feed", responses={200: FeedState})
 def person_feed(path: PersonPath) -> Response:
     """Whether this person has a working feed URL."""
-    person = _get(db_session(), Person, path.person_id)
+    person = get_or_404(db_session(), Person, path.person_id, "Person")
     return _state("person", person)
 
 
@@ -77,7 +70,7 @@ def revoke_person_token(path: PersonPath) -> Response:
 @bp.get("/departments/<int:department_id>/feed", responses={200: FeedState})
 def department_feed(path: DepartmentPath) -> Response:
     """Whether this department has a working feed URL."""
-    department = _get(db_session(), Department, path.department_id)
+    department = get_or_404(db_session(), Department, path.department_id, "Department")
     return _state("department", department)
 
 
@@ -96,16 +89,6 @@ def revoke_department_token(path: DepartmentPath) -> Response:
 Kind = Literal["person", "department"]
 
 
-Row = TypeVar("Row", bound=Person | Department)
-
-
-def _get(session: Session, model: type[Row], row_id: int) -> Row:
-    row: Row | None = session.get(model, row_id)
-    if row is None:
-        raise NotFound(f"{model.__name__} {row_id} does not exist.")
-    return row
-
-
 def _state(kind: Kind, row: Person | Department) -> Response:
     state = FeedState(kind=kind, id=row.id, has_token=row.feed_token_hash is not None)
     return jsonify(state.model_dump())
@@ -113,12 +96,11 @@ def _state(kind: Kind, row: Person | Department) -> Response:
 
 def _rotate(kind: Kind, model: type[Person] | type[Department], row_id: int) -> Response:
     settings = pufa().settings
-    session = db_session()
-    row = _get(session, model, row_id)
-    had_token = row.feed_token_hash is not None
-    token = issue_token(session, settings.secret_key, row)
-    _audit(session, "rotate_feed_token" if had_token else "issue_feed_token", kind, row.id)
-    session.commit()
+    with committed(db_session()) as session:
+        row = get_or_404(session, model, row_id, model.__name__)
+        action = "rotate_feed_token" if row.feed_token_hash else "issue_feed_token"
+        token = issue_token(session, settings.secret_key, row)
+        _audit(session, action, kind, row.id)
     urls = feed_urls(settings.public_base_url, token)
     body = FeedToken(kind=kind, id=row.id, url=urls.https, webcal_url=urls.webcal)
     response = jsonify(body.model_dump())
@@ -129,24 +111,22 @@ def _rotate(kind: Kind, model: type[Person] | type[Department], row_id: int) -> 
 
 
 def _revoke(kind: Kind, model: type[Person] | type[Department], row_id: int) -> Response:
-    session = db_session()
-    row = _get(session, model, row_id)
-    if row.feed_token_hash is not None:
-        revoke_token(session, row)
-        _audit(session, "revoke_feed_token", kind, row.id)
-        session.commit()
-    return Response(status=204)
+    with committed(db_session()) as session:
+        row = get_or_404(session, model, row_id, model.__name__)
+        if row.feed_token_hash is not None:
+            revoke_token(session, row)
+            _audit(session, "revoke_feed_token", kind, row.id)
+    return no_content()
 
 
 def _audit(session: Session, action: str, kind: Kind, row_id: int) -> None:
     # Neither the token nor its HMAC goes into the log: only that it changed.
-    session.add(
-        AuditEntry(
-            actor=g.get("actor", ""),
-            action=action,
-            resource=kind,
-            resource_id=str(row_id),
-            before=None,
-            after=None,
-        )
+    record(
+        session,
+        actor=actor(),
+        action=action,
+        resource=kind,
+        resource_id=row_id,
+        before=None,
+        after=None,
     )
