@@ -82,5 +82,8 @@ API_MODULES = [
     "occurrences",
     "workdays",
     "sms",
+    "rota",
+    "study_progress",
+    "ledger",
     "feed_tokens",
 ]

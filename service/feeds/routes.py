@@ -58,9 +58,8 @@ def calendar_feed(token: str) -> Response:
         content = load_content(session, owner)
         if content is None:  # the person left (is_active false) after the lookup
             raise NotFound("No calendar at this address.")
-        # End the transaction before the slow part: on SQLite every transaction takes
-        # the write lock (BEGIN IMMEDIATE, service/db.py), so holding it while rendering
-        # would make every other request, feed or not, wait for this one.
+        # End the transaction before the slow part: an open read transaction holds a
+        # connection of the pool and (on SQLite) keeps the WAL from being checkpointed.
         session.close()
         body = feed_cache().put(key, render_feed(content, now, settings.timezone, block_cache()))
     session.close()
