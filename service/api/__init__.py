@@ -86,4 +86,5 @@ API_MODULES = [
     "study_progress",
     "ledger",
     "deliveries",
+    "feed_tokens",
 ]
