@@ -24,12 +24,13 @@ from datetime import datetime
 
 import phonenumbers
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..audience import concerns
+from ..errors import Conflict
 from ..logs import mask_phone
-from ..models import Person, StudyConfirmation, StudyItem
+from ..models import Person, StudyItem
+from ..workflows.study import confirm
 from .optout import set_opted_out
 from .replies import reply_text
 
@@ -133,24 +134,12 @@ def _confirm(session: Session, person: Person, item_id: int | None, now: datetim
         return InboundReply(
             reply_text("not_concerned", title=item.title), "not_concerned", person.id
         )
-    already = session.scalar(
-        select(StudyConfirmation).where(
-            StudyConfirmation.item_id == item.id, StudyConfirmation.person_id == person.id
-        )
-    )
-    if already is None and _insert_confirmation(session, item, person, now):
-        log.info("study item confirmed by sms", extra={"person": person.id, "item": item.id})
-        return InboundReply(reply_text("confirmed", title=item.title), "confirmed", person.id)
-    return InboundReply(
-        reply_text("already_confirmed", title=item.title), "already_confirmed", person.id
-    )
-
-
-def _insert_confirmation(session: Session, item: StudyItem, person: Person, now: datetime) -> bool:
-    """False when a concurrent request (Twilio retries) confirmed it first."""
+    # The same workflow as the API: audit entry and immediate re-plan of the reminders.
     try:
-        with session.begin_nested():
-            session.add(StudyConfirmation(item_id=item.id, person_id=person.id, confirmed_at=now))
-    except IntegrityError:
-        return False
-    return True
+        confirm(session, item.id, person_id=person.id, note="", now=now, actor=f"sms:{person.id}")
+    except Conflict:  # already confirmed, perhaps by Twilio retrying this very request
+        return InboundReply(
+            reply_text("already_confirmed", title=item.title), "already_confirmed", person.id
+        )
+    log.info("study item confirmed by sms", extra={"person": person.id, "item": item.id})
+    return InboundReply(reply_text("confirmed", title=item.title), "confirmed", person.id)
