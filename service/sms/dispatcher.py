@@ -69,9 +69,10 @@ class Dispatcher:
         rate = settings.sms_rate_per_second
         self.limiter = RateLimiter(rate) if rate > 0 else None
         concurrency = settings.sms_concurrency
-        # Claim only a little ahead of the senders: a claimed row that a crash leaves
-        # behind is reported ``unknown``, never resent, so keep that number small.
-        self.queue_size = min(2 * concurrency, math.ceil(rate)) if rate > 0 else 2 * concurrency
+        # Claim no more than the senders can start at once: a claimed row that a crash
+        # leaves behind is reported ``unknown``, never resent, so claiming ahead would turn
+        # a kill into messages nobody sent.
+        self.queue_size = min(concurrency, math.ceil(rate)) if rate > 0 else concurrency
         self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="sms")
         self._stats_lock = threading.Lock()
         self._results: queue.Queue[_Outcome] = queue.Queue()
