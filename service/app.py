@@ -75,6 +75,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> OpenAPI:
     app.register_blueprint(health_bp)
     register_api(app)
 
+    from .web import register_web
+
+    register_web(app)
+
     from .cli import register_commands
 
     register_commands(app)
