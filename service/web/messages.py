@@ -65,3 +65,4 @@ MENU = [
     ("people.index", "人员与站所"),
 ]
 QR_LABEL = "日历订阅二维码"
+NO_SUCH_DAY = "这个月没有这一天。"
