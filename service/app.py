@@ -73,6 +73,12 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> OpenAPI:
     from .health import bp as health_bp
 
     app.register_blueprint(health_bp)
+
+    from .metrics import bp as metrics_bp
+    from .webhooks import bp as webhooks_bp
+
+    app.register_blueprint(metrics_bp)
+    app.register_blueprint(webhooks_bp)
     register_api(app)
 
     from .web import register_web

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import migrate
 from .app import db_session
-from .models import ClockHeartbeat, utcnow
+from .models import ClockHeartbeat, HolidayOverride, utcnow
 from .occurrences.workdays import coverage
 
 bp = Blueprint("health", __name__)
@@ -26,15 +26,17 @@ def healthz() -> tuple[Response, int]:
         body["database"] = "ok"
         body["migrations"] = _migrations(migrate.current_revision(session.connection()), body)
         body["clock"] = _clock(session.scalar(select(func.max(ClockHeartbeat.ticked_at))))
+        overridden = {day.year for day in session.scalars(select(HolidayOverride.day))}
     except SQLAlchemyError as error:
         body.update(status="unavailable", database="unreachable", reason=type(error).__name__)
         return jsonify(body), 503
-    cover = coverage(utcnow().year)
+    cover = coverage(utcnow().year, overridden)
     body["holidays"] = cover
-    if cover["provisional_years"]:
-        years = ", ".join(str(y) for y in cover["provisional_years"])
+    for year in cover["provisional_years"]:
+        adjusted = " and admin overrides" if year in overridden else ""
         body["warnings"].append(
-            f"official holiday data missing for {years}: using rule-based provisional days"
+            f"official holiday data missing for {year}: using rule-based provisional days"
+            f"{adjusted}; enter the State Council's 调休 as holiday overrides"
         )
     if body["warnings"]:
         body["status"] = "degraded"

@@ -22,6 +22,7 @@ from service.app import Pufa, create_app
 from service.models import Base
 from service.settings import Settings
 from service.tokens import create_api_token
+from tests.fake_twilio import fake_twilio  # noqa: F401 - the fake Twilio server fixture
 
 PG_SERVER_URL = os.environ.get(
     "PUFA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -7,6 +7,7 @@ reading (GET, HEAD) needs the ``viewer`` role, anything else ``admin``.
 
 from __future__ import annotations
 
+import importlib
 import json
 from typing import Any
 
@@ -65,6 +66,14 @@ def _check_json_body() -> None:
 
 def register_api(app: OpenAPI) -> None:
     app.before_request(_guard_api)
-    blueprints: list[Any] = []
-    for blueprint in blueprints:
-        app.register_api(blueprint)
+    # One module per resource; each exports ``bp``.
+    for name in API_MODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        app.register_api(module.bp)
+
+
+API_MODULES = [
+    "occurrences",
+    "workdays",
+    "sms",
+]

@@ -9,20 +9,19 @@ what this returns, so the calendar and the SMS can never disagree.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrule, rrulestr
+from dateutil.rrule import rrule
+
+from .rules import Recurrence, compile_rule
 
 # A shifted occurrence never moves further than this from its original day (Spring
 # Festival plus its weekends is the longest run of days off).
 MAX_HOLIDAY_SHIFT = timedelta(days=15)
 MAX_WINDOW = timedelta(days=3660)
-_UNTIL = re.compile(r"UNTIL=(\d{8}(?:T\d{6}Z?)?)", re.IGNORECASE)
 
 
 class Workdays(Protocol):
@@ -118,86 +117,116 @@ def expand(schedule: ScheduleSpec, window: Window, workdays: Workdays) -> list[O
     """Every occurrence whose actual time overlaps ``window``, sorted by start.
 
     Holiday-skipped and cancelled occurrences are included with their status, so callers
-    can show them; ``Occurrence.is_happening`` tells which ones take place.
+    can show them; ``Occurrence.is_happening`` tells which ones take place. The cost
+    grows with the window, not with how long ago the series started.
     """
     zone = schedule.zone
-    overrides = {o.original_start.astimezone(UTC): o for o in schedule.overrides}
-    excluded = {d.astimezone(UTC) for d in schedule.exdates}
-    # Search a wider range so occurrences shifted or moved into the window are found.
+    # Keyed by naive local wall-clock time: cheaper than converting every occurrence.
+    overrides = {_local_naive(o.original_start, zone): o for o in schedule.overrides}
+    excluded = {_local_naive(d, zone) for d in schedule.exdates}
+    # Search a wider range so occurrences shifted by the holiday policy are found.
     reach = schedule.duration + MAX_HOLIDAY_SHIFT
-    rule = build_rule(schedule)
-    originals = set(_originals(schedule, rule, window.start - reach, window.end + reach))
-    elsewhere = [key for key in overrides if key not in originals]
-    if elsewhere:  # overrides that may move an occurrence from far away into the window
-        valid = set(
-            _originals(schedule, rule, min(elsewhere), max(elsewhere) + timedelta(seconds=1))
-        )
-        originals |= valid.intersection(elsewhere)
+    originals = set(_local_originals(schedule, window.start - reach, window.end + reach))
+    for local, override in overrides.items():
+        # An override can move an occurrence from any distance into the window.
+        if (
+            local not in originals
+            and _moves_into(schedule, override, window)
+            and is_original(schedule, override.original_start)
+        ):
+            originals.add(local)
 
     result: list[Occurrence] = []
-    for original in sorted(originals):
-        if original in excluded:
+    for local in sorted(originals):
+        if local in excluded:
             continue
-        occurrence = _resolve(schedule, zone, original, overrides.get(original), workdays)
-        if window.overlaps(occurrence.start, occurrence.end):
+        occurrence = _resolve(schedule, zone, local, overrides.get(local), workdays)
+        if occurrence.start < window.end and occurrence.end > window.start:
             result.append(occurrence)
     result.sort(key=lambda o: (o.start, o.original_start))
     return result
+
+
+def recurrence(schedule: ScheduleSpec) -> Recurrence | None:
+    """The schedule's compiled RRULE (cached), or None for a single event.
+
+    Raises ``RuleError`` for a rule that cannot be evaluated.
+    """
+    if not schedule.rrule:
+        return None
+    return compile_rule(
+        schedule.rrule, _local_naive(schedule.start, schedule.zone), schedule.timezone
+    )
+
+
+def original_starts(schedule: ScheduleSpec, start: datetime, end: datetime) -> list[datetime]:
+    """Original starts (aware, in the schedule's zone) with ``start <= t <= end``,
+    before EXDATE and overrides.
+
+    DTSTART is always the first occurrence (RFC 5545), even when the rule does not match
+    it, unless it lies after UNTIL; calendar clients reading the feed do the same.
+    """
+    zone = schedule.zone
+    return [local.replace(tzinfo=zone) for local in _local_originals(schedule, start, end)]
+
+
+def is_original(schedule: ScheduleSpec, original_start: datetime) -> bool:
+    """Whether the series has an occurrence that originally starts at this instant
+    (EXDATE not considered)."""
+    day = timedelta(days=1)
+    candidates = original_starts(schedule, original_start - day, original_start + day)
+    return any(candidate == original_start for candidate in candidates)
+
+
+def _local_originals(schedule: ScheduleSpec, start: datetime, end: datetime) -> list[datetime]:
+    zone = schedule.zone
+    rule = recurrence(schedule)
+    found: list[datetime] = []
+    if rule is not None:
+        local_start, local_end = _local_naive(start, zone), _local_naive(end, zone)
+        found = [_normalise(local, zone) for local in rule.between(local_start, local_end)]
+    in_rule = rule is None or rule.until is None or rule.dtstart <= rule.until
+    if start <= schedule.start <= end and in_rule:
+        first = _local_naive(schedule.start, zone)
+        if first not in found:
+            found.insert(0, first)
+    return found
+
+
+def build_rule(schedule: ScheduleSpec) -> rrule | None:
+    """The dateutil rule from DTSTART, in naive local wall-clock time of the schedule."""
+    compiled = recurrence(schedule)
+    return compiled.rule() if compiled is not None else None
+
+
+def _moves_into(schedule: ScheduleSpec, override: OverrideSpec, window: Window) -> bool:
+    if override.is_cancelled or override.moved_start is None:
+        return False
+    # An all-day end is rounded up to midnight: a day of slack is enough.
+    length = (override.moved_duration or schedule.duration) + timedelta(days=1)
+    return override.moved_start < window.end and override.moved_start + length > window.start
 
 
 def _local_naive(instant: datetime, zone: ZoneInfo) -> datetime:
     return instant.astimezone(zone).replace(tzinfo=None)
 
 
-def _aware(local: datetime, zone: ZoneInfo) -> datetime:
-    """Wall-clock time in ``zone``; a time skipped by DST is pushed forward (fold=0)."""
+def _normalise(local: datetime, zone: ZoneInfo) -> datetime:
+    """A wall-clock time skipped by DST is pushed forward, as RFC 5545 says; others stay."""
     aware = local.replace(tzinfo=zone)
-    # Round-trip through UTC normalises non-existent local times.
-    return aware.astimezone(UTC).astimezone(zone)
-
-
-def build_rule(schedule: ScheduleSpec) -> rrule | None:
-    if not schedule.rrule:
-        return None
-    zone = schedule.zone
-    text = _UNTIL.sub(lambda m: "UNTIL=" + _until_local(m.group(1), zone), schedule.rrule)
-    built = rrulestr(text, dtstart=_local_naive(schedule.start, zone), forceset=False)
-    assert isinstance(built, rrule)
-    return built
-
-
-def _until_local(value: str, zone: ZoneInfo) -> str:
-    """RFC 5545 UNTIL in UTC (…Z) becomes local wall-clock, as dateutil's naive
-    evaluation needs; a date or floating value is already local."""
-    if value.upper().endswith("Z"):
-        instant = datetime.strptime(value.upper(), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        return _local_naive(instant, zone).strftime("%Y%m%dT%H%M%S")
-    if "T" not in value.upper():
-        return value + "T235959"
-    return value
-
-
-def _originals(
-    schedule: ScheduleSpec, rule: rrule | None, start: datetime, end: datetime
-) -> Iterable[datetime]:
-    if rule is None:
-        if start <= schedule.start < end:
-            yield schedule.start.astimezone(UTC)
-        return
-    zone = schedule.zone
-    local_start, local_end = _local_naive(start, zone), _local_naive(end, zone)
-    for local in rule.between(local_start, local_end, inc=True):
-        yield _aware(local, zone).astimezone(UTC)
+    if aware.utcoffset() == aware.replace(fold=1).utcoffset():
+        return local  # neither skipped nor repeated: the usual case, and cheap
+    return aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
 
 
 def _resolve(
     schedule: ScheduleSpec,
     zone: ZoneInfo,
-    original_utc: datetime,
+    local: datetime,
     override: OverrideSpec | None,
     workdays: Workdays,
 ) -> Occurrence:
-    original = original_utc.astimezone(zone)
+    original = local.replace(tzinfo=zone)
     start, status, reason = _apply_holiday_policy(schedule, original, workdays)
     duration = schedule.duration
     speaker_id, topic, location = schedule.speaker_id, schedule.topic, schedule.location
@@ -235,8 +264,11 @@ def _end(start: datetime, duration: timedelta, is_all_day: bool, zone: ZoneInfo)
     if is_all_day:
         # Whole days in wall-clock terms: local midnight to local midnight.
         last = start.date() + timedelta(days=max(1, duration.days))
-        return _aware(datetime.combine(last, time(0)), zone)
-    return (start.astimezone(UTC) + duration).astimezone(zone)
+        return _normalise(datetime.combine(last, time(0)), zone).replace(tzinfo=zone)
+    end = start + duration  # wall-clock arithmetic: right unless the offset changes
+    if end.utcoffset() != start.utcoffset():
+        end = (start.astimezone(UTC) + duration).astimezone(zone)
+    return end
 
 
 def _apply_holiday_policy(
@@ -255,7 +287,7 @@ def _apply_holiday_policy(
         if abs(target - day) > MAX_HOLIDAY_SHIFT:
             return original, "holiday_skipped", f"no working day near {day.isoformat()}"
     zone = schedule.zone
-    moved = _aware(datetime.combine(target, original.timetz().replace(tzinfo=None)), zone)
+    moved = _normalise(datetime.combine(target, original.time()), zone).replace(tzinfo=zone)
     return (
         moved,
         "holiday_moved",

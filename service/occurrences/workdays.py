@@ -4,20 +4,38 @@
 2. For a year the installed ``chinesecalendar`` package has published data for, its
    statutory holidays and make-up working days (调休) are used.
 3. For any other year, a provisional rule: weekends and the statutory holidays the
-   ``holidays`` package computes by rule are off; nothing is a make-up day.
+   ``holidays`` package computes are off, and the few weekend workdays it knows of are
+   worked. It cannot know future 调休 (the State Council announces them each November),
+   so such years are reported as provisional by ``/healthz`` and the API.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
 import chinese_calendar
 import holidays
 
+from .holiday_names import chinese_name, makeup_name
+
+log = logging.getLogger(__name__)
+
 Source = Literal["override", "official", "provisional"]
+YearStatus = Literal["official", "provisional"]
+
+
+@dataclass(frozen=True)
+class YearData:
+    """A year's days off on weekdays or weekends (holidays) and worked weekends."""
+
+    status: YearStatus
+    days_off: Mapping[dt.date, str]  # day -> Chinese name
+    makeup_days: Mapping[dt.date, str]  # weekend days worked (调休) -> Chinese name
 
 
 @cache
@@ -27,9 +45,44 @@ def official_years() -> range:
     return range(years[0], years[-1] + 1)
 
 
+def year_status(year: int) -> YearStatus:
+    return "official" if year in official_years() else "provisional"
+
+
 @cache
-def _rule_based_holidays(year: int) -> Mapping[dt.date, str]:
-    return dict(holidays.country_holidays("CN", years=year, language="zh_CN"))
+def year_data(year: int) -> YearData:
+    if year in official_years():
+        return YearData(
+            status="official",
+            days_off={
+                day: chinese_name(name)
+                for day, name in chinese_calendar.holidays.items()
+                if day.year == year
+            },
+            makeup_days={
+                day: makeup_name(chinese_name(name))
+                for day, name in chinese_calendar.workdays.items()
+                if day.year == year
+            },
+        )
+    return _provisional(year)
+
+
+def _provisional(year: int) -> YearData:
+    # A year missing from a third-party table must not stop planning: weekends alone
+    # are a usable, if poorer, provisional calendar.
+    try:
+        rules = holidays.country_holidays("CN", years=year, language="zh_CN")
+    except Exception:
+        log.warning("no rule-based holidays for %s; using weekends only", year)
+        return YearData(status="provisional", days_off={}, makeup_days={})
+    # The package's weekend workdays are a flat set across years: keep this year's.
+    worked = {day for day in getattr(rules, "weekend_workdays", ()) if day.year == year}
+    return YearData(
+        status="provisional",
+        days_off={day: str(name) for day, name in rules.items() if day.year == year},
+        makeup_days={day: makeup_name("") for day in worked},
+    )
 
 
 class WorkdayCalendar:
@@ -46,30 +99,44 @@ class WorkdayCalendar:
     def source(self, day: dt.date) -> Source:
         if day in self._overrides:
             return "override"
-        return "official" if day.year in official_years() else "provisional"
+        return year_status(day.year)
 
     def is_workday(self, day: dt.date) -> bool:
         if day in self._overrides:
             return self._overrides[day]
-        if day.year in official_years():
-            return bool(chinese_calendar.is_workday(day))
-        return day.weekday() < 5 and day not in _rule_based_holidays(day.year)
+        data = year_data(day.year)
+        if day in data.makeup_days:
+            return True
+        return day.weekday() < 5 and day not in data.days_off
 
     def name(self, day: dt.date) -> str:
-        """The holiday's name, or '' for an ordinary day."""
+        """The holiday's or make-up day's name, or '' for an ordinary day."""
         if day in self._names:
             return self._names[day]
-        if day.year in official_years():
-            is_holiday, name = chinese_calendar.get_holiday_detail(day)
-            return str(name or "") if is_holiday or chinese_calendar.is_in_lieu(day) else ""
-        return _rule_based_holidays(day.year).get(day, "")
+        data = year_data(day.year)
+        return data.days_off.get(day) or data.makeup_days.get(day, "")
+
+    def overridden_years(self) -> set[int]:
+        return {day.year for day in self._overrides}
+
+    def notable_days(self, year: int) -> list[dt.date]:
+        """Every day off and every worked weekend of the year, and every overridden day."""
+        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        days = (first + dt.timedelta(days=n) for n in range((last - first).days + 1))
+        return [
+            day
+            for day in days
+            if not self.is_workday(day) or day.weekday() >= 5 or day in self._overrides
+        ]
 
 
-def coverage(current_year: int) -> dict[str, Any]:
-    """Which of this year and the next are covered by official data."""
+def coverage(current_year: int, overridden_years: Iterable[int] = ()) -> dict[str, Any]:
+    """Which of this year and the next are covered by official data, and which years
+    have admin overrides."""
     official = official_years()
     wanted = [current_year, current_year + 1]
     return {
         "official_years": [official.start, official.stop - 1],
         "provisional_years": [year for year in wanted if year not in official],
+        "overridden_years": sorted(set(overridden_years)),
     }

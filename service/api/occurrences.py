@@ -1,0 +1,129 @@
+"""``GET /api/v1/occurrences``: the expanded plan, as staff and the SMS planner see it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.models.tag import Tag
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..app import db_session, pufa
+from ..errors import Invalid
+from ..models import utcnow
+from ..occurrences.expand import Occurrence
+from ..occurrences.listing import Filters, Listing, list_occurrences, window_for
+from . import SECURITY
+
+bp = APIBlueprint(
+    "occurrences",
+    __name__,
+    url_prefix="/api/v1",
+    abp_security=SECURITY,
+    abp_tags=[Tag(name="occurrences", description="Expanded schedules")],
+)
+
+
+class OccurrenceQuery(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str | None = Field(
+        None,
+        alias="from",
+        description="Start of the window: a date (local midnight) or an ISO date-time. "
+        "Default: today.",
+    )
+    to: str | None = Field(
+        None,
+        description="End of the window: a date (inclusive) or an ISO date-time "
+        "(exclusive). Default: 31 days after the start. At most 10 years.",
+    )
+    schedule_id: int | None = Field(None, ge=1)
+    person_id: int | None = Field(None, ge=1, description="Schedules whose audience has them")
+    department_id: int | None = Field(None, ge=1)
+    kind: Literal["lecture", "campaign", "deadline", "meeting"] | None = None
+    page: int = Field(1, ge=1)
+    per_page: int = Field(100, ge=1, le=500)
+
+
+class ScheduleRef(BaseModel):
+    id: int
+    title: str
+    kind: str
+
+
+class SpeakerRef(BaseModel):
+    id: int
+    name: str
+
+
+class OccurrenceOut(BaseModel):
+    schedule: ScheduleRef
+    original_start: datetime
+    start: datetime
+    end: datetime
+    all_day: bool
+    status: Literal["scheduled", "moved", "cancelled", "holiday_skipped", "holiday_moved"]
+    is_happening: bool
+    speaker: SpeakerRef | None
+    topic: str
+    location: str
+    reason: str
+
+
+class OccurrencePage(BaseModel):
+    start: datetime
+    end: datetime
+    page: int
+    per_page: int
+    total: int
+    items: list[OccurrenceOut]
+
+
+@bp.get("/occurrences", responses={200: OccurrencePage})
+def get_occurrences(query: OccurrenceQuery) -> dict[str, object]:
+    """Occurrences of the matching schedules in the window, sorted by start."""
+    zone = pufa().settings.zone
+    start, end = _when(query.from_, "from"), _when(query.to, "to")
+    window = window_for(start, end, zone, utcnow().astimezone(zone).date())
+    filters = Filters(query.schedule_id, query.person_id, query.department_id, query.kind)
+    listing = list_occurrences(db_session(), window, filters, query.page, query.per_page)
+    page = OccurrencePage(
+        start=window.start,
+        end=window.end,
+        page=query.page,
+        per_page=query.per_page,
+        total=listing.total,
+        items=[_out(o, listing) for o in listing.occurrences],
+    )
+    return page.model_dump(mode="json")
+
+
+def _when(value: str | None, field: str) -> date | datetime | None:
+    """A date (YYYY-MM-DD) or an ISO 8601 date-time, else 422 naming the field."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+    except ValueError:
+        reason = "must be a date (YYYY-MM-DD) or an ISO 8601 date-time"
+        raise Invalid(f"{field}: {reason}", fields={field: reason}) from None
+
+
+def _out(occurrence: Occurrence, listing: Listing) -> OccurrenceOut:
+    schedule = listing.schedules[occurrence.schedule_id]
+    speaker = listing.speakers.get(occurrence.speaker_id or 0)
+    return OccurrenceOut(
+        schedule=ScheduleRef(id=schedule.id, title=schedule.title, kind=schedule.kind),
+        original_start=occurrence.original_start,
+        start=occurrence.start,
+        end=occurrence.end,
+        all_day=occurrence.is_all_day,
+        status=occurrence.status,  # type: ignore[arg-type]
+        is_happening=occurrence.is_happening,
+        speaker=SpeakerRef(id=speaker.id, name=speaker.name) if speaker else None,
+        topic=occurrence.topic,
+        location=occurrence.location,
+        reason=occurrence.reason,
+    )

@@ -1,0 +1,107 @@
+"""Occurrences for the API: which schedules, which window, which page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..audience import concerns
+from ..errors import NotFound
+from ..models import Department, Person, Schedule
+from .expand import Occurrence, Window
+from .query import expand_all, load_schedules, workday_calendar
+from .validate import validate_window
+
+DEFAULT_DAYS = 31
+
+
+@dataclass(frozen=True)
+class Filters:
+    schedule_id: int | None = None
+    person_id: int | None = None
+    department_id: int | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class Listing:
+    window: Window
+    total: int
+    occurrences: list[Occurrence]
+    schedules: dict[int, Schedule]
+    speakers: dict[int, Person]
+
+
+def window_for(
+    start: date | datetime | None, end: date | datetime | None, zone: ZoneInfo, today: date
+) -> Window:
+    """The query window. A date means local midnight in ``zone``; a date as ``to`` is
+    inclusive (the whole day); a naive date-time is local. Defaults: today, 31 days."""
+    low = _instant(start, zone) if start is not None else _midnight(today, zone)
+    if end is None:
+        high = low + timedelta(days=DEFAULT_DAYS)
+    elif isinstance(end, datetime):
+        high = _instant(end, zone)
+    else:
+        high = _midnight(end + timedelta(days=1), zone)
+    return validate_window(low, high)
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def _instant(value: date | datetime, zone: ZoneInfo) -> datetime:
+    if not isinstance(value, datetime):
+        return _midnight(value, zone)
+    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+
+
+def list_occurrences(
+    session: Session, window: Window, filters: Filters, page: int, per_page: int
+) -> Listing:
+    schedules = _schedules(session, filters)
+    occurrences = expand_all(schedules, window, workday_calendar(session))
+    first = (page - 1) * per_page
+    shown = occurrences[first : first + per_page]
+    speaker_ids = {o.speaker_id for o in shown if o.speaker_id is not None}
+    speakers = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(speaker_ids)))}
+    return Listing(
+        window=window,
+        total=len(occurrences),
+        occurrences=shown,
+        schedules={s.id: s for s in schedules},
+        speakers=speakers,
+    )
+
+
+def _schedules(session: Session, filters: Filters) -> list[Schedule]:
+    ids = [filters.schedule_id] if filters.schedule_id is not None else None
+    schedules = load_schedules(session, ids)
+    if filters.schedule_id is not None and not schedules:
+        raise _not_found("schedule_id", "schedule", filters.schedule_id)
+    if filters.kind is not None:
+        schedules = [s for s in schedules if s.kind == filters.kind]
+    if filters.person_id is not None:
+        person = session.scalars(
+            select(Person)
+            .where(Person.id == filters.person_id)
+            .options(selectinload(Person.departments))
+        ).one_or_none()
+        if person is None:
+            raise _not_found("person_id", "person", filters.person_id)
+        schedules = [s for s in schedules if concerns(s, person)]
+    if filters.department_id is not None:
+        department = session.get(Department, filters.department_id)
+        if department is None:
+            raise _not_found("department_id", "department", filters.department_id)
+        schedules = [s for s in schedules if s.is_for_everyone or department in s.departments]
+    return schedules
+
+
+def _not_found(field: str, what: str, value: int) -> NotFound:
+    return NotFound(f"There is no {what} with id {value}.", fields={field: "not found"})

@@ -1,0 +1,5 @@
+"""Webhooks called by providers: ``/webhooks/twilio/*`` (status callbacks, inbound SMS)."""
+
+from .blueprint import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,52 @@
+"""Checking ``X-Twilio-Signature``: an HMAC of the URL Twilio called plus the form fields,
+keyed with the auth token. A request that fails it is refused with 403 before anything
+is read from it."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import request
+from twilio.request_validator import (
+    SIGNATURE_HEADER,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
+from werkzeug.datastructures import MultiDict
+
+from ..app import pufa
+from ..errors import Forbidden
+
+log = logging.getLogger("pufa.webhooks")
+
+
+def signed_url_candidates() -> list[str]:
+    """The URLs Twilio may have signed. First PUBLIC_BASE_URL + path + query: right
+    behind any proxy. Then the URL as this request sees it (ProxyFix, if
+    PUFA_PROXY_COUNT is set, has already applied X-Forwarded-Proto/Host)."""
+    query = request.query_string.decode("latin-1")
+    public = pufa().settings.public_base_url + request.path + (f"?{query}" if query else "")
+    seen = request.url
+    return [public] if seen == public else [public, seen]
+
+
+def verified_form() -> MultiDict[str, str]:
+    """The request's form fields, or Forbidden when the signature does not match."""
+    token = pufa().settings.twilio_auth_token
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    if not token:
+        log.warning("webhook refused: TWILIO_AUTH_TOKEN is not set", extra={"path": request.path})
+        raise Forbidden("Webhook signatures cannot be checked: no Twilio auth token configured.")
+    if not signature:
+        log.warning("webhook refused: unsigned", extra={"path": request.path})
+        raise Forbidden("The request carries no X-Twilio-Signature.")
+    form = request.form
+    algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
+    validator = RequestValidator(token)
+    if not any(
+        validator.validate(url, form, signature, algorithm) for url in signed_url_candidates()
+    ):
+        log.warning("webhook refused: bad signature", extra={"path": request.path})
+        raise Forbidden("The X-Twilio-Signature does not match this request.")
+    return form
