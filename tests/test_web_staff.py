@@ -154,3 +154,72 @@ def test_times_are_shown_in_the_offices_timezone(client: FlaskClient, pufa_state
     assert f"{local:%Y-%m-%d}" in html and f"{local:%H:%M}" in html
     assert start.tzinfo is UTC or start.utcoffset() == timedelta(0)
     assert datetime.now(UTC) < start + timedelta(days=7)
+
+
+def test_subscribing_shows_a_webcal_link_and_a_qr_code_that_open_the_feed(
+    client: FlaskClient, pufa_state: Pufa
+) -> None:
+    pytest.importorskip("service.feeds.tokens")
+    _id, token = _staff(pufa_state)
+    page = client.get(f"/me/{token}").get_data(as_text=True)
+    assert "获取我的订阅链接" in page
+    response = client.post(f"/me/{token}/subscribe", data={"csrf_token": csrf_from(page)})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    webcal = html.split('href="webcal://')[1].split('"')[0]
+    assert "<svg" in html and "日历订阅二维码" in html
+    feed_path = "/" + webcal.split("/", 1)[1]
+    feed = client.get(feed_path)
+    assert feed.status_code == 200
+    assert "BEGIN:VCALENDAR" in feed.get_data(as_text=True)
+
+
+def test_turning_sms_off_is_audited(client: FlaskClient, pufa_state: Pufa) -> None:
+    pytest.importorskip("service.admin.people")
+    from service.models import AuditEntry
+
+    person_id, token = _staff(pufa_state)
+    page = client.get(f"/me/{token}").get_data(as_text=True)
+    client.post(f"/me/{token}/sms", data={"sms": "off", "csrf_token": csrf_from(page)})
+    with pufa_state.db.sessions() as session:
+        entry = session.scalars(select(AuditEntry)).one()
+        assert entry.actor == f"staff:{person_id}" and entry.after["is_sms_enabled"] is False  # type: ignore[index]
+
+
+def test_confirming_a_study_item_with_a_note(client: FlaskClient, pufa_state: Pufa) -> None:
+    pytest.importorskip("service.workflows.study")
+    from datetime import date
+
+    from service.models import StudyConfirmation, StudyItem, StudyPlan
+
+    person_id, token = _staff(pufa_state)
+    year = utcnow().astimezone(pufa_state.settings.zone).year
+    with pufa_state.db.transaction() as session:
+        deadline = Schedule(
+            kind="deadline",
+            title="学法截止：民法典",
+            starts_at=utcnow(),
+            is_all_day=True,
+            is_for_everyone=True,
+        )
+        plan = StudyPlan(year=year, title=f"{year}年度学法计划")
+        plan.items.append(StudyItem(title="民法典", due_on=date(year, 12, 31), schedule=deadline))
+        session.add(plan)
+        session.flush()
+        item_id = plan.items[0].id
+    page = client.get(f"/me/{token}").get_data(as_text=True)
+    assert "确认已学习" in page
+    too_long = client.post(
+        f"/me/{token}/study/{item_id}", data={"note": "笔" * 2001, "csrf_token": csrf_from(page)}
+    )
+    assert too_long.status_code == 400
+    assert f'id="note-{item_id}-error"' in too_long.get_data(as_text=True)
+    response = client.post(
+        f"/me/{token}/study/{item_id}",
+        data={"note": "学习了婚姻家庭编", "csrf_token": csrf_from(page)},
+    )
+    assert response.status_code == 302
+    with pufa_state.db.sessions() as session:
+        confirmation = session.scalars(select(StudyConfirmation)).one()
+        assert confirmation.person_id == person_id and confirmation.note == "学习了婚姻家庭编"
+    assert "已完成" in client.get(f"/me/{token}").get_data(as_text=True)

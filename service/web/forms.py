@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from flask import request
 from pydantic import BaseModel, ValidationError
 
-from ..errors import PufaError
+from ..errors import PreconditionFailed, PufaError
 from . import messages
 
 M = TypeVar("M", bound=BaseModel)
@@ -80,8 +80,11 @@ def absorb(
     error: PufaError, state: FormState, field_names: Mapping[str, str] | None = None
 ) -> None:
     """A service-layer refusal becomes field errors (or a form-level one)."""
+    if isinstance(error, PreconditionFailed):
+        state.add("__all__", messages.STALE)
+        return
     if not error.fields:
-        state.add("__all__", error.message)
+        state.add("__all__", messages.service_reason(error.message))
     for key, reason in error.fields.items():
         name = key.split(".")[0]
-        state.add((field_names or {}).get(name, name), reason)
+        state.add((field_names or {}).get(name, name), messages.service_reason(reason))

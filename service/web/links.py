@@ -1,4 +1,4 @@
-"""Links staff open on their phones: the feed URL (https and webcal) and its QR code."""
+"""The QR code that carries a feed's webcal:// link to a phone."""
 
 from __future__ import annotations
 
@@ -7,16 +7,6 @@ import qrcode.image.svg
 from markupsafe import Markup
 
 from . import messages
-
-
-def feed_url(public_base_url: str, token: str) -> str:
-    return f"{public_base_url}/calendar/{token}.ics"
-
-
-def webcal_url(https_url: str) -> str:
-    """The same feed under webcal://, which phones hand straight to their calendar app."""
-    _scheme, sep, rest = https_url.partition("://")
-    return f"webcal://{rest}" if sep else https_url
 
 
 def qr_svg(data: str) -> Markup:

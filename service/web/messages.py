@@ -20,6 +20,7 @@ FEED_LINK_ISSUED = "已生成新的订阅链接，旧的订阅链接已失效。
 FORM_HAS_ERRORS = "表单有误，请按提示修改后再提交。"
 SWAPPED = "已交换两周的主讲人和题目。"
 RETRIED = "已重新排队发送。"
+RETRY_REFUSED = "这条短信不能重发：可能已过时效、收件人已关闭短信，或状态刚刚变化。"
 
 REQUIRED = "请填写此项。"
 INVALID_CHOICE = "请选择一个有效选项。"
@@ -62,7 +63,27 @@ def pydantic_message(error: Any) -> str:
 
 # The console menu: (endpoint, label). A section appears once its pages exist.
 MENU = [
-    ("people.index", "人员与站所"),
+    ("web_schedules.index", "日程"),
+    ("web_rota.index", "主讲人轮值"),
+    ("web_study.index", "学法计划"),
+    ("web_people.index", "人员与站所"),
+    ("web_holidays.index", "节假日调整"),
+    ("web_sms.preview", "短信预览"),
+    ("web_sms.deliveries", "短信记录"),
+    ("web_sms.ledger_page", "台账导出"),
 ]
 QR_LABEL = "日历订阅二维码"
 NO_SUCH_DAY = "这个月没有这一天。"
+STALE = "这条记录刚被别人修改过。请重新打开页面，在最新内容上再改。"
+
+# The service layer's reasons (English, for API clients) as the console shows them.
+_SERVICE_REASONS = {
+    "already in use": "已被其他人使用。",
+    "duplicate": "已存在同名记录。",
+    "same week": "不能与同一周交换。",
+    "before from": "结束日期不能早于开始日期。",
+}
+
+
+def service_reason(reason: str) -> str:
+    return _SERVICE_REASONS.get(reason, reason)

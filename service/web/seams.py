@@ -20,6 +20,11 @@ def owner_function(module: str, name: str) -> Callable[..., Any] | None:
     return found if callable(found) else None
 
 
+def update_person() -> Callable[..., Any] | None:
+    """``update_person(session, actor, person, changes, expected)``: the API's update."""
+    return owner_function("service.admin.people", "update_person")
+
+
 def retract_for_person() -> Callable[..., int] | None:
     return owner_function("service.sms.planner", "retract_for_person")
 
@@ -28,5 +33,11 @@ def confirm_study() -> Callable[..., Any] | None:
     return owner_function("service.workflows.study", "confirm")
 
 
-def rotate_feed_token() -> Callable[..., str] | None:
-    return owner_function("service.feeds.tokens", "rotate_feed_token")
+def issue_feed_token() -> Callable[..., str] | None:
+    """``issue_token(session, secret_key, person)``: a new feed token, the old one dead."""
+    return owner_function("service.feeds.tokens", "issue_token")
+
+
+def feed_urls() -> Callable[..., Any] | None:
+    """``feed_urls(public_base_url, token)`` with ``.https`` and ``.webcal``."""
+    return owner_function("service.feeds.tokens", "feed_urls")

@@ -22,7 +22,7 @@ from .forms import FormState, posted
 IDLE_SECONDS = 2 * 3600
 ABSOLUTE_SECONDS = 12 * 3600
 
-bp = web_blueprint("signin", __name__, "/admin", admin=False)
+bp = web_blueprint("web_signin", __name__, "/admin", admin=False)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -54,7 +54,7 @@ def require_admin() -> ResponseReturnValue | None:
             return None
         session.clear()
     flash(messages.SESSION_EXPIRED if expired else messages.SIGN_IN_REQUIRED, "info")
-    return redirect(url_for("signin.sign_in", next=_wanted_page()))
+    return redirect(url_for("web_signin.sign_in", next=_wanted_page()))
 
 
 def _wanted_page() -> str | None:
@@ -69,7 +69,7 @@ def _wanted_page() -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def sign_in() -> ResponseReturnValue:
-    target = safe_next(request.values.get("next")) or url_for("admin.dashboard")
+    target = safe_next(request.values.get("next")) or url_for("web_admin.dashboard")
     state = FormState()
     if request.method == "POST":
         state = posted()
@@ -101,4 +101,4 @@ def sign_in() -> ResponseReturnValue:
 def sign_out() -> ResponseReturnValue:
     session.clear()
     flash(messages.SIGNED_OUT, "info")
-    return redirect(url_for("signin.sign_in"))
+    return redirect(url_for("web_signin.sign_in"))

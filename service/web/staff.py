@@ -24,10 +24,10 @@ from ..occurrences.query import expand_all, load_schedules, workday_calendar
 from . import messages, seams
 from .blueprints import web_blueprint
 from .forms import FormState, absorb
-from .links import feed_url, qr_svg, webcal_url
+from .links import qr_svg
 from .page_tokens import person_for_page
 
-bp = web_blueprint("staff", __name__, "/me", admin=False)
+bp = web_blueprint("web_staff", __name__, "/me", admin=False)
 UPCOMING = timedelta(days=60)
 NOTE_MAX = 2000
 
@@ -65,28 +65,35 @@ def sms(token: str) -> ResponseReturnValue:
     person = _person(token)
     session = db_session()
     turn_on = request.form.get("sms") == "on"
-    person.is_sms_enabled = turn_on
+    actor = f"staff:{person.id}"
+    update = seams.update_person()
+    # The API's own update (audited) where it exists; then, as the planner asks of
+    # whoever turns SMS off, withdraw what is still pending rather than wait a tick.
+    if update is not None:
+        update(session, actor, person, {"is_sms_enabled": turn_on}, None)
+    else:
+        person.is_sms_enabled = turn_on
     if not turn_on:
         retract = seams.retract_for_person()
-        if retract is not None:  # without the planner there is nothing pending to retract
+        if retract is not None:  # without the planner nothing can be pending
             retract(session, person.id, "staff turned SMS off on their page", utcnow())
     session.commit()
     flash(messages.SMS_ON if turn_on else messages.SMS_OFF, "success")
-    return redirect(url_for("staff.page", token=token))
+    return redirect(url_for("web_staff.page", token=token))
 
 
 @bp.post("/<token>/subscribe")
 def subscribe(token: str) -> ResponseReturnValue:
     person = _person(token)
-    rotate = seams.rotate_feed_token()
-    if rotate is None:
+    issue, urls = seams.issue_feed_token(), seams.feed_urls()
+    if issue is None or urls is None:
         abort(404)
     session = db_session()
-    feed_token = rotate(session, person.id, now=utcnow(), actor=f"staff:{person.id}")
+    settings = pufa().settings
+    feed = urls(settings.public_base_url, issue(session, settings.secret_key, person))
     session.commit()
-    url = feed_url(pufa().settings.public_base_url, feed_token)
     flash(messages.FEED_LINK_ISSUED, "success")
-    return _render(token, person, feed=url)
+    return _render(token, person, feed=feed.https, webcal=feed.webcal)
 
 
 @bp.post("/<token>/study/<int:item_id>")
@@ -116,7 +123,7 @@ def confirm(token: str, item_id: int) -> ResponseReturnValue:
             absorb(error, state, {"person_id": "__all__"})
     if state.is_valid:
         flash(messages.STUDY_CONFIRMED, "success")
-        return redirect(url_for("staff.page", token=token) + f"#study-{item_id}")
+        return redirect(url_for("web_staff.page", token=token) + f"#study-{item_id}")
     return _render(token, person, study_forms={item_id: state}), 400
 
 
@@ -125,6 +132,7 @@ def _render(
     person: Person,
     *,
     feed: str | None = None,
+    webcal: str | None = None,
     study_forms: dict[int, FormState] | None = None,
 ) -> str:
     session = db_session()
@@ -138,11 +146,11 @@ def _render(
         events=events,
         schedules=schedules,
         names=dict(session.execute(select(Person.id, Person.name)).all()),
-        can_subscribe=seams.rotate_feed_token() is not None,
+        can_subscribe=seams.issue_feed_token() is not None,
         can_confirm=seams.confirm_study() is not None,
         feed=feed,
-        webcal=webcal_url(feed) if feed else None,
-        qr=qr_svg(webcal_url(feed)) if feed else None,
+        webcal=webcal,
+        qr=qr_svg(webcal) if webcal else None,
         study=study,
     )
 

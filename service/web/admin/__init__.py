@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 
 from .. import messages
 from . import dashboard, people
@@ -13,5 +13,6 @@ def blueprints() -> list[Blueprint]:
 
 
 def console_menu() -> list[tuple[str, str]]:
-    """(endpoint, label) of the console's sections, in menu order."""
-    return [(endpoint, label) for endpoint, label in messages.MENU]
+    """(endpoint, label) of the console's sections that this app serves, in menu order."""
+    served = current_app.blueprints
+    return [(e, label) for e, label in messages.MENU if e.split(".")[0] in served]

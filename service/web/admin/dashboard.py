@@ -16,7 +16,7 @@ from ...occurrences.query import expand_all, load_schedules, workday_calendar
 from ...occurrences.workdays import coverage
 from ..blueprints import web_blueprint
 
-bp = web_blueprint("admin", __name__, "/admin", admin=True)
+bp = web_blueprint("web_admin", __name__, "/admin", admin=True)
 NEEDS_ATTENTION = ("failed", "undelivered", "unknown")
 HORIZON = timedelta(days=14)
 

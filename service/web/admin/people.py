@@ -13,7 +13,7 @@ from .. import messages
 from ..blueprints import web_blueprint
 from ..page_tokens import issue_page_token
 
-bp = web_blueprint("people", __name__, "/admin/people", admin=True)
+bp = web_blueprint("web_people", __name__, "/admin/people", admin=True)
 
 
 @bp.get("/")
