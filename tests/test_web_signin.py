@@ -200,3 +200,32 @@ def test_admin_create_refuses_a_short_password_and_a_taken_name(
         input="a-long-password\na-long-password\n",
     )
     assert taken.exit_code != 0 and "taken" in taken.output
+
+
+def test_a_form_posted_after_the_session_lapsed_returns_to_its_page_after_sign_in(
+    client: FlaskClient, pufa_state: Pufa
+) -> None:
+    sign_in(client, pufa_state)
+    token = csrf_token(client, "/admin/people/")
+    with client.session_transaction() as cookie_session:
+        cookie_session["seen_at"] = time.time() - IDLE_SECONDS - 1
+    response = client.post(
+        "/admin/people/1/page-link",
+        data={"csrf_token": token},
+        headers={"Referer": "http://localhost/admin/people/"},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("next=/admin/people/")
+
+
+def test_a_foreign_referrer_is_not_used_as_next(client: FlaskClient, pufa_state: Pufa) -> None:
+    sign_in(client, pufa_state)
+    token = csrf_token(client, "/admin/people/")
+    with client.session_transaction() as cookie_session:
+        cookie_session["seen_at"] = time.time() - IDLE_SECONDS - 1
+    response = client.post(
+        "/admin/people/1/page-link",
+        data={"csrf_token": token},
+        headers={"Referer": "https://evil.example/admin/people/"},
+    )
+    assert response.headers["Location"] == "/admin/login"

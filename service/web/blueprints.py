@@ -18,11 +18,13 @@ csrf = CSRFProtect()
 
 def web_blueprint(name: str, import_name: str, url_prefix: str, *, admin: bool) -> Blueprint:
     bp = Blueprint(name, import_name, url_prefix=url_prefix)
-    bp.before_request(csrf.protect)
     if admin:
         from .signin import require_admin
 
+        # First: a lapsed session goes to sign-in (changing nothing) rather than to a
+        # CSRF error, since its token may have gone with the session.
         bp.before_request(require_admin)
+    bp.before_request(csrf.protect)
     bp.register_error_handler(CSRFError, _csrf_error)
     bp.register_error_handler(HTTPException, _http_error)
     bp.register_error_handler(PufaError, _pufa_error)
