@@ -229,3 +229,25 @@ def test_a_foreign_referrer_is_not_used_as_next(client: FlaskClient, pufa_state:
         headers={"Referer": "https://evil.example/admin/people/"},
     )
     assert response.headers["Location"] == "/admin/login"
+
+
+def test_repeated_wrong_passwords_are_throttled(client: FlaskClient, pufa_state: Pufa) -> None:
+    app = client.application
+    if "pufa_auth_throttle" not in app.extensions:
+        pytest.skip("the API's failed-auth throttle has not landed")
+    make_admin(pufa_state)
+    token = csrf_token(client)
+    statuses = [
+        client.post(
+            "/admin/login",
+            data={"username": ADMIN_USERNAME, "password": "wrong", "csrf_token": token},
+        ).status_code
+        for _ in range(12)
+    ]
+    assert statuses[0] == 400 and statuses[-1] == 429
+    right = client.post(
+        "/admin/login",
+        data={"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD, "csrf_token": token},
+    )
+    assert right.status_code == 429
+    assert "尝试次数过多" in right.get_data(as_text=True)

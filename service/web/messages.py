@@ -8,6 +8,7 @@ from typing import Any
 SIGNED_IN = "已登录。"
 SIGNED_OUT = "已退出登录。"
 SIGN_IN_FAILED = "用户名或密码不正确。"
+TOO_MANY_ATTEMPTS = "尝试次数过多，请 {seconds} 秒后再试。"
 SIGN_IN_REQUIRED = "请先登录。"
 SESSION_EXPIRED = "登录已过期，请重新登录。"
 SAVED = "已保存。"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from flask import flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from ..app import db_session
@@ -80,12 +80,22 @@ def sign_in() -> ResponseReturnValue:
         if not password:
             state.add("password", messages.REQUIRED)
         account = None
+        throttle = current_app.extensions.get("pufa_auth_throttle")
+        address = request.remote_addr or "unknown"
+        wait = throttle.retry_after(address) if throttle is not None else None
+        if wait is not None:
+            # The API's failed-auth throttle, shared: guessing passwords is as slow
+            # as guessing tokens.
+            state.add("__all__", messages.TOO_MANY_ATTEMPTS.format(seconds=wait))
+            return render_template("admin/login.html", form=state, next=target), 429
         if state.is_valid:
             dbs = db_session()
             account = authenticate(dbs, username, password)
             dbs.commit()
             if account is None:
                 state.add("__all__", messages.SIGN_IN_FAILED)
+                if throttle is not None:
+                    throttle.failed(address)
         if account is not None:
             session.clear()  # a fresh session: nothing survives from before sign-in
             session.permanent = True
