@@ -4,6 +4,8 @@ shown next to each field, keeping what the user typed."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -15,6 +17,7 @@ from ..errors import PreconditionFailed, PufaError
 from . import messages
 
 M = TypeVar("M", bound=BaseModel)
+_INTEGER = re.compile(r"-?\d{1,12}")
 
 
 @dataclass
@@ -62,7 +65,9 @@ def validate(
     that should show its error.
     """
     try:
-        return schema.model_validate(dict(data))
+        # As JSON, exactly as the API receives a body (its schemas are strict about
+        # JSON types, so numbers must already be numbers: see ``integer``).
+        return schema.model_validate_json(json.dumps(dict(data), default=str))
     except ValidationError as error:
         for item in error.errors(include_url=False):
             loc = item["loc"]
@@ -74,6 +79,15 @@ def validate(
             else:
                 state.add(key, messages.pydantic_message(item))
         return None
+
+
+def integer(value: Any) -> Any:
+    """A form's digits as a number; anything else unchanged, for the schema to refuse."""
+    if isinstance(value, list):
+        return [integer(item) for item in value]
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        return int(value)
+    return value
 
 
 def absorb(
