@@ -25,10 +25,12 @@ class PufaError(Exception):
         *,
         fields: dict[str, str] | None = None,
         code: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
+        self.headers = headers or {}
         if code is not None:
             self.code = code
 
@@ -75,7 +77,9 @@ class TooManyRequests(PufaError):
 
 
 def error_response(error: PufaError) -> tuple[Response, int]:
-    return jsonify(error.to_dict()), error.status
+    response = jsonify(error.to_dict())
+    response.headers.update(error.headers)
+    return response, error.status
 
 
 def register_error_handlers(app: Flask) -> None:

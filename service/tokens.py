@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from .models import TOKEN_ROLES, ApiToken, utcnow
 
 API_TOKEN_PREFIX = "pufa_"  # noqa: S105 - a label, not a secret
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def new_secret() -> str:
@@ -57,5 +59,8 @@ def find_api_token(session: Session, plaintext: str) -> ApiToken | None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == sha256(plaintext)))
     if row is None or row.revoked_at is not None:
         return None
-    row.last_used_at = utcnow()
+    now = utcnow()
+    # Recorded to the minute: a write on every request would cost more than it tells.
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_PRECISION:
+        row.last_used_at = now
     return row

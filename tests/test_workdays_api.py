@@ -75,10 +75,10 @@ def test_override_lifecycle_with_etags_and_audit(
     assert client.get(location, headers=admin_headers).headers["ETag"] == etag
 
     change = {"day": "2027-10-08", "is_workday": False, "name": "国庆节（延长）"}
-    assert client.put(location, json=change, headers=admin_headers).status_code == 428
+    assert client.patch(location, json=change, headers=admin_headers).status_code == 428
     stale = {**admin_headers, "If-Match": '"999"'}
-    assert client.put(location, json=change, headers=stale).status_code == 412
-    updated = client.put(location, json=change, headers={**admin_headers, "If-Match": etag})
+    assert client.patch(location, json=change, headers=stale).status_code == 412
+    updated = client.patch(location, json=change, headers={**admin_headers, "If-Match": etag})
     assert updated.status_code == 200
     assert updated.get_json()["name"] == "国庆节（延长）"
     assert updated.headers["ETag"] != etag
@@ -108,7 +108,7 @@ def test_a_day_can_have_only_one_override(
     assert client.post(URL, json=body, headers=admin_headers).status_code == 201
     again = client.post(URL, json=body, headers=admin_headers)
     assert again.status_code == 409
-    assert again.get_json()["fields"] == {"day": "already overridden"}
+    assert again.get_json()["fields"] == {"day": "duplicate"}
 
 
 def test_rejected_writes_write_nothing(

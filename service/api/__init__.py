@@ -15,7 +15,7 @@ from flask import Response, jsonify, request
 from flask_openapi3.openapi import OpenAPI
 from pydantic import ValidationError
 
-from ..auth import authenticate
+from ..auth import FailedAuthThrottle, authenticate
 from ..errors import BadRequest, Forbidden
 
 PREFIX = "/api/v1"
@@ -65,6 +65,7 @@ def _check_json_body() -> None:
 
 
 def register_api(app: OpenAPI) -> None:
+    app.extensions["pufa_auth_throttle"] = FailedAuthThrottle()
     app.before_request(_guard_api)
     # One module per resource; each exports ``bp``.
     for name in API_MODULES:
@@ -73,6 +74,11 @@ def register_api(app: OpenAPI) -> None:
 
 
 API_MODULES = [
+    "people",
+    "schedules",
+    "overrides",
+    "study",
+    "admin_data",
     "occurrences",
     "workdays",
     "sms",

@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Literal
 
 from flask_openapi3.blueprint import APIBlueprint
-from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..app import db_session, pufa
@@ -14,15 +13,9 @@ from ..errors import Invalid
 from ..models import utcnow
 from ..occurrences.expand import Occurrence
 from ..occurrences.listing import Filters, Listing, list_occurrences, window_for
-from . import SECURITY
+from .common import blueprint_options
 
-bp = APIBlueprint(
-    "occurrences",
-    __name__,
-    url_prefix="/api/v1",
-    abp_security=SECURITY,
-    abp_tags=[Tag(name="occurrences", description="Expanded schedules")],
-)
+bp = APIBlueprint("occurrences", __name__, **blueprint_options("occurrences"))
 
 
 class OccurrenceQuery(BaseModel):

@@ -10,7 +10,6 @@ import logging
 
 from flask import g
 from flask_openapi3.blueprint import APIBlueprint
-from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel
 
 from ..app import db_session, pufa
@@ -22,13 +21,11 @@ from ..sms.gateway import SmsError
 from ..sms.optout import set_opted_out
 from ..sms.texts import count_segments, render_sms
 from ..sms.twilio_gateway import OPTED_OUT_CODE
-from . import SECURITY
+from .common import blueprint_options
 
 log = logging.getLogger("pufa.sms.test")
 
-bp = APIBlueprint(
-    "sms", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="sms")], abp_security=SECURITY
-)
+bp = APIBlueprint("sms", __name__, **blueprint_options("sms"))
 
 
 class SmsUnavailable(PufaError):

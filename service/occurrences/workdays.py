@@ -26,6 +26,8 @@ from .holiday_names import chinese_name, makeup_name
 log = logging.getLogger(__name__)
 
 Source = Literal["override", "official", "provisional"]
+# The years the calendar answers for (the provisional rule works for any of them).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 YearStatus = Literal["official", "provisional"]
 
 

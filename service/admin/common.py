@@ -1,0 +1,195 @@
+"""What every administrative change shares: field types, lookups, version checks and the
+one transaction that turns database refusals into the API's errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime, time
+from typing import Annotated, Any, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    WithJsonSchema,
+)
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..errors import Conflict, Invalid, NotFound, PreconditionFailed
+from ..models import Base
+
+RowT = TypeVar("RowT", bound=Base)
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+# Ids are 32-bit in the database; anything larger can only be a mistake.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2200
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL refuses NUL in text; say so instead of failing on write.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+NoNul = AfterValidator(_no_nul)
+# Stripped strings no longer than their column.
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), NoNul]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
+]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), NoNul]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), NoNul]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000), NoNul]
+
+
+def plausible_day(value: date) -> date:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"year must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return value
+
+
+def _day(value: Any) -> date:
+    """A date as an ISO string ('2026-03-08'), nothing looser (not a number, not a time)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return plausible_day(value)
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            return plausible_day(date.fromisoformat(value.strip()))
+        except ValueError:
+            pass
+    raise ValueError("expected a date like 2026-03-08")
+
+
+def _when(value: Any) -> datetime | date:
+    """A date ('2026-03-08') or a date and time, with or without an offset."""
+    if isinstance(value, datetime | date):
+        result: datetime | date = value
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                result = date.fromisoformat(text)
+            else:
+                result = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(
+                "expected a date (2026-03-08) or a date and time (2026-03-08T09:00)"
+            ) from None
+    else:
+        raise ValueError("expected a date or a date and time as a string")
+    plausible_day(result if not isinstance(result, datetime) else result.date())
+    return result
+
+
+def _instant(value: Any) -> datetime:
+    result = _when(value)
+    if not isinstance(result, datetime):
+        return datetime.combine(result, time(0))
+    return result
+
+
+_WHEN_SCHEMA = {
+    "anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]
+}
+# One validator for the whole union, so errors name the field, not a union branch.
+When = Annotated[datetime | date, PlainValidator(_when), WithJsonSchema(_WHEN_SCHEMA)]
+Instant = Annotated[
+    datetime, PlainValidator(_instant), WithJsonSchema({"type": "string", "format": "date-time"})
+]
+Day = Annotated[date, PlainValidator(_day), WithJsonSchema({"type": "string", "format": "date"})]
+IdList = Annotated[list[Id], Field(max_length=200)]
+
+
+class InputModel(BaseModel):
+    """Request bodies: unknown fields are refused rather than silently ignored, and
+    JSON types are taken as they are (0 is not false, "5" is not 5)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def validated(model: type[ModelT], data: dict[str, Any]) -> ModelT:
+    """Validate merged data (current values plus a patch) into ``model``; 422 on failure."""
+    try:
+        return model.model_validate(data)
+    except PydanticValidationError as error:
+        fields = {
+            ".".join(str(part) for part in item["loc"]) or "body": item["msg"]
+            for item in error.errors(include_url=False)
+        }
+        first = next(iter(fields.items()))
+        raise Invalid(f"{first[0]}: {first[1]}", fields=fields) from None
+
+
+def get_or_404(session: Session, model: type[RowT], row_id: int, what: str) -> RowT:
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"{what} {row_id} does not exist.")
+    return row
+
+
+def existing(session: Session, model: type[RowT], ids: Sequence[int], field: str) -> list[RowT]:
+    """The rows for ``ids`` in the given order; 422 naming ``field`` if any is unknown."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    found = {row.id: row for row in session.scalars(select(model).where(model.id.in_(wanted)))}  # type: ignore[attr-defined]
+    missing = [str(i) for i in wanted if i not in found]
+    if missing:
+        raise Invalid(
+            f"{field}: unknown id {', '.join(missing)}",
+            fields={field: f"unknown id {', '.join(missing)}"},
+        )
+    return [found[i] for i in wanted]
+
+
+def check_version(row: Any, expected: int | None) -> None:
+    """Refuse to change a row someone else changed since the caller read it.
+
+    ``expected`` None means the caller explicitly accepts any version (If-Match: *).
+    The ORM's version column repeats the check in the UPDATE itself, which covers a
+    change that lands between this comparison and the write.
+    """
+    if expected is not None and row.version != expected:
+        raise PreconditionFailed(
+            f"It was changed by someone else (now version {row.version}, "
+            f"you sent {expected}); reload it and try again.",
+            fields={"If-Match": f"current version is {row.version}"},
+        )
+
+
+@contextmanager
+def committed(session: Session) -> Iterator[Session]:
+    """One transaction for one change: committed on success, rolled back on any error,
+    with the database's refusals turned into 409, 412 and 422."""
+    try:
+        yield session
+        session.commit()
+    except IntegrityError as error:
+        session.rollback()
+        raise Conflict(
+            "The change conflicts with existing data (a duplicate, or a row still in use).",
+            code="conflict",
+        ) from error
+    except StaleDataError as error:
+        session.rollback()
+        raise PreconditionFailed(
+            "It was changed by someone else at the same time; reload it and try again."
+        ) from error
+    except DataError as error:
+        session.rollback()
+        raise Invalid("A value is out of range for the database.") from error
+    except BaseException:
+        session.rollback()
+        raise

@@ -1,0 +1,199 @@
+"""Changes to one occurrence (cancel, move, speaker, topic, place) and reminder rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..audit import record, snapshot
+from ..errors import Invalid
+from ..models import OccurrenceOverride, Person, ReminderRule, Schedule
+from .common import Id, InputModel, Instant, Line, Name, Note, check_version, existing, validated
+from .schedules import MAX_MINUTES, is_occurrence
+
+SMS_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "sms"
+Recipients = Literal["audience", "speaker", "unconfirmed", "overdue_heads"]
+ONE_YEAR = 366 * 24 * 60
+
+
+class OverrideIn(InputModel):
+    """The whole change to one occurrence (PUT replaces it)."""
+
+    is_cancelled: bool = False
+    moved_start: Instant | None = Field(
+        default=None, description="New local start in the schedule's timezone."
+    )
+    moved_duration_minutes: Annotated[int, Field(ge=1, le=MAX_MINUTES)] | None = None
+    speaker_id: Id | None = None
+    topic: Line | None = None
+    location: Line | None = None
+    note: Note = ""
+
+
+def original_start_at(schedule: Schedule, value: datetime) -> datetime:
+    """The UTC instant of an original start given in local time (or with an offset);
+    422 unless the series really has an occurrence there."""
+    zone = ZoneInfo(schedule.timezone)
+    local = value.astimezone(zone).replace(tzinfo=None) if value.tzinfo else value
+    if not is_occurrence(schedule, local):
+        raise Invalid(
+            f"{local.isoformat()} is not an occurrence of schedule {schedule.id}.",
+            fields={"original_start": "not an occurrence of this schedule"},
+        )
+    return local.replace(tzinfo=zone).astimezone(UTC)
+
+
+def find_override(
+    session: Session, schedule: Schedule, original_at: datetime
+) -> OccurrenceOverride | None:
+    return session.scalar(
+        select(OccurrenceOverride).where(
+            OccurrenceOverride.schedule_id == schedule.id,
+            OccurrenceOverride.original_start_at == original_at,
+        )
+    )
+
+
+def put_override(
+    session: Session,
+    actor: str,
+    schedule: Schedule,
+    original_at: datetime,
+    data: OverrideIn,
+    expected: int | None,
+) -> tuple[OccurrenceOverride, bool]:
+    """Create or replace the override; returns it and whether it was created."""
+    row = find_override(session, schedule, original_at)
+    created = row is None
+    if row is None:
+        row = OccurrenceOverride(schedule_id=schedule.id, original_start_at=original_at)
+        session.add(row)
+        before = None
+    else:
+        check_version(row, expected)
+        before = snapshot(row)
+    speaker = existing(session, Person, [data.speaker_id] if data.speaker_id else [], "speaker_id")
+    zone = ZoneInfo(schedule.timezone)
+    moved = data.moved_start
+    if moved is not None:
+        moved = (moved if moved.tzinfo else moved.replace(tzinfo=zone)).astimezone(UTC)
+    row.is_cancelled = data.is_cancelled
+    row.moved_start_at = moved
+    row.moved_duration_minutes = data.moved_duration_minutes
+    row.speaker = speaker[0] if speaker else None
+    row.topic = data.topic
+    row.location = data.location
+    row.note = data.note
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="create" if created else "update",
+        resource="occurrence_override",
+        resource_id=row.id,
+        before=before,
+        after=snapshot(row),
+    )
+    return row, created
+
+
+def delete_override(
+    session: Session, actor: str, row: OccurrenceOverride, expected: int | None
+) -> None:
+    """Restore the occurrence to what the series says."""
+    check_version(row, expected)
+    before = snapshot(row)
+    session.delete(row)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="delete",
+        resource="occurrence_override",
+        resource_id=before["id"],
+        before=before,
+        after=None,
+    )
+
+
+class RuleIn(InputModel):
+    name: Name
+    lead_minutes: Annotated[int, Field(ge=-ONE_YEAR, le=ONE_YEAR)] = Field(
+        description="Minutes before the occurrence starts; negative means after it."
+    )
+    template: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,100}$")] = Field(
+        description="Name of an SMS template in templates/sms/ (without .txt.j2)."
+    )
+    recipients: Recipients = "audience"
+    is_routine: bool = True
+    window_minutes: Annotated[int, Field(ge=1, le=ONE_YEAR)] | None = None
+    is_enabled: bool = True
+
+    @field_validator("template")
+    @classmethod
+    def _known_template(cls, value: str) -> str:
+        if not (SMS_TEMPLATES / f"{value}.txt.j2").is_file():
+            raise ValueError(f"unknown SMS template {value!r}")
+        return value
+
+
+_RULE_FIELDS = tuple(RuleIn.model_fields)
+
+
+def create_rule(session: Session, actor: str, schedule: Schedule, data: RuleIn) -> ReminderRule:
+    rule = ReminderRule(schedule_id=schedule.id, **data.model_dump())
+    session.add(rule)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="create",
+        resource="reminder_rule",
+        resource_id=rule.id,
+        before=None,
+        after=snapshot(rule),
+    )
+    return rule
+
+
+def update_rule(
+    session: Session, actor: str, rule: ReminderRule, changes: dict[str, Any], expected: int | None
+) -> ReminderRule:
+    check_version(rule, expected)
+    data = validated(RuleIn, {**{k: getattr(rule, k) for k in _RULE_FIELDS}, **changes})
+    before = snapshot(rule)
+    for key, value in data.model_dump().items():
+        setattr(rule, key, value)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="update",
+        resource="reminder_rule",
+        resource_id=rule.id,
+        before=before,
+        after=snapshot(rule),
+    )
+    return rule
+
+
+def delete_rule(session: Session, actor: str, rule: ReminderRule, expected: int | None) -> None:
+    check_version(rule, expected)
+    before = snapshot(rule)
+    session.delete(rule)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="delete",
+        resource="reminder_rule",
+        resource_id=before["id"],
+        before=before,
+        after=None,
+    )

@@ -1,0 +1,183 @@
+"""Read side: filtered, paginated lists of the office's data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..models import (
+    ApiToken,
+    Department,
+    HolidayOverride,
+    Person,
+    Schedule,
+    StudyPlan,
+    person_departments,
+    schedule_departments,
+    schedule_people,
+)
+from .schedules import check_rrule, local_start
+
+_EARLIEST, _LATEST = date(1900, 1, 1), date(2300, 12, 31)
+
+
+@dataclass(frozen=True)
+class Window:
+    offset: int
+    limit: int
+
+
+def paginate(session: Session, query: Select[Any], window: Window) -> tuple[list[Any], int]:
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = session.scalars(query.offset(window.offset).limit(window.limit))
+    return list(rows), total or 0
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def find_people(
+    session: Session,
+    window: Window,
+    *,
+    q: str | None = None,
+    department_id: int | None = None,
+    is_active: bool | None = None,
+) -> tuple[list[Person], int]:
+    query = select(Person).options(selectinload(Person.departments)).order_by(Person.id)
+    if q:
+        pattern = _like(q)
+        query = query.where(
+            or_(Person.name.ilike(pattern, escape="\\"), Person.mobile.ilike(pattern, escape="\\"))
+        )
+    if department_id is not None:
+        members = select(person_departments.c.person_id).where(
+            person_departments.c.department_id == department_id
+        )
+        query = query.where(Person.id.in_(members))
+    if is_active is not None:
+        query = query.where(Person.is_active == is_active)
+    return paginate(session, query, window)
+
+
+def find_departments(
+    session: Session, window: Window, *, q: str | None = None
+) -> tuple[list[Department], int]:
+    query = select(Department).order_by(Department.id)
+    if q:
+        query = query.where(Department.name.ilike(_like(q), escape="\\"))
+    return paginate(session, query, window)
+
+
+@dataclass(frozen=True)
+class ScheduleFilter:
+    kind: str | None = None
+    department_id: int | None = None
+    person_id: int | None = None
+    q: str | None = None
+    from_date: date | None = None
+    to_date: date | None = None
+
+
+def find_schedules(
+    session: Session, window: Window, where: ScheduleFilter
+) -> tuple[list[Schedule], int]:
+    query = (
+        select(Schedule)
+        .options(selectinload(Schedule.departments), selectinload(Schedule.people))
+        .order_by(Schedule.starts_at, Schedule.id)
+    )
+    if where.kind:
+        query = query.where(Schedule.kind == where.kind)
+    if where.department_id is not None:
+        query = query.where(
+            Schedule.id.in_(
+                select(schedule_departments.c.schedule_id).where(
+                    schedule_departments.c.department_id == where.department_id
+                )
+            )
+        )
+    if where.person_id is not None:
+        query = query.where(_addresses(where.person_id))
+    if where.q:
+        pattern = _like(where.q)
+        query = query.where(
+            or_(
+                Schedule.title.ilike(pattern, escape="\\"),
+                Schedule.description.ilike(pattern, escape="\\"),
+                Schedule.location.ilike(pattern, escape="\\"),
+                Schedule.topic.ilike(pattern, escape="\\"),
+            )
+        )
+    if where.from_date is None and where.to_date is None:
+        return paginate(session, query, window)
+    # Whether a series meets the range takes its RRULE: filtered here, in Python.
+    matching = [s for s in session.scalars(query) if _meets(s, where.from_date, where.to_date)]
+    return matching[window.offset : window.offset + window.limit], len(matching)
+
+
+def _addresses(person_id: int) -> Any:
+    """The schedule's audience or speaker includes the person."""
+    departments = select(person_departments.c.department_id).where(
+        person_departments.c.person_id == person_id
+    )
+    return or_(
+        Schedule.is_for_everyone,
+        Schedule.speaker_id == person_id,
+        Schedule.id.in_(
+            select(schedule_people.c.schedule_id).where(schedule_people.c.person_id == person_id)
+        ),
+        Schedule.id.in_(
+            select(schedule_departments.c.schedule_id).where(
+                schedule_departments.c.department_id.in_(departments)
+            )
+        ),
+    )
+
+
+def _meets(schedule: Schedule, first_day: date | None, last_day: date | None) -> bool:
+    """Whether an occurrence of the series (by its original start) touches the range."""
+    start = local_start(schedule)
+    length = (
+        timedelta(days=schedule.duration_days)
+        if schedule.is_all_day
+        else timedelta(minutes=schedule.duration_minutes)
+    )
+    # Naive on purpose: recurrence is evaluated in the schedule's wall-clock time.
+    low = datetime.combine(first_day or _EARLIEST, time(0)) - length
+    high = datetime.combine(last_day or _LATEST, time(0)) + timedelta(days=1)
+    if not schedule.rrule:
+        return low < start < high
+    following = check_rrule(schedule.rrule, start).after(low, inc=False)
+    return following is not None and following < high
+
+
+def find_plans(session: Session, window: Window) -> tuple[list[StudyPlan], int]:
+    query = select(StudyPlan).options(selectinload(StudyPlan.items)).order_by(StudyPlan.year.desc())
+    return paginate(session, query, window)
+
+
+def find_holiday_overrides(
+    session: Session, window: Window, *, from_date: date | None, to_date: date | None
+) -> tuple[list[HolidayOverride], int]:
+    query = select(HolidayOverride).order_by(HolidayOverride.day)
+    if from_date:
+        query = query.where(HolidayOverride.day >= from_date)
+    if to_date:
+        query = query.where(HolidayOverride.day <= to_date)
+    return paginate(session, query, window)
+
+
+def find_tokens(
+    session: Session, window: Window, *, include_revoked: bool
+) -> tuple[list[ApiToken], int]:
+    query = select(ApiToken).order_by(ApiToken.id)
+    if not include_revoked:
+        query = query.where(ApiToken.revoked_at.is_(None))
+    return paginate(session, query, window)

@@ -1,0 +1,173 @@
+"""Routes: /api/v1/schedules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from flask import Response
+from flask_openapi3.blueprint import APIBlueprint
+from pydantic import BaseModel, Field
+
+from ..admin import schedules as admin
+from ..admin.common import (
+    Day,
+    Id,
+    IdList,
+    InputModel,
+    Label,
+    Line,
+    LongText,
+    Title,
+    When,
+    committed,
+    get_or_404,
+)
+from ..admin.queries import ScheduleFilter, find_schedules
+from ..admin.schedules import HolidayPolicy, Kind, ScheduleIn
+from ..app import db_session
+from ..errors import Invalid
+from ..models import Schedule
+from .common import (
+    IfMatch,
+    OutModel,
+    PageMeta,
+    PageQuery,
+    actor,
+    answer,
+    blueprint_options,
+    expected_version,
+    no_content,
+)
+
+bp = APIBlueprint("schedules", __name__, **blueprint_options("schedules"))
+
+
+class ScheduleOut(OutModel):
+    id: int
+    kind: str
+    title: str
+    description: str
+    location: str
+    timezone: str
+    start: datetime = Field(description="First start, with the offset of `timezone`")
+    starts_at: datetime = Field(description="First start in UTC")
+    is_all_day: bool
+    duration_minutes: int
+    duration_days: int
+    rrule: str | None
+    exdates: list[str] = Field(description="Excluded local wall-clock starts")
+    holiday_policy: str
+    is_for_everyone: bool
+    department_ids: list[int]
+    person_ids: list[int]
+    speaker_id: int | None
+    topic: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of_schedule(cls, schedule: Schedule) -> ScheduleOut:
+        return cls.of(
+            schedule,
+            start=schedule.starts_at.astimezone(ZoneInfo(schedule.timezone)),
+            department_ids=[d.id for d in schedule.departments],
+            person_ids=[p.id for p in schedule.people],
+        )
+
+
+class SchedulePatch(InputModel):
+    """Only the fields given change; the result is validated as a whole."""
+
+    kind: Kind | None = None
+    title: Title | None = None
+    description: LongText | None = None
+    location: Line | None = None
+    timezone: Annotated[str, Field(max_length=64)] | None = None
+    start: When | None = None
+    is_all_day: bool | None = None
+    duration_minutes: Annotated[int, Field(ge=1, le=admin.MAX_MINUTES)] | None = None
+    duration_days: Annotated[int, Field(ge=1, le=366)] | None = None
+    end: When | None = None
+    rrule: Annotated[str, Field(max_length=500)] | None = None
+    exdates: Annotated[list[When], Field(max_length=500)] | None = None
+    holiday_policy: HolidayPolicy | None = None
+    is_for_everyone: bool | None = None
+    department_ids: IdList | None = None
+    person_ids: IdList | None = None
+    speaker_id: Id | None = None
+    topic: Line | None = None
+
+
+class SchedulesQuery(PageQuery):
+    kind: Kind | None = None
+    department_id: Id | None = Field(default=None, description="Addressed to this department")
+    person_id: Id | None = Field(
+        default=None, description="In the audience (everyone, directly or by department) or speaker"
+    )
+    q: Label | None = Field(default=None, description="Part of title, description, place, topic")
+    from_date: Day | None = Field(default=None, description="Has an occurrence on or after")
+    to_date: Day | None = Field(default=None, description="Has an occurrence on or before")
+
+
+class SchedulesPage(PageMeta):
+    items: list[ScheduleOut]
+
+
+class SchedulePath(BaseModel):
+    schedule_id: Id
+
+
+@bp.get("/schedules", responses={200: SchedulesPage})
+def list_schedules(query: SchedulesQuery) -> Response:
+    """Schedules, filtered by kind, department, person, text and date range."""
+    if query.from_date and query.to_date and query.to_date < query.from_date:
+        raise Invalid("to_date is before from_date.", fields={"to_date": "before from_date"})
+    where = ScheduleFilter(
+        kind=query.kind,
+        department_id=query.department_id,
+        person_id=query.person_id,
+        q=query.q,
+        from_date=query.from_date,
+        to_date=query.to_date,
+    )
+    rows, total = find_schedules(db_session(), query.window, where)
+    items = [ScheduleOut.of_schedule(s) for s in rows]
+    return answer(SchedulesPage(items=items, total=total, page=query.page, per_page=query.per_page))
+
+
+@bp.post("/schedules", responses={201: ScheduleOut})
+def create_schedule(body: ScheduleIn) -> Response:
+    """Create a schedule. Times are local to `timezone`; RRULE, timezone and referenced
+    ids are checked (422 names the field)."""
+    with committed(db_session()) as session:
+        row = admin.create_schedule(session, actor(), body)
+    location = f"/api/v1/schedules/{row.id}"
+    return answer(ScheduleOut.of_schedule(row), 201, row=row, location=location)
+
+
+@bp.get("/schedules/<int:schedule_id>", responses={200: ScheduleOut})
+def get_schedule(path: SchedulePath) -> Response:
+    row = get_or_404(db_session(), Schedule, path.schedule_id, "Schedule")
+    return answer(ScheduleOut.of_schedule(row), row=row)
+
+
+@bp.patch("/schedules/<int:schedule_id>", responses={200: ScheduleOut})
+def update_schedule(path: SchedulePath, body: SchedulePatch, header: IfMatch) -> Response:
+    """Change a schedule; needs If-Match (428 without, 412 if someone changed it first)."""
+    with committed(db_session()) as session:
+        row = get_or_404(session, Schedule, path.schedule_id, "Schedule")
+        changes = body.model_dump(exclude_unset=True)
+        admin.update_schedule(session, actor(), row, changes, expected_version())
+    return answer(ScheduleOut.of_schedule(row), row=row)
+
+
+@bp.delete("/schedules/<int:schedule_id>", responses={204: None})
+def delete_schedule(path: SchedulePath, header: IfMatch) -> Response:
+    """Delete a schedule with its overrides and rules (a study deadline: 409)."""
+    with committed(db_session()) as session:
+        row = get_or_404(session, Schedule, path.schedule_id, "Schedule")
+        admin.delete_schedule(session, actor(), row, expected_version())
+    return no_content()
