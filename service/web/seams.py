@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+_PACKAGE = Path(__file__).resolve().parents[1]
 
 
 def owner_function(module: str, name: str) -> Callable[..., Any] | None:
     try:
-        found = getattr(importlib.import_module(module), name, None)
+        loaded = importlib.import_module(module)
     except ImportError:
         return None
+    # Only this checkout's own modules count: an editable install of another checkout
+    # can otherwise answer for a module this one does not have yet.
+    if not Path(loaded.__file__ or "/").resolve().is_relative_to(_PACKAGE):
+        return None
+    found = getattr(loaded, name, None)
     return found if callable(found) else None
 
 

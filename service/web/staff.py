@@ -15,6 +15,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from ..admin.common import committed
+from ..admin.people import update_person
 from ..app import db_session, pufa
 from ..audience import concerns
 from ..errors import PufaError
@@ -66,18 +68,14 @@ def sms(token: str) -> ResponseReturnValue:
     session = db_session()
     turn_on = request.form.get("sms") == "on"
     actor = f"staff:{person.id}"
-    update = seams.update_person()
-    # The API's own update (audited) where it exists; then, as the planner asks of
-    # whoever turns SMS off, withdraw what is still pending rather than wait a tick.
-    if update is not None:
-        update(session, actor, person, {"is_sms_enabled": turn_on}, None)
-    else:
-        person.is_sms_enabled = turn_on
-    if not turn_on:
-        retract = seams.retract_for_person()
-        if retract is not None:  # without the planner nothing can be pending
-            retract(session, person.id, "staff turned SMS off on their page", utcnow())
-    session.commit()
+    with committed(session):
+        # The API's own update (audited); then, as the planner asks of whoever turns
+        # SMS off, withdraw what is still pending rather than wait for the next tick.
+        update_person(session, actor, person, {"is_sms_enabled": turn_on}, None)
+        if not turn_on:
+            retract = seams.retract_for_person()
+            if retract is not None:  # without the planner nothing can be pending
+                retract(session, person.id, "staff turned SMS off on their page", utcnow())
     flash(messages.SMS_ON if turn_on else messages.SMS_OFF, "success")
     return redirect(url_for("web_staff.page", token=token))
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app
 
 from .. import messages
-from . import dashboard, people
+from . import dashboard, holidays, people, schedules
 
 
 def blueprints() -> list[Blueprint]:
-    return [dashboard.bp, people.bp]
+    return [dashboard.bp, people.bp, schedules.bp, holidays.bp]
 
 
 def console_menu() -> list[tuple[str, str]]:
