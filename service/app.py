@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 from flask_openapi3.models.info import Info
 from flask_openapi3.openapi import OpenAPI
 from sqlalchemy.orm import Session
@@ -97,9 +97,15 @@ def pufa() -> Pufa:
 
 
 def db_session() -> Session:
-    """The request's session; closed (rolled back if uncommitted) at teardown."""
+    """The request's session; closed (rolled back if uncommitted) at teardown.
+
+    Requests that may change data (POST, PUT, PATCH, DELETE) get a writer session, so
+    on SQLite they queue for the write lock instead of failing halfway; reads never wait.
+    """
     if "db_session" not in g:
-        g.db_session = pufa().db.sessions()
+        db = pufa().db
+        reading = not has_request_context() or request.method in ("GET", "HEAD", "OPTIONS")
+        g.db_session = db.sessions() if reading else db.write_sessions()
     session: Session = g.db_session
     return session
 

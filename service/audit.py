@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from .models import AuditEntry, Base
+from .models import AuditEntry, Base, utcnow
 
 # Columns never copied into the log: hashes of secrets stay where they are.
 _SECRET_COLUMNS = frozenset({"token_hash", "feed_token_hash", "page_token_hash"})
@@ -48,8 +48,11 @@ def record(
     resource_id: object,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
+    now: datetime | None = None,
 ) -> AuditEntry:
+    """Add an entry to the caller's transaction; ``now`` defaults to the wall clock."""
     entry = AuditEntry(
+        at=now or utcnow(),
         actor=actor,
         action=action,
         resource=resource,

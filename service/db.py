@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -17,6 +17,10 @@ class Database:
         self.url = url
         self.engine = make_engine(url, echo=echo)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Sessions that will write: on SQLite each of their transactions takes the write
+        # lock up front (BEGIN IMMEDIATE). Same pool; elsewhere the option is ignored.
+        writer = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        self.write_sessions = sessionmaker(writer, expire_on_commit=False)
 
     @property
     def is_postgresql(self) -> bool:
@@ -25,7 +29,7 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session whose work is committed on success and rolled back on any error."""
-        with self.sessions() as session, session.begin():
+        with self.write_sessions() as session, session.begin():
             yield session
 
     def dispose(self) -> None:
@@ -39,12 +43,21 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False}
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        # Take over pysqlite's transaction handling and begin every transaction IMMEDIATE:
-        # a deferred one that reads and then writes can fail with SQLITE_BUSY at once
-        # instead of waiting for busy_timeout. One writer at a time is SQLite's model.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # Take over pysqlite's transaction handling. Readers begin DEFERRED and never
+        # block each other (WAL); a transaction that will write begins IMMEDIATE
+        # because a deferred one that reads and then writes can fail
+        # with SQLITE_BUSY at once instead of waiting for busy_timeout.
+        # (``Database.write_sessions`` carries the option.)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+_BEGIN_OPTION = "pufa_sqlite_begin"
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get(_BEGIN_OPTION, 'DEFERRED')}")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

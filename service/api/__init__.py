@@ -82,4 +82,7 @@ API_MODULES = [
     "occurrences",
     "workdays",
     "sms",
+    "rota",
+    "study_progress",
+    "ledger",
 ]

@@ -1,0 +1,153 @@
+"""Routes of the lecture rota: ``/api/v1/schedules/{id}/rota``. Logic: workflows.rota."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import g
+from flask_openapi3.blueprint import APIBlueprint
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..app import db_session
+from ..errors import Invalid
+from ..models import utcnow
+from ..workflows import rota
+from .common import blueprint_options
+from .concurrency import conflicts_as_409
+
+bp = APIBlueprint("rota", __name__, **blueprint_options("rota"))
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SchedulePath(_In):
+    schedule_id: int
+
+
+class WeekPath(_In):
+    schedule_id: int
+    original_start: str = Field(description="the occurrence's original start (ISO 8601)")
+
+
+class RotaQuery(_In):
+    weeks: int = Field(8, ge=1, le=rota.MAX_WEEKS)
+
+
+class GenerateBody(_In):
+    pool: list[int] = Field(min_length=1, description="person ids, in speaking order")
+    weeks: int = Field(ge=1, le=rota.MAX_WEEKS)
+    topics: list[str] = Field(default=[], description="cycled over the filled weeks")
+    overwrite: bool = Field(False, description="also replace weeks that have a speaker")
+
+
+class AssignBody(_In):
+    speaker_id: int | None
+    topic: str | None = Field(None, max_length=200, description="omit to keep the topic")
+
+
+class SwapBody(_In):
+    first: datetime = Field(description="original start of one week")
+    second: datetime = Field(description="original start of the other week")
+    swap_topics: bool = False
+
+
+class WeekOut(BaseModel):
+    original_start: datetime
+    start: datetime
+    status: str
+    is_happening: bool
+    speaker_id: int | None
+    speaker_name: str | None
+    topic: str
+
+
+class RotaOut(BaseModel):
+    schedule_id: int
+    weeks: list[WeekOut]
+
+
+def _out(schedule_id: int, weeks: list[rota.RotaWeek]) -> dict[str, object]:
+    out = RotaOut(
+        schedule_id=schedule_id,
+        weeks=[WeekOut.model_validate(w, from_attributes=True) for w in weeks],
+    )
+    return out.model_dump(mode="json")
+
+
+def _instant(value: datetime | str, zone: str, field: str) -> datetime:
+    """An original start; one without an offset is the schedule's wall-clock time."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise Invalid(
+                f"{value!r} is not an ISO 8601 date-time.", fields={field: "not a date-time"}
+            ) from None
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(zone))
+
+
+@bp.get("/schedules/<int:schedule_id>/rota", responses={200: RotaOut})
+def get_rota(path: SchedulePath, query: RotaQuery) -> dict[str, object]:
+    session = db_session()
+    schedule = rota.lecture(session, path.schedule_id)
+    return _out(schedule.id, rota.coming_weeks(session, schedule, utcnow(), query.weeks))
+
+
+@bp.post("/schedules/<int:schedule_id>/rota", responses={200: RotaOut})
+def generate_rota(path: SchedulePath, body: GenerateBody) -> dict[str, object]:
+    """Fill the coming weeks round-robin; answers with the weeks that changed."""
+    session = db_session()
+    with conflicts_as_409():
+        changed = rota.generate(
+            session,
+            path.schedule_id,
+            pool=body.pool,
+            weeks=body.weeks,
+            topics=body.topics,
+            overwrite=body.overwrite,
+            now=utcnow(),
+            actor=g.actor,
+        )
+        session.commit()
+    return _out(path.schedule_id, changed)
+
+
+@bp.put("/schedules/<int:schedule_id>/rota/weeks/<original_start>", responses={200: WeekOut})
+def assign_week(path: WeekPath, body: AssignBody) -> dict[str, object]:
+    """Set one week's speaker (null clears it) and, if given, its topic."""
+    session = db_session()
+    schedule = rota.lecture(session, path.schedule_id)
+    with conflicts_as_409():
+        week = rota.assign(
+            session,
+            schedule.id,
+            _instant(path.original_start, schedule.timezone, "original_start"),
+            speaker_id=body.speaker_id,
+            topic=body.topic,
+            now=utcnow(),
+            actor=g.actor,
+        )
+        session.commit()
+    return WeekOut.model_validate(week, from_attributes=True).model_dump(mode="json")
+
+
+@bp.post("/schedules/<int:schedule_id>/rota/swap", responses={200: RotaOut})
+def swap_weeks(path: SchedulePath, body: SwapBody) -> dict[str, object]:
+    """Exchange two weeks' speakers (and topics with ``swap_topics``), both or neither."""
+    session = db_session()
+    schedule = rota.lecture(session, path.schedule_id)
+    with conflicts_as_409():
+        weeks = rota.swap(
+            session,
+            schedule.id,
+            _instant(body.first, schedule.timezone, "first"),
+            _instant(body.second, schedule.timezone, "second"),
+            swap_topics=body.swap_topics,
+            now=utcnow(),
+            actor=g.actor,
+        )
+        session.commit()
+    return _out(schedule.id, weeks)

@@ -1,0 +1,61 @@
+"""The one catalogue of Chinese labels the workflows show users (ledger headers, sheet
+names, statuses). Codes stay English in data and API; people read these."""
+
+from __future__ import annotations
+
+KIND = {"lecture": "每周一讲", "campaign": "宣传活动", "deadline": "学法截止", "meeting": "会议"}
+
+OCCURRENCE_STATUS = {
+    "scheduled": "按计划",
+    "moved": "已改期",
+    "cancelled": "已取消",
+    "holiday_skipped": "节假日停办",
+    "holiday_moved": "节假日顺延",
+}
+
+# Whether a happening occurrence has taken place, as of the export.
+HELD = "已举行"
+UPCOMING = "待举行"
+IN_PROGRESS = "进行中"
+NOT_HELD = "未举行"
+
+DELIVERY_STATUS = {
+    "pending": "待发送",
+    "sending": "发送中",
+    "sent": "已发送",
+    "delivered": "已送达",
+    "undelivered": "未送达",
+    "failed": "发送失败",
+    "unknown": "状态未知",
+    "expired": "过时未发",
+    "retracted": "已撤回",
+}
+
+ALL_DAY = "全天"
+EVERYONE = "全体人员"
+LIST_SEPARATOR = "、"
+PERSON_ITEM = "{person}：{item}"  # a department's overdue entry
+
+SHEETS = {
+    "occurrences": "日程台账",
+    "lectures": "每周一讲",
+    "campaigns": "宣传活动",
+    "study": "学法进度",
+    "deliveries": "短信提醒",
+}
+
+HEADERS = {
+    "occurrences": (
+        "日期", "开始", "结束", "类别", "日程", "状态", "是否举行", "原定时间",
+        "主讲人", "主题", "地点", "参与站所", "说明",
+    ),
+    "lectures": ("日期", "时间", "主讲人", "主题", "地点", "状态", "是否举行"),
+    "campaigns": ("活动", "开始日期", "结束日期", "地点", "参与站所", "状态", "是否举行"),
+    "study": (
+        "年度", "学法事项", "截止日期", "应学人数", "已确认人数", "完成率", "逾期未确认人员",
+    ),
+    "deliveries": (
+        "计划发送时间", "实际发送时间", "接收人", "日程", "活动时间", "提醒规则", "状态",
+        "错误码", "说明",
+    ),
+}  # fmt: skip

@@ -1,0 +1,237 @@
+"""The work ledger (台账): what was scheduled and what happened in a date range.
+
+Built from the same ``expand`` the feed and the SMS planner use, plus the study
+confirmations and the SMS outbox, as plain tables (Chinese headers from ``labels``) that
+``ledger_files`` writes as .xlsx or .csv.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..errors import Invalid
+from ..models import Delivery, Person, Schedule, StudyPlan
+from ..occurrences.expand import Occurrence, Window
+from ..occurrences.query import expand_all, load_schedules, workday_calendar
+from . import labels
+from .study import progress
+
+MAX_DAYS = 366
+Cell = str | int | float
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    headers: tuple[str, ...]
+    rows: list[tuple[Cell, ...]]
+
+    @property
+    def title(self) -> str:
+        return labels.SHEETS[self.key]
+
+
+@dataclass(frozen=True)
+class Ledger:
+    start: date
+    end: date  # inclusive
+    tables: list[Table]
+
+    def table(self, key: str) -> Table:
+        return next(t for t in self.tables if t.key == key)
+
+
+def check_range(start: date, end: date) -> None:
+    if end < start:
+        raise Invalid(
+            f"The range ends ({end}) before it starts ({start}).",
+            fields={"to": "before from"},
+            code="invalid_range",
+        )
+    if (end - start).days + 1 > MAX_DAYS:
+        raise Invalid(
+            f"The range {start}..{end} is longer than {MAX_DAYS} days; export one year at most.",
+            fields={"to": f"more than {MAX_DAYS} days after from"},
+            code="range_too_long",
+        )
+
+
+def build(session: Session, start: date, end: date, *, zone: ZoneInfo, now: datetime) -> Ledger:
+    """Every table of the ledger for the local days ``start``..``end`` inclusive."""
+    check_range(start, end)
+    window = Window(
+        datetime.combine(start, time(0), tzinfo=zone),
+        datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone),
+    )
+    schedules = {s.id: s for s in load_schedules(session)}
+    occurrences = expand_all(schedules.values(), window, workday_calendar(session))
+    speakers = _names(session, {o.speaker_id for o in occurrences if o.speaker_id})
+    rows = _Rows(schedules, speakers, zone, now)
+    return Ledger(
+        start,
+        end,
+        [
+            Table("occurrences", labels.HEADERS["occurrences"], rows.occurrences(occurrences)),
+            Table("lectures", labels.HEADERS["lectures"], rows.lectures(occurrences)),
+            Table("campaigns", labels.HEADERS["campaigns"], rows.campaigns(occurrences)),
+            Table("study", labels.HEADERS["study"], _study(session, start, end, now)),
+            Table("deliveries", labels.HEADERS["deliveries"], _deliveries(session, window, zone)),
+        ],
+    )
+
+
+class _Rows:
+    def __init__(
+        self,
+        schedules: dict[int, Schedule],
+        speakers: dict[int, str],
+        zone: ZoneInfo,
+        now: datetime,
+    ) -> None:
+        self.schedules, self.speakers, self.zone, self.now = schedules, speakers, zone, now
+
+    def occurrences(self, occurrences: list[Occurrence]) -> list[tuple[Cell, ...]]:
+        rows: list[tuple[Cell, ...]] = []
+        for o in occurrences:
+            s = self.schedules[o.schedule_id]
+            start, end = o.start.astimezone(self.zone), o.end.astimezone(self.zone)
+            rows.append((
+                start.date().isoformat(),
+                labels.ALL_DAY if o.is_all_day else start.strftime("%H:%M"),
+                _last_day(o, self.zone) if o.is_all_day else end.strftime("%H:%M"),
+                labels.KIND.get(s.kind, s.kind),
+                s.title,
+                labels.OCCURRENCE_STATUS.get(o.status, o.status),
+                self._held(o),
+                self._original(o),
+                self._speaker(o),
+                o.topic,
+                o.location,
+                _departments(s),
+                o.reason,
+            ))  # fmt: skip
+        return rows
+
+    def lectures(self, occurrences: list[Occurrence]) -> list[tuple[Cell, ...]]:
+        return [
+            (
+                o.start.astimezone(self.zone).date().isoformat(),
+                o.start.astimezone(self.zone).strftime("%H:%M"),
+                self._speaker(o),
+                o.topic,
+                o.location,
+                labels.OCCURRENCE_STATUS.get(o.status, o.status),
+                self._held(o),
+            )
+            for o in occurrences
+            if self.schedules[o.schedule_id].kind == "lecture"
+        ]
+
+    def campaigns(self, occurrences: list[Occurrence]) -> list[tuple[Cell, ...]]:
+        return [
+            (
+                self.schedules[o.schedule_id].title,
+                o.start.astimezone(self.zone).date().isoformat(),
+                _last_day(o, self.zone),
+                o.location,
+                _departments(self.schedules[o.schedule_id]),
+                labels.OCCURRENCE_STATUS.get(o.status, o.status),
+                self._held(o),
+            )
+            for o in occurrences
+            if self.schedules[o.schedule_id].kind == "campaign"
+        ]
+
+    def _held(self, o: Occurrence) -> str:
+        if not o.is_happening:
+            return labels.NOT_HELD
+        if o.end <= self.now:
+            return labels.HELD
+        return labels.UPCOMING if o.start > self.now else labels.IN_PROGRESS
+
+    def _original(self, o: Occurrence) -> str:
+        if o.original_start == o.start:
+            return ""
+        return o.original_start.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
+
+    def _speaker(self, o: Occurrence) -> str:
+        return self.speakers.get(o.speaker_id, "") if o.speaker_id is not None else ""
+
+
+def _last_day(o: Occurrence, zone: ZoneInfo) -> str:
+    """All-day DTEND is exclusive; people read the last day."""
+    return (o.end.astimezone(zone).date() - timedelta(days=1)).isoformat()
+
+
+def _departments(schedule: Schedule) -> str:
+    if schedule.is_for_everyone:
+        return labels.EVERYONE
+    return labels.LIST_SEPARATOR.join(d.name for d in schedule.departments)
+
+
+def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = [i for i in ids if i is not None]
+    query = select(Person.id, Person.name).where(Person.id.in_(wanted))
+    return dict(session.execute(query).all())
+
+
+def _study(session: Session, start: date, end: date, now: datetime) -> list[tuple[Cell, ...]]:
+    """Progress, as of the export, of the items of every plan whose year the range touches."""
+    query = select(StudyPlan.id).where(StudyPlan.year.between(start.year, end.year))
+    rows: list[tuple[Cell, ...]] = []
+    for plan_id in session.scalars(query.order_by(StudyPlan.year)):
+        report = progress(session, plan_id, now)
+        names = {pid: person.name for pid, (person, _) in report.people.items()}
+        for item in report.items:
+            rows.append((
+                report.plan.year,
+                item.title,
+                item.due_on.isoformat(),
+                item.audience,
+                item.confirmed,
+                f"{item.rate:.0%}",
+                labels.LIST_SEPARATOR.join(names.get(i, str(i)) for i in item.overdue_ids),
+            ))  # fmt: skip
+    return rows
+
+
+def _deliveries(session: Session, window: Window, zone: ZoneInfo) -> list[tuple[Cell, ...]]:
+    """Reminders due in the range, with what became of each. Retracted ones are left out:
+    they were withdrawn because they no longer applied, and were never meant to go."""
+    query = (
+        select(Delivery)
+        .where(
+            Delivery.due_at >= window.start,
+            Delivery.due_at < window.end,
+            Delivery.status != "retracted",
+        )
+        .options(
+            selectinload(Delivery.person),
+            selectinload(Delivery.schedule),
+            selectinload(Delivery.rule),
+        )
+        .order_by(Delivery.due_at, Delivery.id)
+    )
+
+    def local(instant: datetime | None) -> str:
+        return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M") if instant else ""
+
+    return [
+        (
+            local(d.due_at),
+            local(d.sent_at),
+            d.person.name,
+            d.schedule.title,
+            local(d.occurrence_start_at),
+            d.rule.name,
+            labels.DELIVERY_STATUS.get(d.status, d.status),
+            d.error_code or "",
+            d.reason,
+        )
+        for d in session.scalars(query)
+    ]

@@ -1,0 +1,82 @@
+"""The one seam between the workflows and the SMS planner.
+
+A rota change or a study confirmation must re-plan the affected reminders at once, not
+at the next clock tick. The planner (``service.sms.planner``) is built in parallel, so it
+is imported lazily: where it is absent, re-planning is a no-op and the next planner tick
+after it lands picks the change up. Tests replace ``replan_schedule`` here to observe calls.
+"""
+
+from __future__ import annotations
+
+import importlib
+from datetime import datetime
+from types import ModuleType
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..models import Delivery, ReminderRule
+
+
+def _planner() -> ModuleType | None:
+    try:
+        return importlib.import_module("service.sms.planner")
+    except ModuleNotFoundError:
+        return None
+
+
+def replan_schedule(session: Session, schedule_id: int, now: datetime) -> bool:
+    """Ask the planner to bring the schedule's pending deliveries up to date.
+
+    Returns whether a planner ran, so callers and tests can tell the two worlds apart.
+    """
+    planner = _planner()
+    if planner is None or not hasattr(planner, "replan_schedule"):
+        return False
+    planner.replan_schedule(session, schedule_id, now)
+    return True
+
+
+def retract_pending(
+    session: Session,
+    *,
+    schedule_id: int,
+    recipients: str,
+    reason: str,
+    now: datetime,
+    person_id: int | None = None,
+    original_starts: dict[datetime, int | None] | None = None,
+) -> int:
+    """Retract pending deliveries of ``recipients`` rules that no longer apply.
+
+    With ``person_id``: that person's rows. With ``original_starts`` (original start ->
+    the occurrence's speaker now): rows of those occurrences whose person is no longer
+    the speaker. Compare-and-set on ``status='pending'`` so a row the dispatcher has just
+    claimed is left alone. The planner re-plans too; doing this narrow part here keeps
+    the rule true whatever the planner's state.
+    """
+    query = (
+        select(Delivery.id, Delivery.person_id, Delivery.original_start_at)
+        .join(ReminderRule, ReminderRule.id == Delivery.rule_id)
+        .where(
+            Delivery.schedule_id == schedule_id,
+            Delivery.status == "pending",
+            ReminderRule.recipients == recipients,
+        )
+    )
+    if person_id is not None:
+        query = query.where(Delivery.person_id == person_id)
+    ids = [
+        row_id
+        for row_id, row_person, original in session.execute(query)
+        if original_starts is None or original_starts.get(original, row_person) != row_person
+    ]
+    if not ids:
+        return 0
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.status == "pending")
+        .values(status="retracted", reason=reason[:500], updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
