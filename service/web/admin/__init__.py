@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app
 
 from .. import messages
-from . import dashboard, holidays, people, schedules
+from . import dashboard, holidays, people, rota, schedules, study
 
 
 def blueprints() -> list[Blueprint]:
-    return [dashboard.bp, people.bp, schedules.bp, holidays.bp]
+    return [dashboard.bp, people.bp, schedules.bp, rota.bp, study.bp, holidays.bp]
 
 
 def console_menu() -> list[tuple[str, str]]:
