@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app
 
 from .. import messages
-from . import dashboard, holidays, people, rota, schedules, study
+from . import dashboard, holidays, ledger, people, rota, schedules, study
 
 
 def blueprints() -> list[Blueprint]:
-    return [dashboard.bp, people.bp, schedules.bp, rota.bp, study.bp, holidays.bp]
+    return [dashboard.bp, people.bp, schedules.bp, rota.bp, study.bp, holidays.bp, ledger.bp]
 
 
 def console_menu() -> list[tuple[str, str]]:
