@@ -81,6 +81,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> OpenAPI:
     app.register_blueprint(webhooks_bp)
     register_api(app)
 
+    from .feeds.routes import register_feeds
+
+    register_feeds(app)
+
     from .web import register_web
 
     register_web(app)

@@ -85,4 +85,5 @@ API_MODULES = [
     "rota",
     "study_progress",
     "ledger",
+    "feed_tokens",
 ]

@@ -26,6 +26,8 @@ class Department(Timestamped, Base):
     head_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL", use_alter=True), index=True
     )
+    # HMAC of the department's calendar-feed token (see service/feeds/tokens.py).
+    feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     head: Mapped[Person | None] = relationship(foreign_keys=[head_id])
     members: Mapped[list[Person]] = relationship(

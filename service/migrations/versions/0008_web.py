@@ -1,7 +1,7 @@
 """web console: admin accounts
 
 Revision ID: 0008_web
-Revises: 0001
+Revises: 0006_feeds
 Create Date: 2026-11-26 19:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import service.models.base
 
 
 revision: str = '0008_web'
-down_revision: str | None = '0001'
+down_revision: str | None = '0006_feeds'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,184 @@
+"""From the occurrence engine's expansion to what a feed writes for one schedule.
+
+A series is one master VEVENT (DTSTART + RRULE + EXDATE) and one RECURRENCE-ID override
+per occurrence that differs from the plain rule. Which ones differ is not guessed: the
+schedule is expanded by ``expand`` and each occurrence is compared with what the plain
+rule (the master, as a client expands it) gives for the same original start. So the feed
+shows exactly what the SMS planner sees.
+
+Bounds: the master starts at the first occurrence on or after ``since`` (the feed shows
+12 months back, not the whole history), and overrides and holiday EXDATEs are written
+for occurrences up to ``until`` (a horizon, two years ahead); beyond it the plain rule
+stands. Explicit EXDATEs of the schedule are always written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrule
+from icalendar import vRecur
+
+from ..occurrences.expand import (
+    MAX_HOLIDAY_SHIFT,
+    Occurrence,
+    ScheduleSpec,
+    Window,
+    Workdays,
+    build_rule,
+    expand,
+)
+
+
+@dataclass(frozen=True)
+class SeriesPlan:
+    """One schedule as the feed writes it. ``rrule`` is None for a single event, whose
+    only occurrence is ``single`` (already moved or cancelled as expand says)."""
+
+    spec: ScheduleSpec
+    start: datetime  # DTSTART, aware in the schedule's timezone
+    end: datetime  # DTEND of the master
+    rrule: vRecur | None
+    exdates: tuple[datetime, ...]  # aware, in the schedule's timezone
+    overrides: tuple[Occurrence, ...]  # occurrences that differ from the plain rule
+    single: Occurrence | None = None
+
+
+def plan_series(
+    spec: ScheduleSpec, since: datetime, until: datetime, workdays: Workdays
+) -> SeriesPlan | None:
+    """The schedule as master + overrides, or None if nothing of it is left to show."""
+    rule = build_rule(spec)
+    if rule is None:
+        return _plan_single(spec, since, workdays)
+    zone = spec.zone
+    # Start the master early enough that an occurrence shifted forward by a holiday into
+    # the shown range still belongs to it.
+    lower = max(spec.start, since - MAX_HOLIDAY_SHIFT - spec.duration)
+    first_local = rule.after(_local(lower, zone), inc=True)
+    if first_local is None:
+        return None  # the series ended before the shown range
+    start = _wall(first_local, zone)
+    window = Window(start, max(until, start + timedelta(days=1)))
+    actual = {o.key: o for o in expand(spec, window, workdays) if o.original_start >= start}
+    # The plain rule's occurrences in the window: what a client shows without overrides.
+    plain = {
+        (spec.id, original.astimezone(UTC)): original
+        for local in rule.between(first_local, _local(window.end, zone), inc=True)
+        if (original := _wall(local, zone)) < window.end
+    }
+    excluded = {d.astimezone(UTC) for d in spec.exdates}
+    for key in plain.keys() - actual.keys():
+        if key[1] in excluded:
+            continue
+        # Moved out of the window (far away, or across its end): find where it went.
+        found = _find(spec, plain[key], workdays)
+        if found is not None:
+            actual[key] = found
+
+    exdates = {d for d in excluded if d >= start}
+    overrides: list[Occurrence] = []
+    for key, occurrence in actual.items():
+        if occurrence.status == "holiday_skipped":
+            exdates.add(key[1])
+        elif key not in plain or _differs(spec, occurrence):
+            overrides.append(occurrence)
+    overrides.sort(key=lambda o: o.original_start)
+    return SeriesPlan(
+        spec=spec,
+        start=start,
+        end=_plain_end(spec, start),
+        rrule=_feed_rule(spec, rule, first_local),
+        exdates=tuple(d.astimezone(zone) for d in sorted(exdates)),
+        overrides=tuple(overrides),
+    )
+
+
+def _plan_single(spec: ScheduleSpec, since: datetime, workdays: Workdays) -> SeriesPlan | None:
+    occurrence = _find(spec, spec.start, workdays)
+    if occurrence is None or occurrence.status == "holiday_skipped" or occurrence.end <= since:
+        return None
+    return SeriesPlan(
+        spec=spec,
+        start=occurrence.start,
+        end=occurrence.end,
+        rrule=None,
+        exdates=(),
+        overrides=(),
+        single=occurrence,
+    )
+
+
+def _differs(spec: ScheduleSpec, actual: Occurrence) -> bool:
+    """Whether the engine's occurrence is not what the plain rule (the master) says."""
+    return (
+        actual.status != "scheduled"
+        or actual.start != actual.original_start
+        or actual.end != _plain_end(spec, actual.original_start)
+        or actual.speaker_id != spec.speaker_id
+        or actual.topic != spec.topic
+        or actual.location != spec.location
+    )
+
+
+def _find(spec: ScheduleSpec, original: datetime, workdays: Workdays) -> Occurrence | None:
+    """The actual occurrence of this original start, wherever it was moved."""
+    key = (spec.id, original.astimezone(UTC))
+    reach = spec.duration + MAX_HOLIDAY_SHIFT
+    windows = [Window(original - reach, original + reach)]
+    windows += [
+        Window(o.moved_start - reach, o.moved_start + reach)
+        for o in spec.overrides
+        if o.moved_start is not None and o.original_start == original
+    ]
+    for window in windows:
+        for occurrence in expand(spec, window, workdays):
+            if occurrence.key == key:
+                return occurrence
+    return None
+
+
+def _feed_rule(spec: ScheduleSpec, rule: rrule, first_local: datetime) -> vRecur:
+    """The stored RRULE, rewritten for a master starting at ``first_local``.
+
+    RFC 5545: with a DTSTART in a TZID, UNTIL must be in UTC; with a DATE DTSTART it must
+    be a DATE. A COUNT no longer holds once DTSTART moved forward, so it becomes the
+    UNTIL of the last occurrence.
+    """
+    assert spec.rrule is not None
+    recur: vRecur = vRecur.from_ical(spec.rrule.removeprefix("RRULE:"))
+    zone = spec.zone
+    last: datetime | None = None
+    if "COUNT" in recur and first_local != next(iter(rule), None):
+        last = list(rule)[-1]
+        del recur["COUNT"]
+    elif "UNTIL" in recur:
+        last = _until_local(recur["UNTIL"][0], zone)
+    if last is not None:
+        recur["UNTIL"] = [last.date() if spec.is_all_day else _wall(last, zone).astimezone(UTC)]
+    return recur
+
+
+def _until_local(value: date | datetime, zone: ZoneInfo) -> datetime:
+    """UNTIL as local wall-clock time, read the way ``expand`` reads it."""
+    if isinstance(value, datetime):
+        return _local(value, zone) if value.tzinfo else value
+    return datetime.combine(value, time(23, 59, 59))
+
+
+def _plain_end(spec: ScheduleSpec, start: datetime) -> datetime:
+    if spec.is_all_day:
+        last = start.date() + timedelta(days=max(1, spec.duration.days))
+        return _wall(datetime.combine(last, time(0)), spec.zone)
+    return (start.astimezone(UTC) + spec.duration).astimezone(spec.zone)
+
+
+def _local(instant: datetime, zone: ZoneInfo) -> datetime:
+    return instant.astimezone(zone).replace(tzinfo=None)
+
+
+def _wall(local: datetime, zone: ZoneInfo) -> datetime:
+    """Wall-clock time in ``zone``; a time skipped by DST moves forward, as in expand."""
+    return local.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)

@@ -1,0 +1,164 @@
+"""ETag and Last-Modified: cheap to compute, changed by what the feed shows, and 304s."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from feeds_support import NOW, add_schedule, fetch, person, seed_demo, token_for
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.http import http_date
+
+from service.app import Pufa
+from service.feeds import routes
+from service.models import (
+    Department,
+    HolidayOverride,
+    OccurrenceOverride,
+    Person,
+    StudyConfirmation,
+    StudyItem,
+)
+from service.settings import Settings
+
+
+@pytest.fixture(autouse=True)
+def frozen() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def token(pufa_state: Pufa, settings: Settings) -> str:
+    seed_demo(pufa_state)
+    return token_for(pufa_state, settings, Person, "孙丽")
+
+
+def etag_after(client: FlaskClient, token: str) -> str:
+    response = fetch(client, token)
+    assert response.status_code == 200
+    value: str = response.headers["ETag"]
+    return value
+
+
+def test_a_full_answer_carries_a_strong_etag_and_last_modified(
+    client: FlaskClient, token: str
+) -> None:
+    response = fetch(client, token)
+    assert response.headers["ETag"].startswith('"')  # strong: no W/
+    assert response.headers["Last-Modified"] == http_date(NOW)
+    assert response.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_if_none_match_gets_304_with_no_body(client: FlaskClient, token: str) -> None:
+    etag = fetch(client, token).headers["ETag"]
+    response = fetch(client, token, **{"If-None-Match": etag})
+    assert response.status_code == 304
+    assert response.get_data() == b""
+    assert response.headers["ETag"] == etag
+    assert fetch(client, token, **{"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_if_modified_since_gets_304_unless_if_none_match_disagrees(
+    client: FlaskClient, token: str
+) -> None:
+    last_modified = fetch(client, token).headers["Last-Modified"]
+    assert fetch(client, token, **{"If-Modified-Since": last_modified}).status_code == 304
+    earlier = http_date(NOW - timedelta(days=1))
+    assert fetch(client, token, **{"If-Modified-Since": earlier}).status_code == 200
+    # RFC 9110: If-None-Match wins over If-Modified-Since.
+    both = {"If-Modified-Since": last_modified, "If-None-Match": '"stale"'}
+    assert fetch(client, token, **both).status_code == 200
+
+
+def test_a_304_does_not_render_the_feed(
+    client: FlaskClient, token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    etag = fetch(client, token).headers["ETag"]
+
+    def no_rendering(*_args: Any) -> bytes:
+        raise AssertionError("the validator must not need the rendered feed")
+
+    monkeypatch.setattr(routes, "render_feed", no_rendering)
+    monkeypatch.setattr(routes, "load_content", no_rendering)
+    assert fetch(client, token, **{"If-None-Match": etag}).status_code == 304
+
+
+def test_the_same_validator_serves_rendered_bytes_from_memory(
+    client: FlaskClient, token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = fetch(client, token).get_data()
+    monkeypatch.setattr(routes, "render_feed", lambda *_args: b"rendered again")
+    assert fetch(client, token).get_data() == first
+
+
+def test_changing_an_override_changes_the_etag(
+    client: FlaskClient, token: str, pufa_state: Pufa
+) -> None:
+    before = etag_after(client, token)
+    with pufa_state.db.transaction() as session:
+        row = session.scalars(select(OccurrenceOverride).limit(1)).one()
+        row.topic = "宪法修正案"
+    after = etag_after(client, token)
+    assert after != before
+    assert "宪法修正案" in fetch(client, token).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["new_schedule_for_everyone", "holiday", "my_confirmation", "speaker_renamed", "joined"],
+)
+def test_changes_to_what_the_feed_shows_change_the_etag(
+    client: FlaskClient, token: str, pufa_state: Pufa, change: str
+) -> None:
+    before = etag_after(client, token)
+    with pufa_state.db.transaction() as session:
+        sun = person(session, "孙丽")
+        if change == "new_schedule_for_everyone":
+            add_schedule(session, title="全体大会")
+        elif change == "holiday":
+            session.add(HolidayOverride(day=NOW.date() + timedelta(days=10), is_workday=False))
+        elif change == "my_confirmation":
+            item = session.scalars(select(StudyItem).limit(1)).one()
+            session.add(StudyConfirmation(item_id=item.id, person_id=sun.id))
+        elif change == "speaker_renamed":
+            person(session, "李法明").name = "李法明（司法所）"
+        elif change == "joined":
+            office = session.scalars(select(Department).where(Department.name == "司法所")).one()
+            sun.departments.append(office)
+    assert etag_after(client, token) != before
+
+
+@pytest.mark.parametrize("change", ["other_persons_confirmation", "others_campaign", "sms_off"])
+def test_unrelated_changes_leave_the_etag_alone(
+    client: FlaskClient, token: str, pufa_state: Pufa, change: str
+) -> None:
+    before = etag_after(client, token)
+    with pufa_state.db.transaction() as session:
+        if change == "other_persons_confirmation":
+            item = session.scalars(select(StudyItem).limit(1)).one()
+            session.add(StudyConfirmation(item_id=item.id, person_id=person(session, "郑洁").id))
+        elif change == "others_campaign":  # 孙丽 is in 党政办 only
+            add_schedule(
+                session,
+                title="派出所内部培训",
+                is_for_everyone=False,
+                departments=[
+                    session.scalars(select(Department).where(Department.name == "派出所")).one()
+                ],
+            )
+        elif change == "sms_off":  # not a speaker: the feed has no trace of 王建国
+            person(session, "王建国").is_sms_enabled = False
+    assert etag_after(client, token) == before
+
+
+def test_a_new_day_gives_a_new_etag(client: FlaskClient, token: str) -> None:
+    before = etag_after(client, token)
+    with time_machine.travel(NOW + timedelta(days=1), tick=False):
+        response = fetch(client, token, **{"If-None-Match": before})
+    assert response.status_code == 200
+    assert response.headers["ETag"] != before
