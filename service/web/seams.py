@@ -1,4 +1,4 @@
-"""Where the pages call functions owned by other modules that may not have landed yet.
+"""Where a page calls a function owned by a module that may not have landed yet.
 
 Each seam looks the owner's function up by name; once it exists the page uses it and
 nothing here re-implements its rules. When a function is missing the caller gets None
@@ -28,24 +28,5 @@ def owner_function(module: str, name: str) -> Callable[..., Any] | None:
     return found if callable(found) else None
 
 
-def update_person() -> Callable[..., Any] | None:
-    """``update_person(session, actor, person, changes, expected)``: the API's update."""
-    return owner_function("service.admin.people", "update_person")
-
-
 def retract_for_person() -> Callable[..., int] | None:
     return owner_function("service.sms.planner", "retract_for_person")
-
-
-def confirm_study() -> Callable[..., Any] | None:
-    return owner_function("service.workflows.study", "confirm")
-
-
-def issue_feed_token() -> Callable[..., str] | None:
-    """``issue_token(session, secret_key, person)``: a new feed token, the old one dead."""
-    return owner_function("service.feeds.tokens", "issue_token")
-
-
-def feed_urls() -> Callable[..., Any] | None:
-    """``feed_urls(public_base_url, token)`` with ``.https`` and ``.webcal``."""
-    return owner_function("service.feeds.tokens", "feed_urls")

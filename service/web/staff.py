@@ -20,9 +20,11 @@ from ..admin.people import update_person
 from ..app import db_session, pufa
 from ..audience import concerns
 from ..errors import PufaError
+from ..feeds.tokens import feed_urls, issue_token
 from ..models import Person, Schedule, StudyConfirmation, StudyItem, StudyPlan, utcnow
 from ..occurrences.expand import Occurrence, Window
 from ..occurrences.query import expand_all, load_schedules, workday_calendar
+from ..workflows.study import confirm as confirm_study
 from . import messages, seams
 from .blueprints import web_blueprint
 from .forms import FormState, absorb
@@ -83,12 +85,9 @@ def sms(token: str) -> ResponseReturnValue:
 @bp.post("/<token>/subscribe")
 def subscribe(token: str) -> ResponseReturnValue:
     person = _person(token)
-    issue, urls = seams.issue_feed_token(), seams.feed_urls()
-    if issue is None or urls is None:
-        abort(404)
     session = db_session()
     settings = pufa().settings
-    feed = urls(settings.public_base_url, issue(session, settings.secret_key, person))
+    feed = feed_urls(settings.public_base_url, issue_token(session, settings.secret_key, person))
     session.commit()
     flash(messages.FEED_LINK_ISSUED, "success")
     return _render(token, person, feed=feed.https, webcal=feed.webcal)
@@ -97,9 +96,6 @@ def subscribe(token: str) -> ResponseReturnValue:
 @bp.post("/<token>/study/<int:item_id>")
 def confirm(token: str, item_id: int) -> ResponseReturnValue:
     person = _person(token)
-    confirm_fn = seams.confirm_study()
-    if confirm_fn is None:
-        abort(404)
     note = request.form.get("note", "").strip()
     state = FormState(values={"note": note})
     if len(note) > NOTE_MAX:
@@ -107,7 +103,7 @@ def confirm(token: str, item_id: int) -> ResponseReturnValue:
     session = db_session()
     if state.is_valid:
         try:
-            confirm_fn(
+            confirm_study(
                 session,
                 item_id,
                 person_id=person.id,
@@ -144,8 +140,6 @@ def _render(
         events=events,
         schedules=schedules,
         names=dict(session.execute(select(Person.id, Person.name)).all()),
-        can_subscribe=seams.issue_feed_token() is not None,
-        can_confirm=seams.confirm_study() is not None,
         feed=feed,
         webcal=webcal,
         qr=qr_svg(webcal) if webcal else None,
