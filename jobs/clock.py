@@ -3,14 +3,19 @@
 The database is the source of truth; every tick asks it what is due. The job store is
 in memory and never shared (APScheduler 3 FAQ: a shared store runs jobs twice), so two
 clock processes are safe: the work itself is claimed atomically in the database.
+
+This module is the edge: it is the only place in the SMS path that reads the wall clock
+(``utcnow``) and passes ``now`` into the domain functions.
 """
 
 from __future__ import annotations
 
 import logging
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from types import FrameType
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -19,8 +24,19 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from service.app import Pufa, create_app
 from service.models import ClockHeartbeat, utcnow
+from service.occurrences.workdays import coverage
+from service.sms import outbox
+from service.sms.dispatcher import Dispatcher, reconcile
+from service.sms.factory import make_gateway
+from service.sms.planner import plan_deliveries
 
 log = logging.getLogger("pufa.clock")
+
+# A timed-out send is resent only if no status callback settled it within this time.
+TIMEOUT_SETTLE = timedelta(minutes=10)
+# The dispatch tick keeps watching for the next due message this long, so a message is
+# handed to the provider within a fraction of a second of its due time.
+DISPATCH_WATCH_SECONDS = 0.8
 
 
 @dataclass(frozen=True)
@@ -41,11 +57,54 @@ def heartbeat(state: Pufa, job: str, error: str = "") -> None:
         row.last_error = error[:500]
 
 
-def _noop(_state: Pufa) -> None:
-    """The liveness tick: records that the clock is alive even when nothing is due."""
+def plan_tick(state: Pufa) -> None:
+    with state.db.transaction() as session:
+        result = plan_deliveries(
+            session, utcnow(), horizon=timedelta(hours=state.settings.plan_horizon_hours)
+        )
+    if result.writes:
+        log.info("planned", extra=vars(result))
 
 
-TICKS: list[Tick] = [Tick("alive", 30, _noop)]
+def dispatch_tick(dispatcher: Dispatcher, state: Pufa) -> None:
+    """Send what is due, then sleep until the next due message if it is near."""
+    deadline = time.monotonic() + DISPATCH_WATCH_SECONDS
+    while not dispatcher.stopping.is_set():
+        stats = dispatcher.run()
+        if stats.claimed:
+            log.info("dispatched", extra={k: v for k, v in vars(stats).items() if v})
+        with state.db.transaction() as session:
+            next_due_at = outbox.next_due_at(session)
+        if next_due_at is None:
+            return
+        # A floor keeps a row another clock holds locked from turning this into a spin.
+        wait = max(0.02, (next_due_at - utcnow()).total_seconds())
+        if time.monotonic() + wait > deadline:
+            return
+        dispatcher.stopping.wait(wait)
+
+
+def reconcile_tick(state: Pufa) -> None:
+    unknown, requeued = reconcile(state.db, state.settings, utcnow(), TIMEOUT_SETTLE)
+    if unknown or requeued:
+        log.warning("reconciled stuck sends", extra={"unknown": unknown, "requeued": requeued})
+
+
+def holidays_tick(_state: Pufa) -> None:
+    missing = coverage(utcnow().year)["provisional_years"]
+    if missing:
+        log.warning(
+            "official holiday data missing; using provisional days", extra={"years": missing}
+        )
+
+
+def make_ticks(dispatcher: Dispatcher) -> list[Tick]:
+    return [
+        Tick("plan", 300, plan_tick),
+        Tick("dispatch", 1, lambda state: dispatch_tick(dispatcher, state)),
+        Tick("reconcile", 60, reconcile_tick),
+        Tick("holidays", 6 * 3600, holidays_tick),
+    ]
 
 
 def guarded(app: Flask, tick: Tick) -> Callable[[], None]:
@@ -57,7 +116,7 @@ def guarded(app: Flask, tick: Tick) -> Callable[[], None]:
         try:
             with app.app_context():
                 tick.run(state)
-        except Exception as exc:  # one bad tick must not stop the loop
+        except Exception as exc:  # one bad tick (or a lost database) must not stop the loop
             error = f"{type(exc).__name__}: {exc}"
             log.exception("tick failed", extra={"job": tick.name})
         try:
@@ -68,36 +127,43 @@ def guarded(app: Flask, tick: Tick) -> Callable[[], None]:
     return run
 
 
-def build_scheduler(app: Flask, ticks: list[Tick] | None = None) -> BlockingScheduler:
-    scheduler = BlockingScheduler(
-        timezone="UTC",
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-    )
-    for tick in ticks or TICKS:
+# A late tick runs once (coalesce), never twice at once, and never is dropped as missed.
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+
+
+def build_scheduler(app: Flask, ticks: list[Tick]) -> BlockingScheduler:
+    scheduler = BlockingScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
+    for tick in ticks:
         scheduler.add_job(
             guarded(app, tick),
             "interval",
             seconds=tick.seconds,
             id=tick.name,
             next_run_time=utcnow(),
+            **JOB_DEFAULTS,
         )
     return scheduler
 
 
 def main() -> None:
     app = create_app()
-    scheduler = build_scheduler(app)
+    state: Pufa = app.extensions["pufa"]
+    dispatcher = Dispatcher(state.db, make_gateway(state.settings), state.settings)
+    ticks = make_ticks(dispatcher)
+    scheduler = build_scheduler(app, ticks)
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
         log.info("clock stopping", extra={"signal": signum})
-        # wait=True lets in-flight ticks (and their sends) finish before exit.
+        # No new claims; the sends already handed to the provider finish and are recorded.
+        dispatcher.stopping.set()
         scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    log.info("clock started", extra={"jobs": [t.name for t in TICKS]})
+    log.info("clock started", extra={"jobs": [t.name for t in ticks]})
     scheduler.start()
-    app.extensions["pufa"].db.dispose()
+    dispatcher.close()
+    state.db.dispose()
     log.info("clock stopped")
 
 

@@ -85,5 +85,6 @@ API_MODULES = [
     "rota",
     "study_progress",
     "ledger",
+    "deliveries",
     "feed_tokens",
 ]

@@ -1,0 +1,221 @@
+"""``/api/v1/deliveries`` (the outbox and its audit trail) and ``/api/v1/preview``."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
+
+from flask import Response, g, jsonify
+from flask_openapi3.blueprint import APIBlueprint
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..app import db_session
+from ..errors import Conflict, NotFound
+from ..logs import mask_phone
+from ..models import STATUSES, AuditEntry, Delivery, utcnow
+from ..sms import outbox
+from ..sms.desired import PlanRun
+from ..sms.planner import existing_rows
+from .common import blueprint_options
+
+bp = APIBlueprint("deliveries", __name__, **blueprint_options("deliveries"))
+Status = Literal[STATUSES]  # type: ignore[valid-type]
+
+
+def _iso_only(value: object) -> object:
+    # pydantic would read "0.5" as a Unix time; the API promises ISO 8601 only.
+    if not isinstance(value, str) or not _ISO.fullmatch(value):
+        raise ValueError(
+            "must be an ISO 8601 date-time with an offset, e.g. 2026-12-06T16:00+08:00"
+        )
+    return value
+
+
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*")
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]  # an INTEGER column on both databases
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class DeliveriesQuery(_Strict):
+    status: Status | None = None
+    person_id: Id | None = None
+    schedule_id: Id | None = None
+    due_from: Instant | None = Field(None, alias="from", description="due_at >= this")
+    due_to: Instant | None = Field(None, alias="to", description="due_at < this")
+    page: Annotated[int, Field(ge=1, le=100_000)] = 1
+    per_page: Annotated[int, Field(ge=1, le=500)] = 50
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    schedule_id: int
+    original_start_at: datetime
+    rule_id: int
+    person_id: int
+    person_name: str
+    to: str = Field(description="masked: only the last four digits")
+    status: str
+    due_at: datetime
+    useful_until: datetime
+    occurrence_start_at: datetime
+    body: str
+    segments: int
+    attempts: int
+    next_attempt_at: datetime | None
+    claimed_at: datetime | None
+    sent_at: datetime | None
+    provider_sid: str | None
+    error_code: str | None
+    reason: str
+
+    @classmethod
+    def of(cls, row: Delivery) -> DeliveryOut:
+        fields = {k: getattr(row, k) for k in cls.model_fields if k not in ("to", "person_name")}
+        return cls(**fields, to=mask_phone(row.to), person_name=row.person.name)
+
+
+class DeliveriesPage(BaseModel):
+    items: list[DeliveryOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class DeliveryPath(_Strict):
+    delivery_id: Id
+
+
+class PreviewQuery(_Strict):
+    days: Annotated[int, Field(ge=1, le=31)] = 7
+    limit: Annotated[int, Field(ge=0, le=1000, description="items listed; totals count all")] = 200
+
+
+class PreviewItem(BaseModel):
+    due_at: datetime
+    to: str
+    person_id: int
+    person_name: str
+    schedule_id: int
+    rule_id: int
+    template: str
+    is_routine: bool
+    body: str
+    segments: int
+    outbox_status: str | None = Field(description="the row's status if already planned")
+
+
+class PreviewTotals(BaseModel):
+    messages: int
+    segments: int
+    people: int
+    by_template: dict[str, int]
+
+
+class Preview(BaseModel):
+    from_at: datetime
+    to_at: datetime
+    totals: PreviewTotals
+    items: list[PreviewItem]
+    is_truncated: bool
+
+
+@bp.get("/deliveries", responses={200: DeliveriesPage})
+def list_deliveries(query: DeliveriesQuery) -> Response:
+    session = db_session()
+    conditions = []
+    if query.status is not None:
+        conditions.append(Delivery.status == query.status)
+    if query.person_id is not None:
+        conditions.append(Delivery.person_id == query.person_id)
+    if query.schedule_id is not None:
+        conditions.append(Delivery.schedule_id == query.schedule_id)
+    if query.due_from is not None:
+        conditions.append(Delivery.due_at >= query.due_from)
+    if query.due_to is not None:
+        conditions.append(Delivery.due_at < query.due_to)
+    total = session.scalar(select(func.count()).select_from(Delivery).where(*conditions)) or 0
+    rows = session.scalars(
+        select(Delivery)
+        .where(*conditions)
+        .options(selectinload(Delivery.person))
+        .order_by(Delivery.due_at.desc(), Delivery.id.desc())
+        .offset((query.page - 1) * query.per_page)
+        .limit(query.per_page)
+    )
+    page = DeliveriesPage(
+        items=[DeliveryOut.of(r) for r in rows],
+        total=total,
+        page=query.page,
+        per_page=query.per_page,
+    )
+    return jsonify(page.model_dump(mode="json"))
+
+
+@bp.post("/deliveries/<int:delivery_id>/retry", responses={200: DeliveryOut})
+def retry_delivery(path: DeliveryPath) -> Response:
+    session = db_session()
+    row = session.get(Delivery, path.delivery_id)
+    if row is None:
+        raise NotFound(f"delivery {path.delivery_id} does not exist")
+    before = row.status
+    refusal = outbox.retry(session, row, utcnow())
+    if refusal is not None:
+        session.rollback()
+        raise Conflict(refusal, code="not_retryable")
+    session.add(
+        AuditEntry(
+            actor=getattr(g, "actor", "?"),
+            action="retry",
+            resource="delivery",
+            resource_id=str(row.id),
+            before={"status": before},
+            after={"status": "pending"},
+        )
+    )
+    session.commit()
+    session.refresh(row)
+    return jsonify(DeliveryOut.of(row).model_dump(mode="json"))
+
+
+@bp.get("/preview", responses={200: Preview})
+def preview(query: PreviewQuery) -> Response:
+    """What the clock would send in the next ``days`` days: the planner's own output."""
+    session = db_session()
+    now = utcnow()
+    end = now + timedelta(days=query.days)
+    planned = [p for p in PlanRun(session).plan(now, end) if p.useful_until > now]
+    existing = {key: status for key, (_id, status) in existing_rows(session, planned).items()}
+    items = [
+        PreviewItem(
+            due_at=p.due_at,
+            to=mask_phone(p.to),
+            person_id=p.person_id,
+            person_name=p.person_name,
+            schedule_id=p.schedule_id,
+            rule_id=p.rule_id,
+            template=p.template,
+            is_routine=p.is_routine,
+            body=p.body,
+            segments=p.segments,
+            outbox_status=existing.get(p.key),
+        )
+        for p in planned[: query.limit]
+    ]
+    totals = PreviewTotals(
+        messages=len(planned),
+        segments=sum(p.segments for p in planned),
+        people=len({p.person_id for p in planned}),
+        by_template=dict(Counter(p.template for p in planned)),
+    )
+    body = Preview(
+        from_at=now, to_at=end, totals=totals, items=items, is_truncated=len(planned) > query.limit
+    )
+    return jsonify(body.model_dump(mode="json"))

@@ -1,0 +1,298 @@
+"""State changes of outbox rows. Each is a compare-and-set on ``status`` and takes ``now``.
+
+pending -> sending (claim) -> sent (provider accepted) -> delivered | undelivered | failed
+pending -> expired (no longer useful) | retracted (no longer applies)
+sending -> pending (transient error, or a timeout no callback settled) | failed
+sending -> unknown (claimed, then nothing heard within the grace period)
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from ..models import Delivery, Person, ReminderRule, UTCDateTime
+from ..settings import QuietHours
+from .gateway import SmsError
+from .planner import retract_for_person
+
+# The request may have reached the provider: never resend at once (DESIGN §1).
+AMBIGUOUS_CODES = frozenset({"timeout", "read_timeout"})
+OPTED_OUT = "21610"
+BACKOFF_CAP = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    to: str
+    body: str
+    attempts: int
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        Delivery.status == "pending",
+        Delivery.due_at <= now,
+        or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+    )
+
+
+def expire_useless(session: Session, now: datetime) -> int:
+    """Pending rows whose usefulness ended are expired with the reason, not sent."""
+    reason = case(
+        (Delivery.attempts > 0, "retries did not succeed before it stopped being useful"),
+        else_="not sent before it stopped being useful (clock down, or held by quiet hours)",
+    )
+    statement = (
+        update(Delivery)
+        .where(Delivery.status == "pending", Delivery.useful_until <= now)
+        .values(status="expired", reason=reason, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+def quiet_hours_end(now: datetime, quiet: QuietHours, zone: ZoneInfo) -> datetime | None:
+    """When the quiet hours ``now`` falls in end (UTC), or None outside quiet hours."""
+    local = now.astimezone(zone)
+    if not quiet.contains(local.timetz().replace(tzinfo=None)):
+        return None
+    end = datetime.combine(local.date(), quiet.end, tzinfo=zone)
+    if end <= local:
+        end = datetime.combine(local.date() + timedelta(days=1), quiet.end, tzinfo=zone)
+    return end.astimezone(UTC)
+
+
+def hold_for_quiet_hours(session: Session, now: datetime, quiet: QuietHours, zone: ZoneInfo) -> int:
+    """Hold due routine reminders until quiet hours end; expire those useless by then."""
+    end = quiet_hours_end(now, quiet, zone)
+    if end is None:
+        return 0
+    routine = Delivery.rule_id.in_(select(ReminderRule.id).where(ReminderRule.is_routine))
+    held = session.execute(
+        update(Delivery)
+        .where(_due(now), routine, Delivery.useful_until > end)
+        .values(next_attempt_at=end, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    local_end = end.astimezone(zone).strftime("%H:%M")
+    session.execute(
+        update(Delivery)
+        .where(_due(now), routine, Delivery.useful_until <= end)
+        .values(
+            status="expired",
+            reason=f"quiet hours until {local_end}; no longer useful by then",
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(held)
+
+
+def claim(session: Session, now: datetime, limit: int, *, skip_locked: bool) -> list[Claimed]:
+    """Mark up to ``limit`` due rows ``sending``; commit before sending any of them.
+
+    The UPDATE's ``status = 'pending'`` condition is the compare-and-set: if two clocks
+    pick the same row, only one update matches it. On PostgreSQL ``SKIP LOCKED`` makes
+    them pick different rows in the first place.
+    """
+    candidates = (
+        select(Delivery.id)
+        .where(_due(now), Delivery.useful_until > now)
+        .order_by(Delivery.due_at, Delivery.id)
+        .limit(limit)
+    )
+    if skip_locked:
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = list(session.scalars(candidates))
+    if not ids:
+        return []
+    statement = (
+        update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.status == "pending")
+        .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1, updated_at=now)
+        .returning(Delivery.id, Delivery.to, Delivery.body, Delivery.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    return [Claimed(*row) for row in session.execute(statement)]
+
+
+def release(session: Session, delivery_id: int, now: datetime) -> None:
+    """Give back a claimed row that was never handed to the provider (shutdown)."""
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status == "sending")
+        .values(status="pending", claimed_at=None, attempts=Delivery.attempts - 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+_TABLE: Table = Delivery.__table__  # type: ignore[assignment]
+_RECORD_SENT = (
+    _TABLE.update()
+    .where(_TABLE.c.id == bindparam("b_id"))
+    .values(
+        # Written out rather than IN (…): an expanding IN cannot run as executemany.
+        status=case(
+            (or_(_TABLE.c.status == "sending", _TABLE.c.status == "unknown"), "sent"),
+            else_=_TABLE.c.status,
+        ),
+        provider_sid=func.coalesce(_TABLE.c.provider_sid, bindparam("b_sid")),
+        sent_at=bindparam("b_at"),
+        error_code=None,
+        reason="",
+        updated_at=bindparam("b_at"),
+    )
+)
+
+
+def record_sent(session: Session, accepted: list[tuple[int, str]], now: datetime) -> None:
+    """The provider accepted these (delivery id, provider sid). A status callback may
+    already have moved a row further; statuses only move forward."""
+    if accepted:
+        params = [{"b_id": i, "b_sid": sid, "b_at": now} for i, sid in accepted]
+        session.connection().execute(_RECORD_SENT, params)
+
+
+def backoff(attempts: int, base: timedelta, rng: random.Random) -> timedelta:
+    """Exponential backoff with jitter (half fixed, half random) so clocks do not align."""
+    delay: timedelta = min(base * 2 ** max(0, attempts - 1), BACKOFF_CAP)
+    return delay * (0.5 + rng.random() / 2)
+
+
+def record_failure(
+    session: Session,
+    claimed: Claimed,
+    error: SmsError,
+    now: datetime,
+    *,
+    base: timedelta,
+    rng: random.Random,
+) -> str:
+    """Record a refused send; returns the row's new status."""
+    where = (Delivery.id == claimed.id, Delivery.status == "sending")
+    values: dict[str, object]
+    detail = f"{error.code}: {error.message}".rstrip(": ")[:400]
+    if error.permanent:
+        values = {"status": "failed", "reason": f"refused: {detail}"}
+        if error.code == OPTED_OUT:
+            _opt_out(session, claimed.id, now)
+    elif error.code in AMBIGUOUS_CODES:
+        # Stays ``sending``: its status callback settles it, or reconcile decides later.
+        values = {"reason": f"{detail}; the provider may have it, waiting for its callback"}
+    else:
+        delay = backoff(claimed.attempts, base, rng)
+        if error.retry_after is not None:
+            delay = max(delay, timedelta(seconds=error.retry_after))
+        useful_until = session.scalar(select(Delivery.useful_until).where(*where))
+        if useful_until is not None and now + delay < useful_until:
+            values = {"status": "pending", "next_attempt_at": now + delay, "reason": detail}
+        else:
+            gave_up = f"gave up after attempt {claimed.attempts} ({detail})"
+            values = {"status": "expired", "reason": f"{gave_up}: no longer useful by the next try"}
+    statement = update(Delivery).where(*where).values(error_code=error.code[:20], updated_at=now)
+    session.execute(statement.values(**values).execution_options(synchronize_session=False))
+    return str(values.get("status", "sending"))
+
+
+def _opt_out(session: Session, delivery_id: int, now: datetime) -> None:
+    person_id = session.scalar(select(Delivery.person_id).where(Delivery.id == delivery_id))
+    if person_id is None:
+        return
+    session.execute(
+        update(Person)
+        .where(Person.id == person_id)
+        .values(is_sms_opted_out=True, version=Person.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    retract_for_person(session, person_id, "recipient opted out (carrier error 21610)", now)
+
+
+def reconcile_sending(
+    session: Session, now: datetime, *, grace: timedelta, settle: timedelta
+) -> tuple[int, int]:
+    """Rows stuck in ``sending`` without a provider id.
+
+    After a timeout and ``settle`` without a callback the provider most likely never had
+    it: back to pending. After a crash (no error recorded) and ``grace``: ``unknown``,
+    never resent blindly; a late callback can still settle it.
+    """
+    stuck = (Delivery.status == "sending", Delivery.provider_sid.is_(None))
+    requeued = session.execute(
+        update(Delivery)
+        .where(*stuck, Delivery.error_code.in_(AMBIGUOUS_CODES))
+        .where(Delivery.claimed_at <= now - settle)
+        .values(
+            status="pending",
+            next_attempt_at=now,
+            reason=f"timed out and no status callback within {settle}: sending again",
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    crashed = or_(Delivery.error_code.is_(None), Delivery.error_code.not_in(AMBIGUOUS_CODES))
+    unknown = session.execute(
+        update(Delivery)
+        .where(*stuck, crashed, Delivery.claimed_at <= now - grace)
+        .values(
+            status="unknown",
+            reason=f"claimed but no provider id or callback within {grace} (crash?): "
+            "may or may not have been sent; check, then retry from the API",
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    return int(unknown), int(requeued)
+
+
+def next_due_at(session: Session) -> datetime | None:
+    """The earliest instant a pending row becomes sendable (for a prompt wake-up)."""
+    when = func.coalesce(Delivery.next_attempt_at, Delivery.due_at)
+    query = select(type_coerce(func.min(when), UTCDateTime)).where(Delivery.status == "pending")
+    return session.scalar(query)
+
+
+RETRYABLE = ("failed", "unknown")
+
+
+def retry(session: Session, delivery: Delivery, now: datetime) -> str | None:
+    """Put a failed or unknown message back in the queue; the reason it cannot be, or None.
+
+    Retrying an ``unknown`` one is an admin's decision: it may have been sent already.
+    """
+    if delivery.status not in RETRYABLE:
+        return f"only failed or unknown messages can be retried; this one is {delivery.status}"
+    if delivery.useful_until <= now:
+        return f"no longer useful (it was useful until {delivery.useful_until.isoformat()})"
+    if not delivery.person.can_receive_sms:
+        return "the recipient cannot receive SMS now (inactive, SMS off or opted out)"
+    changed = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery.id, Delivery.status == delivery.status)
+        .values(
+            status="pending",
+            next_attempt_at=None,
+            claimed_at=None,
+            reason=f"retried by an admin after {delivery.status}",
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    return None if changed else "the message changed meanwhile; reload and try again"

@@ -1,0 +1,191 @@
+"""The planner: keeps the outbox equal to what ``desired`` computes for the horizon.
+
+It inserts missing messages (``INSERT … ON CONFLICT DO NOTHING``, so two clocks planning
+at once cannot duplicate a row), re-renders or re-times PENDING ones whose occurrence,
+text or number changed, retracts PENDING ones that no longer apply and brings back
+retracted ones that apply again. Rows already claimed or sent are never touched: every
+change is a compare-and-set on the status. Running it twice writes nothing the second time.
+
+Call ``replan_schedule`` after editing a schedule, override, rule or confirmation, and
+``retract_for_person`` after disabling a person or their SMS; the clock's plan tick
+reconciles everything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, and_, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..models import Delivery
+from .desired import Key, Planned, PlanRun, group_triples
+
+DEFAULT_HORIZON = timedelta(hours=48)
+# Messages that fell due while the clock was down this long ago are still planned: sent
+# late if useful, otherwise recorded as expired. Nothing is silently skipped.
+LOOKBACK = timedelta(hours=24)
+_TABLE: Table = Delivery.__table__  # type: ignore[assignment]
+_KEY_COLUMNS = ("schedule_id", "original_start_at", "rule_id", "person_id")
+_PLANNED_FIELDS = ("to", "due_at", "useful_until", "occurrence_start_at", "body", "segments")
+
+
+@dataclass
+class PlanResult:
+    inserted: int = 0
+    inserted_expired: int = 0
+    updated: int = 0
+    retracted: int = 0
+    reactivated: int = 0
+
+    @property
+    def writes(self) -> int:
+        return (
+            self.inserted + self.inserted_expired + self.updated + self.retracted + self.reactivated
+        )
+
+
+def plan_deliveries(
+    session: Session,
+    now: datetime,
+    *,
+    horizon: timedelta = DEFAULT_HORIZON,
+    schedule_ids: Iterable[int] | None = None,
+) -> PlanResult:
+    """Bring the outbox in line with the schedules for ``[now - LOOKBACK, now + horizon]``.
+
+    Flushes but does not commit: the caller owns the transaction.
+    """
+    ids = None if schedule_ids is None else list(schedule_ids)
+    # Plain rows, not ORM objects: the horizon can hold tens of thousands.
+    pending_query = select(
+        Delivery.id, *(getattr(Delivery, c) for c in (*_KEY_COLUMNS, *_PLANNED_FIELDS))
+    ).where(Delivery.status == "pending")
+    if ids is not None:
+        pending_query = pending_query.where(Delivery.schedule_id.in_(ids))
+    pending = {_key(row): row for row in session.execute(pending_query)}
+    run = PlanRun(session, ids)
+    desired = {p.key: p for p in run.plan(now - LOOKBACK, now + horizon, group_triples(pending))}
+    existing = existing_rows(session, desired.values())
+    result = PlanResult()
+
+    fresh = [p for key, p in desired.items() if key not in existing]
+    result.inserted, result.inserted_expired = _insert(session, fresh, now)
+    changes, revivals = [], []
+    for key, planned in desired.items():
+        row_id, status = existing.get(key, (None, None))
+        if status == "pending" and _differs(pending[key], planned):
+            changes.append(_fields(planned, row_id))
+        elif status == "retracted" and planned.useful_until > now:
+            revivals.append(_fields(planned, row_id))
+    result.updated = _cas_update(session, changes, "pending", now)
+    result.reactivated = _cas_update(session, revivals, "retracted", now, status="pending")
+    gone = [
+        {"b_id": row.id, "b_reason": run.explain(key[:3], key[3])[:500]}
+        for key, row in pending.items()
+        if key not in desired and key[0] not in run.failed
+    ]
+    result.retracted = _cas_update(session, gone, "pending", now, status="retracted")
+    return result
+
+
+def replan_schedule(
+    session: Session, schedule_id: int, now: datetime, horizon: timedelta = DEFAULT_HORIZON
+) -> PlanResult:
+    """Re-plan one schedule after an edit (schedule, override, rule, confirmation)."""
+    return plan_deliveries(session, now, horizon=horizon, schedule_ids=[schedule_id])
+
+
+def retract_for_person(session: Session, person_id: int, reason: str, now: datetime) -> int:
+    """Retract every PENDING message to a person (disabled, SMS off, opted out).
+
+    If they can receive messages again later, the plan tick brings still-useful ones back.
+    """
+    statement = (
+        update(Delivery)
+        .where(Delivery.person_id == person_id, Delivery.status == "pending")
+        .values(status="retracted", reason=reason[:500], updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+def _key(row: Any) -> Key:
+    return (row.schedule_id, row.original_start_at, row.rule_id, row.person_id)
+
+
+def existing_rows(session: Session, planned: Iterable[Planned]) -> dict[Key, tuple[int, str]]:
+    """Id and status of every outbox row that shares a key with ``planned``."""
+    planned = list(planned)
+    if not planned:
+        return {}
+    originals = [p.original_start_at for p in planned]
+    query = select(
+        Delivery.id, Delivery.status, *(getattr(Delivery, c) for c in _KEY_COLUMNS)
+    ).where(
+        Delivery.schedule_id.in_({p.schedule_id for p in planned}),
+        Delivery.original_start_at.between(min(originals), max(originals)),
+    )
+    return {(s, o, r, p): (row_id, status) for row_id, status, s, o, r, p in session.execute(query)}
+
+
+def _insert(session: Session, fresh: list[Planned], now: datetime) -> tuple[int, int]:
+    if not fresh:
+        return 0, 0
+    rows = []
+    for p in fresh:
+        useful = p.useful_until > now
+        rows.append(
+            {
+                **{c: getattr(p, c) for c in (*_KEY_COLUMNS, *_PLANNED_FIELDS)},
+                "status": "pending" if useful else "expired",
+                "reason": "" if useful else "planned after it stopped being useful (clock down?)",
+                "attempts": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(_TABLE).on_conflict_do_nothing(index_elements=list(_KEY_COLUMNS))
+    for start in range(0, len(rows), 1000):
+        session.execute(statement, rows[start : start + 1000])
+    expired = sum(1 for r in rows if r["status"] == "expired")
+    return len(rows) - expired, expired
+
+
+def _differs(row: Any, planned: Planned) -> bool:
+    return any(getattr(row, f) != getattr(planned, f) for f in _PLANNED_FIELDS)
+
+
+def _fields(planned: Planned, row_id: int | None) -> dict[str, Any]:
+    return {"b_id": row_id, **{f"b_{f}": getattr(planned, f) for f in _PLANNED_FIELDS}}
+
+
+def _cas_update(
+    session: Session,
+    params: list[dict[str, Any]],
+    expected: str,
+    now: datetime,
+    status: str | None = None,
+) -> int:
+    """UPDATE … WHERE id = ? AND status = ``expected``, for many rows: a row the
+    dispatcher claimed meanwhile is left alone."""
+    if not params:
+        return 0
+    values: dict[str, Any] = {k[2:]: bindparam(k) for k in params[0] if k != "b_id"}
+    values["updated_at"] = now
+    if status is not None:
+        values["status"] = status
+        values.setdefault("reason", "")
+    statement = (
+        _TABLE.update()
+        .where(and_(_TABLE.c.id == bindparam("b_id"), _TABLE.c.status == expected))
+        .values(**values)
+    )
+    result = session.connection().execute(statement, params)
+    return int(result.rowcount)

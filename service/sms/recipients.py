@@ -1,0 +1,132 @@
+"""Who gets a reminder rule's message for one occurrence, and why someone no longer does.
+
+Loaded once per planning run (``Directory``) so planning thousands of people costs a few
+queries, not one per person.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..audience import audience_ids
+from ..models import Department, Person, ReminderRule, Schedule, StudyConfirmation, StudyItem
+from ..occurrences.expand import Occurrence
+from .wording import join_names
+
+
+@dataclass(frozen=True)
+class Recipient:
+    person: Person
+    # Context only this recipient's message needs (e.g. a head's list of overdue names).
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Directory:
+    """People, study items and confirmations, as one planning run needs them."""
+
+    people: dict[int, Person]
+    active: list[Person]
+    study_items: dict[int, StudyItem]  # by the item's deadline schedule id
+    confirmed: dict[int, set[int]]  # schedule id -> ids of people who confirmed
+    headed: dict[int, list[Department]]  # head's person id -> the departments they head
+    _audiences: dict[int, set[int]] = field(default_factory=dict)
+
+    def audience(self, schedule: Schedule) -> set[int]:
+        if schedule.id not in self._audiences:
+            self._audiences[schedule.id] = audience_ids(schedule, self.active)
+        return self._audiences[schedule.id]
+
+
+def load_directory(session: Session, schedule_ids: Iterable[int] | None = None) -> Directory:
+    people = list(session.scalars(select(Person)))
+    items_query = select(StudyItem)
+    confirmations_query = select(StudyItem.schedule_id, StudyConfirmation.person_id).join(
+        StudyConfirmation, StudyConfirmation.item_id == StudyItem.id
+    )
+    if schedule_ids is not None:
+        ids = list(schedule_ids)
+        items_query = items_query.where(StudyItem.schedule_id.in_(ids))
+        confirmations_query = confirmations_query.where(StudyItem.schedule_id.in_(ids))
+    confirmed: dict[int, set[int]] = defaultdict(set)
+    for schedule_id, person_id in session.execute(confirmations_query):
+        confirmed[schedule_id].add(person_id)
+    departments = session.scalars(
+        select(Department)
+        .where(Department.head_id.is_not(None))
+        .options(selectinload(Department.members))
+        .order_by(Department.id)
+    )
+    headed: dict[int, list[Department]] = defaultdict(list)
+    for department in departments:
+        assert department.head_id is not None
+        headed[department.head_id].append(department)
+    return Directory(
+        people={p.id: p for p in people},
+        active=[p for p in people if p.is_active],
+        study_items={item.schedule_id: item for item in session.scalars(items_query)},
+        confirmed=confirmed,
+        headed=headed,
+    )
+
+
+def recipients(
+    rule: ReminderRule, schedule: Schedule, occurrence: Occurrence, directory: Directory
+) -> list[Recipient]:
+    """The people this rule's message goes to for this occurrence, sorted by id."""
+    audience = directory.audience(schedule)
+    if rule.recipients == "speaker":
+        speaker = directory.people.get(occurrence.speaker_id or -1)
+        chosen = [Recipient(speaker)] if speaker is not None else []
+    elif rule.recipients == "unconfirmed":
+        done = directory.confirmed.get(schedule.id, set())
+        chosen = [Recipient(directory.people[i]) for i in sorted(audience - done)]
+    elif rule.recipients == "overdue_heads":
+        chosen = _overdue_heads(schedule, audience, directory)
+    else:
+        chosen = [Recipient(directory.people[i]) for i in sorted(audience)]
+    return [r for r in chosen if r.person.can_receive_sms]
+
+
+def _overdue_heads(schedule: Schedule, audience: set[int], directory: Directory) -> list[Recipient]:
+    """One summary per department head, naming the members who have not confirmed."""
+    overdue = audience - directory.confirmed.get(schedule.id, set())
+    result: list[Recipient] = []
+    for head_id, departments in sorted(directory.headed.items()):
+        head = directory.people.get(head_id)
+        if head is None:
+            continue
+        late = sorted({m.id for d in departments for m in d.members if m.id in overdue})
+        if late:
+            names = join_names(directory.people[i].name for i in late)
+            headed = join_names(d.name for d in departments)
+            result.append(Recipient(head, {"overdue_names": names, "departments": headed}))
+    return result
+
+
+def why_not(
+    person: Person | None, rule: ReminderRule, schedule: Schedule, directory: Directory
+) -> str:
+    """Why a person who had a planned message no longer gets it (for the ``reason``)."""
+    if person is None:
+        return "recipient was deleted"
+    if not person.is_active:
+        return "recipient is no longer active"
+    if person.is_sms_opted_out:
+        return "recipient opted out of SMS"
+    if not person.is_sms_enabled:
+        return "recipient turned SMS off"
+    if person.mobile is None:
+        return "recipient has no mobile number"
+    if rule.recipients == "speaker":
+        return "recipient is no longer the speaker"
+    if rule.recipients == "unconfirmed" and person.id in directory.confirmed.get(schedule.id, ()):
+        return "recipient confirmed the study item"
+    if rule.recipients == "overdue_heads":
+        return "nobody in the recipient's departments is overdue any more"
+    return "recipient is no longer in the audience"
