@@ -24,8 +24,9 @@ from ..feeds.tokens import feed_urls, issue_token
 from ..models import Person, Schedule, StudyConfirmation, StudyItem, StudyPlan, utcnow
 from ..occurrences.expand import Occurrence, Window
 from ..occurrences.query import expand_all, load_schedules, workday_calendar
+from ..sms.planner import retract_for_person
 from ..workflows.study import confirm as confirm_study
-from . import messages, seams
+from . import messages
 from .blueprints import web_blueprint
 from .forms import FormState, absorb
 from .links import qr_svg
@@ -75,9 +76,7 @@ def sms(token: str) -> ResponseReturnValue:
         # SMS off, withdraw what is still pending rather than wait for the next tick.
         update_person(session, actor, person, {"is_sms_enabled": turn_on}, None)
         if not turn_on:
-            retract = seams.retract_for_person()
-            if retract is not None:  # without the planner nothing can be pending
-                retract(session, person.id, "staff turned SMS off on their page", utcnow())
+            retract_for_person(session, person.id, "staff turned SMS off on their page", utcnow())
     flash(messages.SMS_ON if turn_on else messages.SMS_OFF, "success")
     return redirect(url_for("web_staff.page", token=token))
 

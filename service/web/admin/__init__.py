@@ -5,11 +5,20 @@ from __future__ import annotations
 from flask import Blueprint, current_app
 
 from .. import messages
-from . import dashboard, holidays, ledger, people, rota, schedules, study
+from . import dashboard, holidays, ledger, people, rota, schedules, sms, study
 
 
 def blueprints() -> list[Blueprint]:
-    return [dashboard.bp, people.bp, schedules.bp, rota.bp, study.bp, holidays.bp, ledger.bp]
+    return [
+        dashboard.bp,
+        people.bp,
+        schedules.bp,
+        rota.bp,
+        study.bp,
+        holidays.bp,
+        sms.bp,
+        ledger.bp,
+    ]
 
 
 def console_menu() -> list[tuple[str, str]]:
