@@ -85,6 +85,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> OpenAPI:
 
     register_feeds(app)
 
+    from .web import register_web
+
+    register_web(app)
+
     from .cli import register_commands
 
     register_commands(app)

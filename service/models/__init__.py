@@ -15,6 +15,7 @@ from .schedules import (
     schedule_people,
 )
 from .study import StudyConfirmation, StudyItem, StudyPlan
+from .web import AdminAccount
 
 __all__ = [
     "FINAL_STATUSES",
@@ -24,6 +25,7 @@ __all__ = [
     "ROLES",
     "STATUSES",
     "TOKEN_ROLES",
+    "AdminAccount",
     "ApiToken",
     "AuditEntry",
     "Base",

@@ -1,0 +1,33 @@
+"""The HTML side of Pufa: the admin console (``/admin``) and the staff page (``/me``).
+
+Pages call the same service functions as the JSON API; nothing here re-states a rule.
+Every form carries a CSRF token, checked by the web blueprints only: the JSON API
+(bearer tokens) and the Twilio webhooks (signatures) are not cookie-authenticated, so
+CSRF does not apply to them and they stay exempt.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+
+from .blueprints import csrf
+from .filters import register_filters
+
+
+def register_web(app: Flask) -> None:
+    from . import admin, signin, staff
+    from .commands import admin_group
+
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # only the web blueprints check
+    # The token lives as long as the session that carries it: a staff page left open
+    # for an afternoon should still accept a tap.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(seconds=signin.ABSOLUTE_SECONDS))
+    csrf.init_app(app)
+    register_filters(app)
+    app.add_template_global(admin.console_menu, "console_menu")
+    for bp in (signin.bp, staff.bp, *admin.blueprints()):
+        app.register_blueprint(bp)
+    app.cli.add_command(admin_group)

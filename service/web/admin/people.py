@@ -1,0 +1,196 @@
+"""People and departments: the list, the editors, and each person's staff-page link.
+
+Saving goes through ``service.admin.people`` exactly as the API does, so the mobile
+number, the duplicate checks and the audit log follow one set of rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ...admin.people import (
+    DepartmentIn,
+    PersonIn,
+    create_department,
+    create_person,
+    update_department,
+    update_person,
+)
+from ...app import db_session, pufa
+from ...models import Department, Person
+from .. import messages
+from ..blueprints import web_blueprint
+from ..forms import FormState, integer, posted
+from ..page_tokens import issue_page_token
+from ..saving import save
+
+bp = web_blueprint("web_people", __name__, "/admin/people", admin=True)
+PERSON_MESSAGES = {"mobile": messages.INVALID_MOBILE}
+RowT = TypeVar("RowT", Person, Department)
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    session = db_session()
+    people = session.scalars(
+        select(Person).options(selectinload(Person.departments)).order_by(Person.name)
+    )
+    return render_template(
+        "admin/people.html", people=list(people), departments=_departments(session)
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new() -> ResponseReturnValue:
+    return _person_form(None)
+
+
+@bp.route("/<int:person_id>", methods=["GET", "POST"])
+def edit(person_id: int) -> ResponseReturnValue:
+    return _person_form(person_id)
+
+
+def _person_form(person_id: int | None) -> ResponseReturnValue:
+    session = db_session()
+    person = _get(session, Person, person_id)
+    if not posted_now():
+        state = FormState(_person_values(person)) if person else FormState({"role": "staff"})
+        state.values.setdefault("is_sms_enabled", "1")
+        state.values.setdefault("is_active", "1")
+        return _render_person(session, person, state)
+    state = posted("department_ids")
+    data: dict[str, Any] = {
+        "name": state.value("name"),
+        "mobile": state.value("mobile") or None,
+        "role": state.value("role"),
+        "is_active": bool(state.value("is_active")),
+        "is_sms_enabled": bool(state.value("is_sms_enabled")),
+        "department_ids": integer(state.value("department_ids", [])),
+    }
+    version = _version(state)
+
+    def action(db: Session, valid: PersonIn) -> object:
+        if person is None:
+            return create_person(db, g.actor, valid)
+        return update_person(db, g.actor, person, valid.model_dump(exclude_unset=True), version)
+
+    if save(session, state, PersonIn, data, action, field_messages=PERSON_MESSAGES):
+        flash(messages.SAVED, "success")
+        return redirect(url_for("web_people.index"))
+    return _render_person(session, person, state), 400
+
+
+@bp.route("/departments/new", methods=["GET", "POST"])
+def new_department() -> ResponseReturnValue:
+    return _department_form(None)
+
+
+@bp.route("/departments/<int:department_id>", methods=["GET", "POST"])
+def edit_department(department_id: int) -> ResponseReturnValue:
+    return _department_form(department_id)
+
+
+def _department_form(department_id: int | None) -> ResponseReturnValue:
+    session = db_session()
+    department = _get(session, Department, department_id)
+    if not posted_now():
+        values: dict[str, Any] = {}
+        if department is not None:
+            values = {
+                "name": department.name,
+                "description": department.description,
+                "head_id": department.head_id or "",
+                "version": department.version,
+            }
+        return _render_department(session, department, FormState(values))
+    state = posted()
+    data = {
+        "name": state.value("name"),
+        "description": state.value("description"),
+        "head_id": integer(state.value("head_id")) or None,
+    }
+    version = _version(state)
+
+    def action(db: Session, valid: DepartmentIn) -> object:
+        if department is None:
+            return create_department(db, g.actor, valid)
+        return update_department(
+            db, g.actor, department, valid.model_dump(exclude_unset=True), version
+        )
+
+    if save(session, state, DepartmentIn, data, action):
+        flash(messages.SAVED, "success")
+        return redirect(url_for("web_people.index"))
+    return _render_department(session, department, state), 400
+
+
+@bp.post("/<int:person_id>/page-link")
+def page_link(person_id: int) -> ResponseReturnValue:
+    """Issue a new staff-page link; shown once, the old link stops working."""
+    session = db_session()
+    person = _get(session, Person, person_id)
+    assert person is not None
+    token = issue_page_token(session, person, pufa().settings.secret_key)
+    session.commit()
+    link = f"{pufa().settings.public_base_url}/me/{token}"
+    flash(messages.PAGE_LINK_ISSUED, "success")
+    return render_template("admin/page_link.html", person=person, link=link)
+
+
+def posted_now() -> bool:
+    return request.method == "POST"
+
+
+def _get(session: Session, model: type[RowT], row_id: int | None) -> RowT | None:
+    if row_id is None:
+        return None
+    row = session.get(model, row_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+def _version(state: FormState) -> int | None:
+    raw = str(state.value("version"))
+    return int(raw) if raw.isdigit() else None
+
+
+def _departments(session: Session) -> list[Department]:
+    query = select(Department).options(selectinload(Department.head)).order_by(Department.name)
+    return list(session.scalars(query))
+
+
+def _person_values(person: Person) -> dict[str, Any]:
+    return {
+        "name": person.name,
+        "mobile": person.mobile or "",
+        "role": person.role,
+        "is_active": "1" if person.is_active else "",
+        "is_sms_enabled": "1" if person.is_sms_enabled else "",
+        "department_ids": [str(d.id) for d in person.departments],
+        "version": person.version,
+    }
+
+
+def _render_person(session: Session, person: Person | None, state: FormState) -> str:
+    return render_template(
+        "admin/person_form.html",
+        person=person,
+        form=state,
+        departments=[(d.id, d.name) for d in _departments(session)],
+    )
+
+
+def _render_department(session: Session, department: Department | None, state: FormState) -> str:
+    people = session.scalars(select(Person).where(Person.is_active).order_by(Person.name))
+    return render_template(
+        "admin/department_form.html",
+        department=department,
+        form=state,
+        people=[(p.id, p.name) for p in people],
+    )

@@ -1,0 +1,178 @@
+"""Schedules: the list, and the editor with the human recurrence editor.
+
+The editor's fields become the API's ``ScheduleIn`` and are saved by the same
+``create_schedule`` / ``update_schedule`` the API calls; the recurrence editor only
+writes the RRULE text, which the schedule service then checks like any other.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...admin.schedules import ScheduleIn, create_schedule, local_start, update_schedule
+from ...app import db_session, pufa
+from ...models import KINDS, Department, Person, Schedule, utcnow
+from ...occurrences.expand import Window
+from ...occurrences.query import expand_all, load_schedules, workday_calendar
+from .. import messages
+from ..blueprints import web_blueprint
+from ..forms import FormState, integer, posted
+from ..recurrence import from_form, from_rrule, to_rrule
+from ..saving import save
+
+bp = web_blueprint("web_schedules", __name__, "/admin/schedules", admin=True)
+PREVIEW = timedelta(days=120)
+MULTI = ("department_ids", "person_ids")
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    session = db_session()
+    kind = request.args.get("kind", "")
+    query = select(Schedule).order_by(Schedule.kind, Schedule.title)
+    if kind in KINDS:
+        query = query.where(Schedule.kind == kind)
+    schedules = list(session.scalars(query))
+    zone = pufa().settings.zone
+    return render_template(
+        "admin/schedules.html",
+        schedules=schedules,
+        kind=kind,
+        recurrences={s.id: from_rrule(s.rrule, zone) for s in schedules},
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new() -> ResponseReturnValue:
+    return _form(None)
+
+
+@bp.route("/<int:schedule_id>", methods=["GET", "POST"])
+def edit(schedule_id: int) -> ResponseReturnValue:
+    return _form(schedule_id)
+
+
+def _form(schedule_id: int | None) -> ResponseReturnValue:
+    session = db_session()
+    schedule = None
+    if schedule_id is not None:
+        schedule = session.get(Schedule, schedule_id)
+        if schedule is None:
+            abort(404)
+    if request.method == "GET":
+        state = FormState(_values(schedule) if schedule else _blank())
+        return _render(session, schedule, state)
+    state = posted(*MULTI)
+    data, field_names = _schedule_data(state)
+    version = int(state.value("version")) if str(state.value("version")).isdigit() else None
+
+    def action(db: Session, valid: ScheduleIn) -> Schedule:
+        if schedule is None:
+            return create_schedule(db, g.actor, valid)
+        return update_schedule(db, g.actor, schedule, valid.model_dump(exclude_unset=True), version)
+
+    saved = None
+    if state.is_valid:
+        saved = save(session, state, ScheduleIn, data, action, field_names=field_names)
+    if isinstance(saved, Schedule):
+        flash(messages.SAVED, "success")
+        return redirect(url_for("web_schedules.edit", schedule_id=saved.id))
+    return _render(session, schedule, state), 400
+
+
+def _schedule_data(state: FormState) -> tuple[dict[str, Any], dict[str, str]]:
+    """The API body for the form; recurrence-editor problems go straight to ``state``."""
+    zone = pufa().settings.zone
+    recurrence = from_form(state.values)
+    for name, reason in recurrence.errors.items():
+        state.add(name, reason)
+    is_all_day = bool(state.value("is_all_day"))
+    day, clock = str(state.value("start_date")), str(state.value("start_time"))
+    start = day if is_all_day or not day else f"{day}T{clock or '00:00'}"
+    data: dict[str, Any] = {
+        "kind": state.value("kind"),
+        "title": state.value("title"),
+        "description": state.value("description"),
+        "location": state.value("location"),
+        "timezone": zone.key,
+        "start": start or None,
+        "is_all_day": is_all_day,
+        "duration_minutes": integer(state.value("duration_minutes") or "60"),
+        "duration_days": integer(state.value("duration_days") or "1"),
+        "rrule": to_rrule(recurrence, zone) if not recurrence.errors else None,
+        "holiday_policy": state.value("holiday_policy"),
+        "is_for_everyone": bool(state.value("is_for_everyone")),
+        "department_ids": integer(state.value("department_ids", [])),
+        "person_ids": integer(state.value("person_ids", [])),
+        "speaker_id": integer(state.value("speaker_id")) or None,
+        "topic": state.value("topic"),
+    }
+    rrule_field = "rrule" if recurrence.pattern == "custom" else "repeat"
+    return data, {"start": "start_date", "rrule": rrule_field, "end": "duration_minutes"}
+
+
+def _blank() -> dict[str, Any]:
+    return {
+        "kind": "lecture",
+        "holiday_policy": "next_workday",
+        "duration_minutes": "60",
+        "duration_days": "1",
+        "start_time": "09:00",
+        "repeat": "weekly",
+        "repeat_weekday": "MO",
+        "repeat_interval": "1",
+        "repeat_nth": "1",
+        "repeat_month": "1",
+        "repeat_day": "1",
+        "department_ids": [],
+        "person_ids": [],
+    }
+
+
+def _values(schedule: Schedule) -> dict[str, Any]:
+    start = local_start(schedule)
+    zone = pufa().settings.zone
+    return {
+        "kind": schedule.kind,
+        "title": schedule.title,
+        "description": schedule.description,
+        "location": schedule.location,
+        "start_date": start.date().isoformat(),
+        "start_time": "" if schedule.is_all_day else start.strftime("%H:%M"),
+        "is_all_day": "1" if schedule.is_all_day else "",
+        "duration_minutes": str(schedule.duration_minutes),
+        "duration_days": str(schedule.duration_days),
+        "holiday_policy": schedule.holiday_policy,
+        "is_for_everyone": "1" if schedule.is_for_everyone else "",
+        "department_ids": [str(d.id) for d in schedule.departments],
+        "person_ids": [str(p.id) for p in schedule.people],
+        "speaker_id": str(schedule.speaker_id or ""),
+        "topic": schedule.topic,
+        "version": schedule.version,
+        **from_rrule(schedule.rrule, zone).form_values(),
+    }
+
+
+def _render(session: Session, schedule: Schedule | None, state: FormState) -> str:
+    people = [(p.id, p.name) for p in session.scalars(select(Person).order_by(Person.name))]
+    departments = session.scalars(select(Department).order_by(Department.name))
+    occurrences: list[Any] = []
+    if schedule is not None:
+        now = utcnow()
+        loaded = load_schedules(session, [schedule.id])
+        occurrences = expand_all(loaded, Window(now, now + PREVIEW), workday_calendar(session))
+    return render_template(
+        "admin/schedule_form.html",
+        schedule=schedule,
+        form=state,
+        people=people,
+        names=dict(people),
+        departments=[(d.id, d.name) for d in departments],
+        occurrences=occurrences[:20],
+    )

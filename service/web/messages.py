@@ -1,0 +1,90 @@
+"""The console's Chinese texts that code (not a template) has to choose: flash
+messages and validation errors. Templates hold everything else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SIGNED_IN = "已登录。"
+SIGNED_OUT = "已退出登录。"
+SIGN_IN_FAILED = "用户名或密码不正确。"
+TOO_MANY_ATTEMPTS = "尝试次数过多，请 {seconds} 秒后再试。"
+SIGN_IN_REQUIRED = "请先登录。"
+SESSION_EXPIRED = "登录已过期，请重新登录。"
+SAVED = "已保存。"
+DELETED = "已删除。"
+SMS_ON = "短信提醒已开启。"
+SMS_OFF = "短信提醒已关闭，尚未发送的提醒已撤回。"
+STUDY_CONFIRMED = "已确认完成学习。"
+PAGE_LINK_ISSUED = "已生成新的个人页面链接，旧链接已失效。请把下面的链接发给本人（只显示这一次）。"
+FEED_LINK_ISSUED = "已生成新的订阅链接，旧的订阅链接已失效。"
+FORM_HAS_ERRORS = "表单有误，请按提示修改后再提交。"
+SWAPPED = "已交换两周的主讲人和题目。"
+RETRIED = "已重新排队发送。"
+RETRY_REFUSED = "这条短信不能重发：可能已过时效、收件人已关闭短信，或状态刚刚变化。"
+
+REQUIRED = "请填写此项。"
+INVALID_CHOICE = "请选择一个有效选项。"
+INVALID_INTEGER = "请输入整数。"
+INVALID_DATE = "请输入有效日期，例如 2026-03-08。"
+INVALID_TIME = "请输入有效时间，例如 09:00。"
+INVALID_DATETIME = "请输入有效的日期和时间。"
+INVALID_MOBILE = "请输入有效的手机号码，例如 138 0013 8000。"
+INVALID_RRULE = "重复规则无效。"
+USERNAME_TAKEN = "该用户名已存在。"
+
+
+def pydantic_message(error: Any) -> str:
+    """A Chinese sentence for one pydantic error (``ErrorDetails``)."""
+    kind: str = error.get("type", "")
+    ctx: dict[str, Any] = error.get("ctx") or {}
+    if kind == "missing":
+        return REQUIRED
+    if kind == "string_too_short":
+        return REQUIRED if ctx.get("min_length") == 1 else f"至少 {ctx.get('min_length')} 个字符。"
+    if kind == "string_too_long":
+        return f"不能超过 {ctx.get('max_length')} 个字符。"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return INVALID_INTEGER
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"不能小于 {ctx.get('ge', ctx.get('gt'))}。"
+    if kind in ("less_than_equal", "less_than"):
+        return f"不能大于 {ctx.get('le', ctx.get('lt'))}。"
+    if kind in ("literal_error", "enum"):
+        return INVALID_CHOICE
+    if kind.startswith("date_") or kind == "date_type":
+        return INVALID_DATE
+    if kind.startswith("time_"):
+        return INVALID_TIME
+    if kind.startswith("datetime_"):
+        return INVALID_DATETIME
+    message = str(error.get("msg", ""))
+    return message.removeprefix("Value error, ")
+
+
+# The console menu: (endpoint, label). A section appears once its pages exist.
+MENU = [
+    ("web_schedules.index", "日程"),
+    ("web_rota.index", "主讲人轮值"),
+    ("web_study.index", "学法计划"),
+    ("web_people.index", "人员与站所"),
+    ("web_holidays.index", "节假日调整"),
+    ("web_sms.preview", "短信预览"),
+    ("web_sms.deliveries", "短信记录"),
+    ("web_ledger.index", "台账导出"),
+]
+QR_LABEL = "日历订阅二维码"
+NO_SUCH_DAY = "这个月没有这一天。"
+STALE = "这条记录刚被别人修改过。请重新打开页面，在最新内容上再改。"
+
+# The service layer's reasons (English, for API clients) as the console shows them.
+_SERVICE_REASONS = {
+    "already in use": "已被其他人使用。",
+    "duplicate": "已存在同名记录。",
+    "same week": "不能与同一周交换。",
+    "before from": "结束日期不能早于开始日期。",
+}
+
+
+def service_reason(reason: str) -> str:
+    return _SERVICE_REASONS.get(reason, reason)

@@ -1,0 +1,180 @@
+"""The staff page, ``/me/<token>``: no password; the link itself is the secret.
+
+What a staff member can do here: see what is coming up for them, subscribe their
+calendar, turn SMS reminders off or on, and confirm the study items of the year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..admin.common import committed
+from ..admin.people import update_person
+from ..app import db_session, pufa
+from ..audience import concerns
+from ..errors import PufaError
+from ..feeds.tokens import feed_urls, issue_token
+from ..models import Person, Schedule, StudyConfirmation, StudyItem, StudyPlan, utcnow
+from ..occurrences.expand import Occurrence, Window
+from ..occurrences.query import expand_all, load_schedules, workday_calendar
+from ..sms.planner import retract_for_person
+from ..workflows.study import confirm as confirm_study
+from . import messages
+from .blueprints import web_blueprint
+from .forms import FormState, absorb
+from .links import qr_svg
+from .page_tokens import person_for_page
+
+bp = web_blueprint("web_staff", __name__, "/me", admin=False)
+UPCOMING = timedelta(days=60)
+NOTE_MAX = 2000
+
+
+@dataclass
+class StudyRow:
+    item: StudyItem
+    confirmation: StudyConfirmation | None
+    form: FormState = field(default_factory=FormState)
+
+
+@bp.after_request
+def _private(response: Any) -> Any:
+    # The URL is a secret: never cache it, never leak it in a Referer, never index it.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _person(token: str) -> Person:
+    person = person_for_page(db_session(), pufa().settings.secret_key, token)
+    if person is None:
+        abort(404)
+    return person
+
+
+@bp.get("/<token>")
+def page(token: str) -> ResponseReturnValue:
+    return _render(token, _person(token))
+
+
+@bp.post("/<token>/sms")
+def sms(token: str) -> ResponseReturnValue:
+    person = _person(token)
+    session = db_session()
+    turn_on = request.form.get("sms") == "on"
+    actor = f"staff:{person.id}"
+    with committed(session):
+        # The API's own update (audited); then, as the planner asks of whoever turns
+        # SMS off, withdraw what is still pending rather than wait for the next tick.
+        update_person(session, actor, person, {"is_sms_enabled": turn_on}, None)
+        if not turn_on:
+            retract_for_person(session, person.id, "staff turned SMS off on their page", utcnow())
+    flash(messages.SMS_ON if turn_on else messages.SMS_OFF, "success")
+    return redirect(url_for("web_staff.page", token=token))
+
+
+@bp.post("/<token>/subscribe")
+def subscribe(token: str) -> ResponseReturnValue:
+    person = _person(token)
+    session = db_session()
+    settings = pufa().settings
+    feed = feed_urls(settings.public_base_url, issue_token(session, settings.secret_key, person))
+    session.commit()
+    flash(messages.FEED_LINK_ISSUED, "success")
+    return _render(token, person, feed=feed.https, webcal=feed.webcal)
+
+
+@bp.post("/<token>/study/<int:item_id>")
+def confirm(token: str, item_id: int) -> ResponseReturnValue:
+    person = _person(token)
+    note = request.form.get("note", "").strip()
+    state = FormState(values={"note": note})
+    if len(note) > NOTE_MAX:
+        state.add("note", f"不能超过 {NOTE_MAX} 个字符。")
+    session = db_session()
+    if state.is_valid:
+        try:
+            confirm_study(
+                session,
+                item_id,
+                person_id=person.id,
+                note=note,
+                now=utcnow(),
+                actor=f"staff:{person.id}",
+            )
+            session.commit()
+        except PufaError as error:
+            session.rollback()
+            absorb(error, state, {"person_id": "__all__"})
+    if state.is_valid:
+        flash(messages.STUDY_CONFIRMED, "success")
+        return redirect(url_for("web_staff.page", token=token) + f"#study-{item_id}")
+    return _render(token, person, study_forms={item_id: state}), 400
+
+
+def _render(
+    token: str,
+    person: Person,
+    *,
+    feed: str | None = None,
+    webcal: str | None = None,
+    study_forms: dict[int, FormState] | None = None,
+) -> str:
+    session = db_session()
+    now = utcnow()
+    study = _study_rows(session, person, now, study_forms or {})
+    schedules, events = upcoming(session, person, now)
+    return render_template(
+        "staff/page.html",
+        token=token,
+        person=person,
+        events=events,
+        schedules=schedules,
+        names=dict(session.execute(select(Person.id, Person.name)).all()),
+        feed=feed,
+        webcal=webcal,
+        qr=qr_svg(webcal) if webcal else None,
+        study=study,
+    )
+
+
+def upcoming(
+    session: Session, person: Person, now: datetime
+) -> tuple[dict[int, Schedule], list[Occurrence]]:
+    """The person's schedules and occurrences from now on, from the same engine as the
+    feeds and the SMS planner."""
+    mine = [s for s in load_schedules(session) if concerns(s, person)]
+    window = Window(now, now + UPCOMING)
+    return {s.id: s for s in mine}, expand_all(mine, window, workday_calendar(session))
+
+
+def _study_rows(
+    session: Session, person: Person, now: datetime, forms: dict[int, FormState]
+) -> list[StudyRow]:
+    year = now.astimezone(pufa().settings.zone).year
+    plan = session.scalar(
+        select(StudyPlan)
+        .where(StudyPlan.year == year)
+        .options(selectinload(StudyPlan.items).selectinload(StudyItem.schedule))
+    )
+    if plan is None:
+        return []
+    confirmations = {
+        c.item_id: c
+        for c in session.scalars(
+            select(StudyConfirmation).where(StudyConfirmation.person_id == person.id)
+        )
+    }
+    return [
+        StudyRow(item, confirmations.get(item.id), forms.get(item.id, FormState()))
+        for item in plan.items
+        if concerns(item.schedule, person)
+    ]

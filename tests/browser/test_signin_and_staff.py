@@ -1,0 +1,110 @@
+"""In a real browser: signing in, the keyboard path, and a staff member's page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from browsertools import shot
+from sqlalchemy import select
+from webtools import ADMIN_PASSWORD, ADMIN_USERNAME, make_admin
+
+from service.app import Pufa
+from service.models import Delivery, Department, Person, ReminderRule, Schedule, utcnow
+from service.web.page_tokens import issue_page_token
+
+
+def _sign_in(page: Any, state: Pufa, wanted: str = "/admin/") -> None:
+    make_admin(state)
+    page.goto(wanted)
+    page.get_by_label("用户名").fill(ADMIN_USERNAME)
+    page.get_by_label("密码").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+
+def test_an_admin_signs_in_and_lands_on_the_page_they_asked_for(
+    page: Any, pufa_state: Pufa
+) -> None:
+    page.goto("/admin/people/")
+    assert "/admin/login" in page.url
+    shot(page, "01-login")
+    _sign_in(page, pufa_state, page.url)
+    page.wait_for_url("**/admin/people/")
+    assert page.get_by_role("heading", name="人员与站所").is_visible()
+    page.goto("/admin/")
+    assert page.get_by_role("heading", name="总览").is_visible()
+    shot(page, "02-dashboard")
+
+
+def test_a_wrong_password_shows_the_error_and_keeps_the_username(
+    page: Any, pufa_state: Pufa
+) -> None:
+    make_admin(pufa_state)
+    page.goto("/admin/login")
+    page.get_by_label("用户名").fill(ADMIN_USERNAME)
+    page.get_by_label("密码").fill("wrong password")
+    page.get_by_role("button", name="登录").click()
+    assert page.get_by_text("用户名或密码不正确").is_visible()
+    assert page.get_by_label("用户名").input_value() == ADMIN_USERNAME
+
+
+def test_the_skip_link_is_the_first_stop_for_the_keyboard(page: Any) -> None:
+    page.goto("/admin/login")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused.strip() == "跳到主要内容"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#content")
+
+
+def _staff_with_pending_sms(state: Pufa) -> str:
+    with state.db.transaction() as session:
+        office = Department(name="司法所")
+        person = Person(name="王芳", mobile="+8613800138000", departments=[office])
+        start = (utcnow() + timedelta(days=3)).replace(second=0, microsecond=0)
+        rule = ReminderRule(name="提前一天", lead_minutes=1440, template="lecture_audience")
+        schedule = Schedule(
+            kind="lecture",
+            title="机关职工每周一讲",
+            starts_at=start,
+            rrule="FREQ=WEEKLY",
+            departments=[office],
+            speaker=person,
+            topic="民法典婚姻家庭编",
+            location="三楼会议室",
+            rules=[rule],
+        )
+        session.add_all([person, schedule])
+        session.flush()
+        session.add(
+            Delivery(
+                schedule_id=schedule.id,
+                original_start_at=start,
+                rule_id=rule.id,
+                person_id=person.id,
+                due_at=start - timedelta(days=1),
+                useful_until=start,
+                occurrence_start_at=start,
+                to=person.mobile or "",
+                body="明天每周一讲",
+                segments=1,
+            )
+        )
+        return issue_page_token(session, person, state.settings.secret_key)
+
+
+def test_a_staff_member_turns_sms_off_on_their_phone(phone: Any, pufa_state: Pufa) -> None:
+    planner = pytest.importorskip("service.sms.planner")
+    assert planner.retract_for_person
+    token = _staff_with_pending_sms(pufa_state)
+    phone.goto(f"/me/{token}")
+    assert phone.get_by_role("heading", name="王芳，您好").is_visible()
+    assert phone.get_by_text("您是主讲人").first.is_visible()
+    shot(phone, "10-staff-page-phone")
+    phone.get_by_role("button", name="关闭短信提醒").click()
+    assert phone.get_by_text("短信提醒已关闭，尚未发送的提醒已撤回").is_visible()
+    assert phone.get_by_role("button", name="开启短信提醒").is_visible()
+    with pufa_state.db.sessions() as session:
+        assert session.scalars(select(Delivery.status)).one() == "retracted"
+        assert session.scalars(select(Person.is_sms_enabled)).one() is False
