@@ -12,8 +12,7 @@ from workflow_support import lecture, local, person, seed_demo
 
 from service.app import Pufa
 from service.models import Delivery, ReminderRule
-
-planner = pytest.importorskip("service.sms.planner")
+from service.sms import planner
 
 NOW = local(2026, 3, 8, 10, 0)
 MAR_9 = local(2026, 3, 9, 16, 0)  # 胡晓燕

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
 import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -13,9 +12,8 @@ from workflow_support import item, local, person, seed_demo
 
 from service.app import Pufa
 from service.models import Delivery, ReminderRule
+from service.sms import planner
 from service.workflows import study
-
-planner = pytest.importorskip("service.sms.planner")
 
 
 def messages(pufa_state: Pufa, recipients: str) -> dict[str, tuple[str, str]]:

@@ -1,40 +1,24 @@
 """The one seam between the workflows and the SMS planner.
 
 A rota change or a study confirmation must re-plan the affected reminders at once, not
-at the next clock tick. The planner (``service.sms.planner``) is built in parallel, so it
-is imported lazily: where it is absent, re-planning is a no-op and the next planner tick
-after it lands picks the change up. Tests replace ``replan_schedule`` here to observe calls.
+at the next clock tick.
 """
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
-from types import ModuleType
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..models import Delivery, ReminderRule
+from ..sms import planner
 
 
-def _planner() -> ModuleType | None:
-    try:
-        return importlib.import_module("service.sms.planner")
-    except ModuleNotFoundError:
-        return None
-
-
-def replan_schedule(session: Session, schedule_id: int, now: datetime) -> bool:
-    """Ask the planner to bring the schedule's pending deliveries up to date.
-
-    Returns whether a planner ran, so callers and tests can tell the two worlds apart.
-    """
-    planner = _planner()
-    if planner is None or not hasattr(planner, "replan_schedule"):
-        return False
+def replan_schedule(session: Session, schedule_id: int, now: datetime) -> None:
+    """Bring the schedule's pending deliveries up to date at once, not at the next tick.
+    Tests replace this function to observe the calls."""
     planner.replan_schedule(session, schedule_id, now)
-    return True
 
 
 def retract_pending(
