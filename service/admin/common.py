@@ -23,6 +23,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..audit import record, snapshot
 from ..errors import Conflict, Invalid, NotFound, PreconditionFailed
 from ..models import Base
 
@@ -167,6 +168,25 @@ def check_version(row: Any, expected: int | None) -> None:
             f"you sent {expected}); reload it and try again.",
             fields={"If-Match": f"current version is {row.version}"},
         )
+
+
+def delete_audited(
+    session: Session, actor: str, row: Any, expected: int | None, resource: str
+) -> None:
+    """Delete a row the caller has seen at version ``expected``, with its audit entry."""
+    check_version(row, expected)
+    before = snapshot(row)
+    session.delete(row)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="delete",
+        resource=resource,
+        resource_id=before["id"],
+        before=before,
+        after=None,
+    )
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from ..audit import record, snapshot
 from ..errors import Conflict
 from ..models import HolidayOverride
 from ..occurrences.workdays import FIRST_YEAR, LAST_YEAR
-from .common import Day, InputModel, Label, check_version, validated
+from .common import Day, InputModel, Label, check_version, delete_audited, validated
 
 
 class HolidayOverrideIn(InputModel):
@@ -89,16 +89,4 @@ def update_holiday_override(
 def delete_holiday_override(
     session: Session, actor: str, row: HolidayOverride, expected: int | None
 ) -> None:
-    check_version(row, expected)
-    before = snapshot(row)
-    session.delete(row)
-    session.flush()
-    record(
-        session,
-        actor=actor,
-        action="delete",
-        resource="holiday_override",
-        resource_id=before["id"],
-        before=before,
-        after=None,
-    )
+    delete_audited(session, actor, row, expected, "holiday_override")

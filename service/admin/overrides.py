@@ -14,7 +14,18 @@ from sqlalchemy.orm import Session
 from ..audit import record, snapshot
 from ..errors import Invalid
 from ..models import OccurrenceOverride, Person, ReminderRule, Schedule
-from .common import Id, InputModel, Instant, Line, Name, Note, check_version, existing, validated
+from .common import (
+    Id,
+    InputModel,
+    Instant,
+    Line,
+    Name,
+    Note,
+    check_version,
+    delete_audited,
+    existing,
+    validated,
+)
 from .schedules import MAX_MINUTES, is_occurrence
 
 SMS_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "sms"
@@ -107,19 +118,7 @@ def delete_override(
     session: Session, actor: str, row: OccurrenceOverride, expected: int | None
 ) -> None:
     """Restore the occurrence to what the series says."""
-    check_version(row, expected)
-    before = snapshot(row)
-    session.delete(row)
-    session.flush()
-    record(
-        session,
-        actor=actor,
-        action="delete",
-        resource="occurrence_override",
-        resource_id=before["id"],
-        before=before,
-        after=None,
-    )
+    delete_audited(session, actor, row, expected, "occurrence_override")
 
 
 class RuleIn(InputModel):
@@ -184,16 +183,4 @@ def update_rule(
 
 
 def delete_rule(session: Session, actor: str, rule: ReminderRule, expected: int | None) -> None:
-    check_version(rule, expected)
-    before = snapshot(rule)
-    session.delete(rule)
-    session.flush()
-    record(
-        session,
-        actor=actor,
-        action="delete",
-        resource="reminder_rule",
-        resource_id=before["id"],
-        before=before,
-        after=None,
-    )
+    delete_audited(session, actor, rule, expected, "reminder_rule")
