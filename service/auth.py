@@ -19,7 +19,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from .app import db_session
 from .errors import TooManyRequests, Unauthorized
-from .tokens import find_api_token
+from .tokens import find_api_token, note_use
 
 log = logging.getLogger("pufa.auth")
 FAILED_AUTH_LIMIT = "10/minute"
@@ -69,9 +69,8 @@ def authenticate() -> str:
             headers={"WWW-Authenticate": "Bearer"},
         )
     session = db_session()
-    token = find_api_token(session, plaintext.strip())
-    if token is None:
-        session.rollback()
+    caller = find_api_token(session, plaintext.strip())
+    if caller is None:
         throttle.failed(address)
         log.warning(
             "authentication failed: unknown or revoked token", extra={"remote_addr": address}
@@ -80,7 +79,6 @@ def authenticate() -> str:
             "The API token is unknown or revoked.",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
-    if session.dirty:
-        session.commit()  # last_used_at
-    g.actor, g.role = token.name, token.role
-    return token.role
+    note_use(session, caller)
+    g.actor, g.role = caller.name, caller.role
+    return caller.role

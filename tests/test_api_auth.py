@@ -82,6 +82,26 @@ def test_a_revoked_token_stops_working_at_once(
     assert [t["revoked_at"] is not None for t in listed["items"]] == [False, True]
 
 
+def test_a_tokens_last_use_is_recorded_to_the_minute(
+    client: FlaskClient, admin_headers: dict[str, str], pufa_state: Pufa
+) -> None:
+    def last_used() -> datetime | None:
+        with pufa_state.db.sessions() as session:
+            row = session.scalars(select(ApiToken).where(ApiToken.name == "test admin")).one()
+            return row.last_used_at
+
+    first = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with time_machine.travel(first, tick=False) as clock:
+        assert client.get("/api/v1/people", headers=admin_headers).status_code == 200
+        assert last_used() == first
+        clock.move_to(first + timedelta(seconds=50))
+        assert client.get("/api/v1/people", headers=admin_headers).status_code == 200
+        assert last_used() == first  # within the minute: no write
+        clock.move_to(first + timedelta(minutes=2))
+        assert client.get("/api/v1/people", headers=admin_headers).status_code == 200
+        assert last_used() == first + timedelta(minutes=2)
+
+
 def test_repeated_failed_logins_from_one_address_are_slowed_down_and_logged(
     client: FlaskClient, admin_headers: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:

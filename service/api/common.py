@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Annotated, Any, Self
 
-from flask import Response, g, jsonify, request
+from flask import Response, g, request
 from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,17 +28,20 @@ ERROR_RESPONSES: dict[int, Any] = dict.fromkeys(_ERRORS, ErrorBody)
 
 class CachedSchema(BaseModel):
     """flask-openapi3 asks query and header models for their JSON schema on every
-    request to parse the parameters; computing it once saves ~10 ms per request."""
+    request, with no arguments, only to read the parameters' types: that call is
+    answered from a cache, the same dict each time. Calls with arguments (building the
+    OpenAPI document) compute a fresh schema as usual."""
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        key = (cls, args, tuple(sorted(kwargs.items())))
-        if key not in _SCHEMAS:
-            _SCHEMAS[key] = super().model_json_schema(*args, **kwargs)
-        return copy.deepcopy(_SCHEMAS[key])
+        if args or kwargs:
+            return super().model_json_schema(*args, **kwargs)
+        if cls not in _SCHEMAS:
+            _SCHEMAS[cls] = super().model_json_schema()
+        return _SCHEMAS[cls]
 
 
-_SCHEMAS: dict[tuple[Any, ...], dict[str, Any]] = {}
+_SCHEMAS: dict[type[BaseModel], dict[str, Any]] = {}
 
 
 class PageQuery(CachedSchema):
@@ -124,8 +126,8 @@ def answer(
     row: Any = None,
     location: str | None = None,
 ) -> Response:
-    response = jsonify(payload.model_dump(mode="json"))
-    response.status_code = status
+    # Serialised by pydantic in one step: several times faster than jsonify on a dict.
+    response = Response(payload.model_dump_json(), status, mimetype="application/json")
     if row is not None:
         response.headers["ETag"] = etag(row)
     if location:

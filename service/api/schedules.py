@@ -24,7 +24,7 @@ from ..admin.common import (
     committed,
     get_or_404,
 )
-from ..admin.queries import ScheduleFilter, find_schedules
+from ..admin.queries import Audience, ScheduleFilter, audiences, find_schedules
 from ..admin.schedules import HolidayPolicy, Kind, ScheduleIn
 from ..app import db_session
 from ..errors import Invalid
@@ -69,12 +69,18 @@ class ScheduleOut(OutModel):
     updated_at: datetime
 
     @classmethod
-    def of_schedule(cls, schedule: Schedule) -> ScheduleOut:
+    def of_schedule(cls, schedule: Schedule, audience: Audience | None = None) -> ScheduleOut:
+        """``audience`` when already loaded for a page; else from the relationships."""
+        if audience is None:
+            audience = Audience(
+                department_ids=[d.id for d in schedule.departments],
+                person_ids=[p.id for p in schedule.people],
+            )
         return cls.of(
             schedule,
             start=schedule.starts_at.astimezone(ZoneInfo(schedule.timezone)),
-            department_ids=[d.id for d in schedule.departments],
-            person_ids=[p.id for p in schedule.people],
+            department_ids=audience.department_ids,
+            person_ids=audience.person_ids,
         )
 
 
@@ -133,8 +139,10 @@ def list_schedules(query: SchedulesQuery) -> Response:
         from_date=query.from_date,
         to_date=query.to_date,
     )
-    rows, total = find_schedules(db_session(), query.window, where)
-    items = [ScheduleOut.of_schedule(s) for s in rows]
+    session = db_session()
+    rows, total = find_schedules(session, query.window, where)
+    addressed = audiences(session, [s.id for s in rows])
+    items = [ScheduleOut.of_schedule(s, addressed[s.id]) for s in rows]
     return answer(SchedulesPage(items=items, total=total, page=query.page, per_page=query.per_page))
 
 
