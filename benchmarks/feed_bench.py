@@ -133,9 +133,12 @@ def free_port() -> int:
         return port
 
 
-def start_gunicorn(app: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start_gunicorn(
+    app: str, port: int, env: dict[str, str], log: Path, opts: argparse.Namespace
+) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"]
-    command += ["--workers", "2", "--threads", "4", "--worker-class", "gthread", app]
+    command += ["--workers", str(opts.workers), "--threads", str(opts.threads)]
+    command += ["--worker-class", "gthread", app]
     with log.open("wb") as out:
         return subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stderr=out)
 
@@ -194,6 +197,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="per phase, at most")
     parser.add_argument("--clients", type=int, default=4, help="concurrent keep-alive clients")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per phase")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, both servers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker, both servers")
     opts = parser.parse_args()
     now = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="pufa-bench-") as tmp:
@@ -222,7 +227,7 @@ def main() -> None:
         }
         pufa_port, bare_port = free_port(), free_port()
         path = f"/calendar/{token}.ics"
-        servers = [start_gunicorn("service.wsgi:app", pufa_port, env, directory / "pufa.log")]
+        servers = [start_gunicorn("service.wsgi:app", pufa_port, env, directory / "pufa.log", opts)]
         try:
             wait_ready(pufa_port, "/healthz", time.monotonic() + 60)
             conn = http.client.HTTPConnection("127.0.0.1", pufa_port, timeout=30)
@@ -231,7 +236,9 @@ def main() -> None:
             body.write_bytes(response.read())
             pufa_etag = response.getheader("ETag") or ""
             servers.append(
-                start_gunicorn("benchmarks.feed_bare:app", bare_port, env, directory / "bare.log")
+                start_gunicorn(
+                    "benchmarks.feed_bare:app", bare_port, env, directory / "bare.log", opts
+                )
             )
             wait_ready(bare_port, path, time.monotonic() + 60)
             conn = http.client.HTTPConnection("127.0.0.1", bare_port, timeout=30)
@@ -260,7 +267,8 @@ def main() -> None:
             for server in servers:
                 server.wait(timeout=30)
         print(
-            f"\ngunicorn gthread 2 workers x 4 threads, {opts.clients} keep-alive clients, "
+            f"\ngunicorn gthread {opts.workers} workers x {opts.threads} threads, "
+            f"{opts.clients} keep-alive clients, "
             f"{opts.rounds} rounds; best round shown"
         )
         print(

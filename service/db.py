@@ -21,6 +21,9 @@ class Database:
         # lock up front (BEGIN IMMEDIATE). Same pool; elsewhere the option is ignored.
         writer = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
         self.write_sessions = sessionmaker(writer, expire_on_commit=False)
+        # Connections for a lone read that needs no transaction: on SQLite no BEGIN and
+        # no ROLLBACK, two round trips fewer (each releases and retakes the GIL).
+        self._lone_reads = self.engine.execution_options(**{_BEGIN_OPTION: ""})
 
     @property
     def is_postgresql(self) -> bool:
@@ -31,6 +34,11 @@ class Database:
         """A session whose work is committed on success and rolled back on any error."""
         with self.write_sessions() as session, session.begin():
             yield session
+
+    def read_scalar(self, sql: str) -> Any:
+        """The first value of one read-only statement, run outside any transaction."""
+        with self._lone_reads.connect() as conn:
+            return conn.exec_driver_sql(sql).scalar()
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -57,7 +65,9 @@ _BEGIN_OPTION = "pufa_sqlite_begin"
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get(_BEGIN_OPTION, 'DEFERRED')}")
+    mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+    if mode:  # empty: a lone statement in SQLite's autocommit (Database.read_scalar)
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

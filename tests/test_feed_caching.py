@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -10,12 +11,14 @@ import pytest
 import time_machine
 from feeds_support import NOW, add_schedule, fetch, person, seed_demo, token_for
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from werkzeug.http import http_date
 
 from service.app import Pufa
-from service.feeds import routes
+from service.feeds import routes, validators
+from service.feeds.validators import change_mark
 from service.models import (
+    Base,
     Department,
     HolidayOverride,
     OccurrenceOverride,
@@ -23,6 +26,7 @@ from service.models import (
     StudyConfirmation,
     StudyItem,
 )
+from service.models.changes import FEED_TABLES
 from service.settings import Settings
 
 
@@ -162,3 +166,94 @@ def test_a_new_day_gives_a_new_etag(client: FlaskClient, token: str) -> None:
         response = fetch(client, token, **{"If-None-Match": before})
     assert response.status_code == 200
     assert response.headers["ETag"] != before
+
+
+def test_while_no_feed_table_changes_a_304_needs_neither_token_lookup_nor_aggregates(
+    client: FlaskClient, token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    etag = fetch(client, token).headers["ETag"]
+
+    def not_again(*_args: Any) -> None:
+        raise AssertionError("remembered under the unchanged change mark")
+
+    monkeypatch.setattr(routes, "find_owner", not_again)
+    monkeypatch.setattr(routes, "feed_validator", not_again)
+    assert fetch(client, token, **{"If-None-Match": etag}).status_code == 304
+
+
+def test_a_change_written_past_the_app_still_changes_the_etag(
+    client: FlaskClient, token: str, pufa_state: Pufa
+) -> None:
+    """Another process (the clock, a second web worker, a console) writes with its own
+    connection: the database's triggers change the mark, so the remembered validator is
+    not used."""
+    before = etag_after(client, token)
+    with pufa_state.db.engine.begin() as conn:
+        conn.execute(text("UPDATE schedules SET title = title || '（改）', version = version + 1"))
+    assert etag_after(client, token) != before
+
+
+def test_the_marked_tables_are_the_ones_the_validator_reads() -> None:
+    read = set()
+    for kind in ("person", "department"):
+        read |= set(re.findall(r"FROM (\w+)", str(validators._statement(kind))))
+    assert read == set(FEED_TABLES)
+
+
+def test_inserting_updating_or_deleting_any_row_a_feed_reads_changes_the_mark(
+    pufa_state: Pufa,
+) -> None:
+    def mark() -> int | None:
+        return change_mark(pufa_state.db)
+
+    seed_demo(pufa_state)
+    before = mark()
+    with pufa_state.db.transaction() as session:  # a row in every table, by the ORM
+        schedule = add_schedule(session, is_for_everyone=False)
+        schedule.people.append(person(session, "孙丽"))
+        session.add(OccurrenceOverride(schedule_id=schedule.id, original_start_at=NOW, topic="改"))
+        session.add(HolidayOverride(day=NOW.date() + timedelta(days=10), is_workday=False))
+        item = session.scalars(select(StudyItem).limit(1)).one()
+        session.add(StudyConfirmation(item_id=item.id, person_id=person(session, "孙丽").id))
+    assert mark() != before
+    for table in (t for t in Base.metadata.sorted_tables if t.name in FEED_TABLES):
+        keys = table.primary_key.columns.keys()
+        with pufa_state.db.engine.begin() as conn:
+            row = conn.execute(text(f"SELECT {', '.join(keys)} FROM {table.name}")).first()
+        assert row is not None, f"no row in {table.name}"
+        before = mark()
+        with pufa_state.db.engine.begin() as conn:
+            where = " AND ".join(f"{name} = :{name}" for name in keys)
+            statement = f"UPDATE {table.name} SET {keys[0]} = {keys[0]} WHERE {where}"
+            conn.execute(text(statement), dict(row._mapping))
+        assert mark() != before, f"an update of {table.name} left the mark"
+    before = mark()
+    with pufa_state.db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM holiday_overrides"))
+    assert mark() != before
+    # The same DDL made the insert, update and delete triggers of every table.
+    with pufa_state.db.engine.begin() as conn:
+        if pufa_state.db.is_postgresql:
+            triggers = conn.exec_driver_sql(
+                "SELECT event_object_table, lower(event_manipulation) "
+                "FROM information_schema.triggers WHERE trigger_name LIKE 'feed_changes_%%'"
+            ).all()
+        else:
+            triggers = [
+                (table_name, name.rsplit("_", 1)[1])
+                for table_name, name in conn.exec_driver_sql(
+                    "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'"
+                )
+            ]
+    for table_name in FEED_TABLES:
+        events = {event for name, event in triggers if name == table_name}
+        assert events == {"insert", "update", "delete"}, table_name
+
+
+def test_writes_elsewhere_leave_the_mark_alone(pufa_state: Pufa) -> None:
+    seed_demo(pufa_state)
+    before = change_mark(pufa_state.db)
+    with pufa_state.db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_log"))
+        conn.execute(text("UPDATE api_tokens SET name = name"))
+    assert change_mark(pufa_state.db) == before

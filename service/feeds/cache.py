@@ -1,7 +1,8 @@
-"""Rendered feeds kept in memory, keyed by their validator.
+"""Rendered feeds kept in memory, keyed by their validator; and the validators, kept
+under the change mark they were computed at.
 
-The validator changes whenever the feed would, so an entry can never be stale: it is
-simply no longer asked for, and falls out of the LRU. Each web process has its own.
+The validator changes whenever the feed would, so a rendered feed can never be stale:
+it is simply no longer asked for, and falls out of the LRU. Each web process has its own.
 """
 
 from __future__ import annotations
@@ -9,22 +10,27 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
 
 
-class ByteCache:
+class LruCache(Generic[V]):
+    """A bounded map that forgets the least recently used entry first; thread-safe."""
+
     def __init__(self, max_entries: int = 256) -> None:
-        self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._entries: OrderedDict[Hashable, V] = OrderedDict()
         self._max = max_entries
         self._lock = threading.Lock()  # gunicorn --threads serves requests concurrently
 
-    def get(self, key: Hashable) -> bytes | None:
+    def get(self, key: Hashable) -> V | None:
         with self._lock:
             value = self._entries.get(key)
             if value is not None:
                 self._entries.move_to_end(key)
             return value
 
-    def put(self, key: Hashable, value: bytes) -> bytes:
+    def put(self, key: Hashable, value: V) -> V:
         """Keep ``value``; two threads rendering the same feed at once both store it,
         which costs a little time, where one lock around rendering would make every
         feed wait for the slowest."""
@@ -41,3 +47,6 @@ class ByteCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+ByteCache = LruCache[bytes]

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.http import http_date
 
 from ..app import db_session, pufa
 from ..errors import NotFound
 from ..models import utcnow
-from .cache import ByteCache
+from .cache import ByteCache, LruCache
 from .content import FeedOwner, load_content
 from .render import day_start, render_feed
-from .tokens import find_owner
-from .validators import Validator, feed_validator
+from .tokens import find_owner, token_digest
+from .validators import Validator, change_mark, feed_validator
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 bp = Blueprint("feeds", __name__)
@@ -20,9 +23,16 @@ bp = Blueprint("feeds", __name__)
 
 def register_feeds(app: Flask) -> None:
     app.extensions["pufa_feed_cache"] = ByteCache()
+    # Per token (by its HMAC): owner and validator under the current change mark.
+    app.extensions["pufa_known_feeds"] = LruCache[Known](max_entries=8192)
     # Schedules' VEVENTs, shared between feeds: many small entries (render.block_key).
     app.extensions["pufa_feed_blocks"] = ByteCache(max_entries=4096)
     app.register_blueprint(bp)
+
+
+def known_feeds() -> LruCache[Known]:
+    cache: LruCache[Known] = current_app.extensions["pufa_known_feeds"]
+    return cache
 
 
 def feed_cache() -> ByteCache:
@@ -39,31 +49,60 @@ def block_cache() -> ByteCache:
 @bp.route("/calendar/<token>.ics", methods=["GET"], provide_automatic_options=False)
 def calendar_feed(token: str) -> Response:
     settings = pufa().settings
-    session = db_session()
-    owner = find_owner(session, settings.secret_key, token)
-    if owner is None:
+    now = utcnow()
+    digest = token_digest(settings.secret_key, token)
+    known = None if digest is None else _identify(digest, day_start(now, settings.zone))
+    if known is None:
         # The same answer for unknown, revoked and malformed tokens: no hint either way.
         raise NotFound("No calendar at this address.")
-    now = utcnow()
-    validator = feed_validator(session, owner, day_start(now, settings.zone))
-    headers = _validator_headers(validator)
-    if _is_not_modified(validator):
-        session.close()
+    headers = _validator_headers(known.validator)
+    if _is_not_modified(known.validator):
         return Response(status=304, headers=headers)
-    key = _cache_key(owner, validator)
+    key = _cache_key(known.owner, known.validator)
     body = feed_cache().get(key)
     if body is None:
-        # Loaded in the validator's transaction, so the bytes match the key they are
-        # stored under.
-        content = load_content(session, owner)
+        # Nothing in the owner's feed changed since the validator was computed, or the
+        # change mark would have moved; if something changes meanwhile, these bytes are
+        # newer than their key, and the next request, seeing the new mark, gets a new one.
+        session = db_session()
+        content = load_content(session, known.owner)
         if content is None:  # the person left (is_active false) after the lookup
             raise NotFound("No calendar at this address.")
         # End the transaction before the slow part: an open read transaction holds a
         # connection of the pool and (on SQLite) keeps the WAL from being checkpointed.
         session.close()
         body = feed_cache().put(key, render_feed(content, now, settings.timezone, block_cache()))
-    session.close()
     return Response(body, status=200, headers=headers, content_type=CONTENT_TYPE)
+
+
+@dataclass(frozen=True)
+class Known:
+    """Whose feed a token opened and its validator, as of one change mark and day."""
+
+    mark: int | None  # None: no mark yet (an empty database); never remembered
+    day: datetime
+    owner: FeedOwner
+    validator: Validator
+
+
+def _identify(digest: str, day: datetime) -> Known | None:
+    """The owner and validator of the feed behind the token with ``digest``, or None.
+
+    Remembered per process under the feed tables' change mark: while none of those rows
+    changed, a request costs one primary-key read, outside any transaction, instead of
+    the token lookup and the validator's aggregate query. Revoking or rotating a token
+    changes the mark, so the old token takes the same path as an unknown one at once.
+    """
+    mark = change_mark(pufa().db)
+    known = known_feeds().get(digest)
+    if known is not None and known.mark == mark and known.day == day:
+        return known
+    session = db_session()
+    owner = find_owner(session, digest)
+    if owner is None:
+        return None
+    known = Known(mark, day, owner, feed_validator(session, owner, day))
+    return known if mark is None else known_feeds().put(digest, known)
 
 
 def _cache_key(owner: FeedOwner, validator: Validator) -> tuple[str, int, str]:

@@ -63,15 +63,19 @@ def revoke_token(session: Session, row: Person | Department) -> None:
     session.flush()
 
 
-def find_owner(session: Session, secret_key: str, token: str) -> FeedOwner | None:
-    """Whose feed the token opens, or None.
+def token_digest(secret_key: str, token: str) -> str | None:
+    """The HMAC a token is stored and looked up under; None for a malformed token."""
+    if not _TOKEN.fullmatch(token):
+        return None
+    return personal_token_digest(secret_key, token)
+
+
+def find_owner(session: Session, digest: str) -> FeedOwner | None:
+    """Whose feed the token with this ``digest`` opens, or None.
 
     Unknown and revoked tokens take the same path (a revoked token's HMAC is simply no
     longer stored), so their answers cannot be told apart, by content or by time.
     """
-    if not _TOKEN.fullmatch(token):
-        return None
-    digest = personal_token_digest(secret_key, token)
     row = session.connection().execute(_LOOKUP, {"digest": digest}).first()
     if row is None:
         return None

@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from ..db import Database
 from ..models import (
     Department,
     HolidayOverride,
@@ -64,6 +65,17 @@ _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 class Validator:
     etag: str  # strong, without quotes
     last_modified: datetime  # UTC, whole seconds (HTTP dates have no fractions)
+
+
+CHANGE_MARK_SQL = "SELECT mark FROM feed_changes WHERE id = 1"
+
+
+def change_mark(db: Database) -> int | None:
+    """The feed tables' change mark (``models.changes``): any write to them changes it.
+    Read on its own, before the transaction that uses it: a mark never comes back, so
+    what is computed afterwards is at least as new as the mark it is remembered under."""
+    mark: int | None = db.read_scalar(CHANGE_MARK_SQL)
+    return mark
 
 
 def feed_validator(session: Session, owner: FeedOwner, day_start: datetime) -> Validator:

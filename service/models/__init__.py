@@ -2,6 +2,7 @@
 
 from .admin import TOKEN_ROLES, ApiToken, AuditEntry, ClockHeartbeat, HolidayOverride
 from .base import Base, UTCDateTime, utcnow
+from .changes import FeedChange
 from .deliveries import FINAL_STATUSES, STATUSES, Delivery
 from .people import ROLES, Department, Person, person_departments
 from .schedules import (
@@ -32,6 +33,7 @@ __all__ = [
     "ClockHeartbeat",
     "Delivery",
     "Department",
+    "FeedChange",
     "HolidayOverride",
     "OccurrenceOverride",
     "Person",
