@@ -24,6 +24,7 @@ from service.models import Delivery, utcnow
 from service.settings import QuietHours, Settings
 from service.sms import outbox
 from service.sms.dispatcher import Dispatcher
+from service.sms.reconcile import reconcile_stuck
 
 NO_QUIET_HOURS = QuietHours(clock_time(0), clock_time(0))
 
@@ -67,8 +68,8 @@ def main(argv: list[str] | None = None) -> None:
         stats = dispatcher.run()
         for name, count in stats.statuses.items():
             totals[name] = totals.get(name, 0) + count
+        reconcile_stuck(db, gateway, utcnow(), grace=grace, settle=settle)
         with db.transaction() as session:
-            outbox.reconcile_sending(session, utcnow(), grace=grace, settle=settle)
             outbox.expire_useless(session, utcnow())
             open_rows = session.scalar(
                 select(func.count())

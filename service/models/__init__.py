@@ -1,6 +1,13 @@
 """The data model. Import from here; the submodules group tables by concern."""
 
-from .admin import TOKEN_ROLES, ApiToken, AuditEntry, ClockHeartbeat, HolidayOverride
+from .admin import (
+    TOKEN_ROLES,
+    ApiToken,
+    AuditEntry,
+    ClockHeartbeat,
+    ClockState,
+    HolidayOverride,
+)
 from .base import Base, UTCDateTime, utcnow
 from .deliveries import FINAL_STATUSES, STATUSES, Delivery
 from .people import ROLES, Department, Person, person_departments
@@ -30,6 +37,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "ClockHeartbeat",
+    "ClockState",
     "Delivery",
     "Department",
     "HolidayOverride",
