@@ -84,7 +84,7 @@ def _ticks(state: Pufa, dispatcher: Dispatcher, at: datetime, *, plan: bool) -> 
     with time_machine.travel(at, tick=False):
         if plan:
             clock.plan_tick(state)
-        clock.reconcile_tick(state)
+        clock.reconcile_tick(dispatcher, state)
         clock.dispatch_tick(dispatcher, state)
 
 

@@ -25,10 +25,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from service.app import Pufa, create_app
 from service.models import ClockHeartbeat, utcnow
 from service.occurrences.workdays import coverage
-from service.sms import outbox
+from service.sms import outbox, planner
 from service.sms.dispatcher import Dispatcher, reconcile
 from service.sms.factory import make_gateway
-from service.sms.planner import plan_deliveries
 
 log = logging.getLogger("pufa.clock")
 
@@ -59,9 +58,8 @@ def heartbeat(state: Pufa, job: str, error: str = "") -> None:
 
 def plan_tick(state: Pufa) -> None:
     with state.db.transaction() as session:
-        result = plan_deliveries(
-            session, utcnow(), horizon=timedelta(hours=state.settings.plan_horizon_hours)
-        )
+        horizon = timedelta(hours=state.settings.plan_horizon_hours)
+        result = planner.plan_tick(session, utcnow(), horizon=horizon)
     if result.writes:
         log.info("planned", extra=vars(result))
 
