@@ -20,7 +20,7 @@ from typing import Any
 import time_machine
 from sqlalchemy import select
 
-from benchmarks.sms_proof import fresh_database
+from benchmarks.proof_rig import fresh_database
 from jobs import clock
 from service.app import Pufa, create_app
 from service.models import Delivery, ReminderRule
