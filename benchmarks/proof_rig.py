@@ -4,7 +4,10 @@ and the real Pufa web app under gunicorn to receive them."""
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -104,32 +107,57 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -
 
 
 class CallbackPump:
-    """Delivers the fake's queued status callbacks every ``every`` seconds from a few
-    threads (Twilio calls back in parallel) and counts the app's HTTP answers."""
+    """Delivers the fake's status callbacks to the app, each after a random delay (Twilio
+    reports late, and not in order), from a few threads; counts the app's HTTP answers.
+    Delays longer than the reconcile grace make some crashed sends settle by lookup."""
 
-    def __init__(self, fake: FakeTwilio, *, threads: int = 4, every: float = 0.2) -> None:
-        self.fake, self.every = fake, every
+    def __init__(
+        self,
+        fake: FakeTwilio,
+        *,
+        delay: tuple[float, float] = (0.1, 0.5),
+        threads: int = 4,
+        seed: int = 0,
+    ) -> None:
+        self.fake, self.delay = fake, delay
         self.answers: Counter[str] = Counter()
-        self._lock = threading.Lock()
+        self._rng = random.Random(seed)
+        self._due: list[tuple[float, int, str, dict[str, str], dict[str, str]]] = []
+        self._queued = itertools.count()
+        self._ready = threading.Condition()
         self._stop = threading.Event()
-        fake.sender = self._send
-        self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+        fake.sender = self._schedule
+        self._threads = [threading.Thread(target=self._collect, daemon=True)]
+        self._threads += [
+            threading.Thread(target=self._deliver, daemon=True) for _ in range(threads)
+        ]
 
-    def _send(self, url: str, params: dict[str, str], headers: dict[str, str]) -> int:
-        try:
-            status = post_to_loopback(url, params, headers)
-        except OSError as error:
-            status, name = 0, type(error).__name__
-            with self._lock:
-                self.answers[name] += 1
-            return status
-        with self._lock:
-            self.answers[str(status)] += 1
-        return status
+    def _schedule(self, url: str, params: dict[str, str], headers: dict[str, str]) -> int:
+        with self._ready:
+            when = time.monotonic() + self._rng.uniform(*self.delay)
+            heapq.heappush(self._due, (when, next(self._queued), url, params, headers))
+            self._ready.notify()
+        return 202  # queued here; the app's answer is counted when it is sent
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.every):
+    def _collect(self) -> None:
+        while not self._stop.wait(0.05):
             self.fake.flush_callbacks()
+
+    def _deliver(self) -> None:
+        while True:
+            with self._ready:
+                while not self._due or self._due[0][0] > time.monotonic():
+                    if self._stop.is_set() and not self._due:
+                        return
+                    wait = self._due[0][0] - time.monotonic() if self._due else 0.1
+                    self._ready.wait(max(0.0, min(wait, 0.1)))
+                _when, _n, url, params, headers = heapq.heappop(self._due)
+            try:
+                answer = str(post_to_loopback(url, params, headers))
+            except OSError as error:
+                answer = type(error).__name__
+            with self._ready:
+                self.answers[answer] += 1
 
     def __enter__(self) -> CallbackPump:
         for thread in self._threads:
@@ -137,7 +165,9 @@ class CallbackPump:
         return self
 
     def __exit__(self, *_exc: object) -> None:
+        self.fake.flush_callbacks()  # the last ones, then wait for every delay to pass
         self._stop.set()
+        with self._ready:
+            self._ready.notify_all()
         for thread in self._threads:
-            thread.join(timeout=30)
-        self.fake.flush_callbacks()  # the last ones
+            thread.join(timeout=self.delay[1] + 30)

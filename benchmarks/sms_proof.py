@@ -147,6 +147,7 @@ def chaos(
     latency: float | tuple[float, float] = (0.05, 0.3),  # a kill often lands mid-send
     grace: float = 3.0,
     settle: float = 3.0,
+    callback_delay: tuple[float, float] = (0.2, 6.0),
 ) -> dict[str, Any]:
     db = Database(url)
     now = utcnow()
@@ -162,8 +163,10 @@ def chaos(
     )
     fake.auto_statuses = ("sent", "delivered")
     kills = 0
-    with fake, web_app(url, fake.auth_token) as app_url, CallbackPump(fake) as pump:
-        # grace > the longest send: a row left sending is one whose process died.
+    pump = CallbackPump(fake, delay=callback_delay)
+    with fake, web_app(url, fake.auth_token) as app_url, pump:
+        # grace > the longest send: a row left sending is one whose process died. Some
+        # callbacks come later than grace, so some of those rows settle by lookup.
         args = ("--timeout", "1.0", "--grace", str(grace), "--settle", str(settle))
         args += ("--backoff", "0.2", "--public-base-url", app_url)
         steady = start_worker(url, fake, *args, "--max-seconds", str(seconds + 90))
@@ -185,7 +188,6 @@ def chaos(
             for process in (steady, victim):
                 if process.poll() is None:
                     process.kill()
-        time.sleep(1.0)  # callbacks still queued go out as the pump stops
     report = audit(db, fake)
     report.update(
         kills=kills,

@@ -31,6 +31,7 @@ def test_killing_a_clock_mid_send_under_provider_faults_loses_and_duplicates_not
         latency=(0.01, 0.05),
         grace=1.0,
         settle=1.0,
+        callback_delay=(0.05, 2.0),
     )
 
     assert report["kills"] >= 3
