@@ -200,6 +200,10 @@ class HttpGateway:
             raise SmsError(str(status), "provider error", permanent=status < 500)
         return SendResult(str(payload["sid"]), str(payload["status"]))
 
+    def find(self, to: str, body: str, since: object) -> list[SendResult]:
+        """The loopback provider keeps no searchable history: it cannot be asked."""
+        raise SmsError("lookup_unsupported", "loopback provider", permanent=True)
+
     def _drop(self, _connection: object) -> None:
         connection = getattr(self._local, "connection", None)
         if connection is not None:

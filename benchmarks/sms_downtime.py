@@ -20,7 +20,7 @@ from typing import Any
 import time_machine
 from sqlalchemy import select
 
-from benchmarks.sms_proof import fresh_database
+from benchmarks.proof_rig import fresh_database
 from jobs import clock
 from service.app import Pufa, create_app
 from service.models import Delivery, ReminderRule
@@ -84,7 +84,7 @@ def _ticks(state: Pufa, dispatcher: Dispatcher, at: datetime, *, plan: bool) -> 
     with time_machine.travel(at, tick=False):
         if plan:
             clock.plan_tick(state)
-        clock.reconcile_tick(state)
+        clock.reconcile_tick(dispatcher, state)
         clock.dispatch_tick(dispatcher, state)
 
 

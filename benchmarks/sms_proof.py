@@ -1,69 +1,41 @@
-"""Full-size proofs of "exactly one SMS per (occurrence, rule, person)" (DESIGN §1).
+"""Full-size proofs of "exactly one SMS per (occurrence, rule, person)" (DESIGN §1),
+through the real path: the ``twilio`` gateway and client, aimed (TWILIO_API_BASE_URL) at
+the fake Twilio server from ``tests/fake_twilio.py`` on 127.0.0.1.
 
     python -m benchmarks.sms_proof two-clocks --count 2000 [--database postgresql]
     python -m benchmarks.sms_proof chaos --count 2000 [--seconds 60] [--database postgresql]
 
-``two-clocks``: two dispatching processes share one outbox; the loopback provider counts
-what arrives. ``chaos``: the same, while one process is killed with SIGKILL and restarted
-every few seconds and the provider answers 10% 500, 5% 429 and 2% timeouts (accepted,
-answered too late). Both print lost / duplicated / unknown / expired counts. Loopback
-only; bounded in count and time; each stops by itself.
+``two-clocks``: two dispatching processes share one outbox; the fake counts what
+arrives. ``chaos``: the same while one process is killed with SIGKILL and restarted
+every few seconds, the fake answering 10% 5xx, 5% 429 and 2% timeouts (half of them
+accepted but answered too late), and sending signed status callbacks to the real web app
+(gunicorn, POST /webhooks/twilio/status), which checks X-Twilio-Signature and applies
+them. Rows a kill left ``sending`` are settled by reconcile asking the fake's Message
+list. Both print lost / duplicated / unknown / expired counts. Loopback only; bounded
+in count and time; each stops by itself.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import subprocess
 import sys
-import tempfile
-import threading
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select
 
-from benchmarks.loopback import Faults, LoopbackProvider
-from service import migrate
+from benchmarks.proof_rig import ROOT, CallbackPump, fresh_database, web_app
 from service.db import Database
 from service.models import Delivery, Person, ReminderRule, Schedule, utcnow
-from service.sms.status import apply_status
-
-ROOT = Path(__file__).resolve().parent.parent
-PG_SERVER = os.environ.get(
-    "PUFA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-
-
-@contextmanager
-def fresh_database(kind: str) -> Iterator[str]:
-    """A migrated, empty database that is dropped afterwards."""
-    if kind == "postgresql":
-        name = f"pufa_proof_{uuid.uuid4().hex[:8]}"
-        server = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
-        with server.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = PG_SERVER.rsplit("/", 1)[0] + f"/{name}"
-        try:
-            migrate.upgrade(url)
-            yield url
-        finally:
-            with server.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            server.dispose()
-    else:
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite:///{folder}/proof.sqlite3"
-            migrate.upgrade(url)
-            yield url
+from service.sms import clockstate
+from service.sms.reconcile import COUNTER_PREFIX
+from tests.fake_twilio import FakeTwilio
 
 
 def seed_outbox(
@@ -98,7 +70,9 @@ def seed_outbox(
                 "useful_until": useful_until,
                 "occurrence_start_at": useful_until,
                 "to": persons[i % people].mobile,
-                "body": "【蟒河镇普法】测试提醒",
+                # Distinct texts, as real reminders to one person are: reconcile matches
+                # a lost send at the provider on recipient and text.
+                "body": f"【蟒河镇普法】测试提醒 {i}",
                 "segments": 1,
                 "attempts": 0,
                 "reason": "",
@@ -111,35 +85,22 @@ def seed_outbox(
             session.execute(insert(Delivery), rows[start : start + 5000])
 
 
-class CallbackDesk:
-    """Stands in for the status webhook: hands the provider's report to the real
-    ``apply_status`` (forward-only) and counts which state each report found its row in."""
-
-    def __init__(self, db: Database) -> None:
-        self.db, self.found = db, Counter[str]()
-        self._lock = threading.Lock()
-
-    def __call__(self, delivery_id: int, sid: str) -> None:
-        with self.db.transaction() as session:
-            before = session.scalar(select(Delivery.status).where(Delivery.id == delivery_id))
-            apply_status(session, delivery_id, sid, "delivered", None, utcnow())
-        with self._lock:
-            self.found[str(before)] += 1
-
-
-def start_worker(url: str, provider: LoopbackProvider, *extra: str) -> subprocess.Popen[str]:
+def start_worker(url: str, fake: FakeTwilio, *extra: str) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "benchmarks.sms_worker", "--database-url", url]
-    command += ["--provider-url", provider.url, *extra]
+    command += ["--twilio-base-url", fake.base_url, "--account-sid", fake.account_sid]
+    command += ["--auth-token", fake.auth_token, *extra]
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
 
 
-def audit(db: Database, provider: LoopbackProvider, desk: CallbackDesk | None) -> dict[str, Any]:
-    """Compare the outbox with what the provider received."""
-    received = provider.counts()
+def audit(db: Database, fake: FakeTwilio) -> dict[str, Any]:
+    """Compare the outbox with what the fake Twilio accepted (by the delivery id in
+    each message's StatusCallback)."""
+    received = Counter(m.delivery_id for m in fake.outbox)
     with db.sessions() as session:
         rows = session.execute(select(Delivery.id, Delivery.status, Delivery.provider_sid)).all()
     statuses = Counter(status for _id, status, _sid in rows)
     accepted = {"sent", "delivered", "undelivered"}
+    sids = {m.sid: m.delivery_id for m in fake.outbox}
     lost = [
         row_id
         for row_id, status, _sid in rows
@@ -157,26 +118,21 @@ def audit(db: Database, provider: LoopbackProvider, desk: CallbackDesk | None) -
         "unknown_left_that_reached_the_provider": sum(1 for i in unknown if i in received),
         "expired": statuses.get("expired", 0),
         "failed": statuses.get("failed", 0),
+        "sid_on_the_wrong_row": sum(1 for i, _s, sid in rows if sid and sids.get(sid) != i),
         "statuses": dict(statuses),
-        "callbacks_found_rows_in": dict(desk.found) if desk else {},
-        "provider_faults": dict(provider.faults_sent),
     }
 
 
 def two_clocks(url: str, count: int, *, latency: float = 0.05) -> dict[str, Any]:
     db = Database(url)
     now = utcnow()
-    seed_outbox(db, count, now - timedelta(minutes=1), now + timedelta(hours=1))
-    provider = LoopbackProvider(latency=latency).start()
+    seed_outbox(db, count, now - timedelta(minutes=1), now + timedelta(hours=1), people=50)
     started = time.monotonic()
-    try:
-        workers = [
-            start_worker(url, provider, "--until-idle", "--max-seconds", "120") for _ in "ab"
-        ]
+    with FakeTwilio(seed=1, hang_seconds=5) as fake:
+        fake.rates(latency=latency)
+        workers = [start_worker(url, fake, "--until-idle", "--max-seconds", "120") for _ in "ab"]
         outputs = [json.loads(w.communicate(timeout=180)[0] or "{}") for w in workers]
-    finally:
-        provider.stop()
-    report = audit(db, provider, None)
+        report = audit(db, fake)
     report.update(seconds=round(time.monotonic() - started, 2), per_process=outputs)
     db.dispose()
     return report
@@ -188,53 +144,65 @@ def chaos(
     *,
     seconds: float = 60,
     kill_every: float = 3.0,
-    latency: float = 0.2,  # slow enough that a kill often lands mid-send
-    callback_delay: tuple[float, float] = (0.2, 4.5),
+    latency: float | tuple[float, float] = (0.05, 0.3),  # a kill often lands mid-send
     grace: float = 3.0,
-    settle: float = 6.0,
+    settle: float = 3.0,
+    callback_delay: tuple[float, float] = (0.2, 6.0),
 ) -> dict[str, Any]:
     db = Database(url)
     now = utcnow()
-    seed_outbox(db, count, now, now + timedelta(hours=1), spread=timedelta(seconds=seconds * 0.9))
-    desk = CallbackDesk(db)
-    faults = Faults(server_error=0.10, throttle=0.05, timeout=0.02)
-    provider = LoopbackProvider(
+    spread = timedelta(seconds=seconds * 0.9)
+    seed_outbox(db, count, now, now + timedelta(hours=1), spread=spread, people=50)
+    fake = FakeTwilio(seed=7, hang_seconds=1.5)  # longer than the client's 1 s timeout
+    fake.rates(
+        server_error_rate=0.10,
+        throttle_rate=0.05,
+        timeout_rate=0.01,  # nothing accepted
+        accept_timeout_rate=0.01,  # accepted, answered too late: the ambiguous case
         latency=latency,
-        faults=faults,
-        hold_on_timeout=1.5,
-        callback_delay=callback_delay,
-        on_accept=desk,
-    ).start()
-    # grace < slowest callback < settle: crashed sends turn unknown and are then settled
-    # by their callback; a timed-out send is only resent if no callback came in time.
-    worker_args = ("--timeout", "1.0", "--grace", str(grace), "--settle", str(settle))
-    worker_args += ("--backoff", "0.2")
-    steady = start_worker(url, provider, *worker_args, "--max-seconds", str(seconds + 30))
-    victim = start_worker(url, provider, *worker_args)
+    )
+    fake.auto_statuses = ("sent", "delivered")
     kills = 0
-    deadline = time.monotonic() + seconds
-    try:
-        while time.monotonic() < deadline:
-            time.sleep(kill_every)  # real processes, real time: the point of the exercise
-            victim.send_signal(signal.SIGKILL)
-            victim.wait()
-            kills += 1
-            victim = start_worker(url, provider, *worker_args)
-        victim.send_signal(signal.SIGTERM)
-        victim.wait(timeout=30)
-        _wait_until_settled(db, timeout=60)
-        steady.send_signal(signal.SIGTERM)
-        steady.wait(timeout=30)
-        time.sleep(callback_delay[1] + 0.5)  # the last callbacks
-    finally:
-        for process in (steady, victim):
-            if process.poll() is None:
-                process.kill()
-        provider.stop()
-    report = audit(db, provider, desk)
-    report.update(kills=kills, seconds=seconds)
+    pump = CallbackPump(fake, delay=callback_delay)
+    with fake, web_app(url, fake.auth_token) as app_url, pump:
+        # grace > the longest send: a row left sending is one whose process died. Some
+        # callbacks come later than grace, so some of those rows settle by lookup.
+        args = ("--timeout", "1.0", "--grace", str(grace), "--settle", str(settle))
+        args += ("--backoff", "0.2", "--public-base-url", app_url)
+        steady = start_worker(url, fake, *args, "--max-seconds", str(seconds + 90))
+        victim = start_worker(url, fake, *args)
+        deadline = time.monotonic() + seconds
+        try:
+            while time.monotonic() < deadline:
+                time.sleep(kill_every)  # real processes, real time: the point of the exercise
+                victim.send_signal(signal.SIGKILL)
+                victim.wait()
+                kills += 1
+                victim = start_worker(url, fake, *args)
+            victim.send_signal(signal.SIGTERM)
+            victim.wait(timeout=30)
+            _wait_until_settled(db, timeout=60)
+            steady.send_signal(signal.SIGTERM)
+            steady.wait(timeout=30)
+        finally:
+            for process in (steady, victim):
+                if process.poll() is None:
+                    process.kill()
+    report = audit(db, fake)
+    report.update(
+        kills=kills,
+        seconds=seconds,
+        provider_requests=fake.requests,
+        callbacks_answered=dict(pump.answers),
+        reconciled=_reconciled(db),
+    )
     db.dispose()
     return report
+
+
+def _reconciled(db: Database) -> dict[str, int]:
+    with db.sessions() as session:
+        return clockstate.counts(session, COUNTER_PREFIX)
 
 
 def _wait_until_settled(db: Database, timeout: float) -> None:

@@ -25,14 +25,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from service.app import Pufa, create_app
 from service.models import ClockHeartbeat, utcnow
 from service.occurrences.workdays import coverage
-from service.sms import outbox
+from service.sms import outbox, planner
 from service.sms.dispatcher import Dispatcher, reconcile
 from service.sms.factory import make_gateway
-from service.sms.planner import plan_deliveries
 
 log = logging.getLogger("pufa.clock")
 
-# A timed-out send is resent only if no status callback settled it within this time.
+# A timed-out send is looked up at the provider if no status callback settled it by then.
 TIMEOUT_SETTLE = timedelta(minutes=10)
 # The dispatch tick keeps watching for the next due message this long, so a message is
 # handed to the provider within a fraction of a second of its due time.
@@ -59,9 +58,8 @@ def heartbeat(state: Pufa, job: str, error: str = "") -> None:
 
 def plan_tick(state: Pufa) -> None:
     with state.db.transaction() as session:
-        result = plan_deliveries(
-            session, utcnow(), horizon=timedelta(hours=state.settings.plan_horizon_hours)
-        )
+        horizon = timedelta(hours=state.settings.plan_horizon_hours)
+        result = planner.plan_tick(session, utcnow(), horizon=horizon)
     if result.writes:
         log.info("planned", extra=vars(result))
 
@@ -84,10 +82,10 @@ def dispatch_tick(dispatcher: Dispatcher, state: Pufa) -> None:
         dispatcher.stopping.wait(wait)
 
 
-def reconcile_tick(state: Pufa) -> None:
-    unknown, requeued = reconcile(state.db, state.settings, utcnow(), TIMEOUT_SETTLE)
-    if unknown or requeued:
-        log.warning("reconciled stuck sends", extra={"unknown": unknown, "requeued": requeued})
+def reconcile_tick(dispatcher: Dispatcher, state: Pufa) -> None:
+    result = reconcile(state.db, dispatcher.gateway, state.settings, utcnow(), TIMEOUT_SETTLE)
+    if result.total:
+        log.warning("reconciled stuck sends", extra=vars(result))
 
 
 def holidays_tick(_state: Pufa) -> None:
@@ -102,7 +100,7 @@ def make_ticks(dispatcher: Dispatcher) -> list[Tick]:
     return [
         Tick("plan", 300, plan_tick),
         Tick("dispatch", 1, lambda state: dispatch_tick(dispatcher, state)),
-        Tick("reconcile", 60, reconcile_tick),
+        Tick("reconcile", 60, lambda state: reconcile_tick(dispatcher, state)),
         Tick("holidays", 6 * 3600, holidays_tick),
     ]
 

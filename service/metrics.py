@@ -13,7 +13,7 @@ from datetime import datetime
 
 from flask import Blueprint, Response, current_app
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,6 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from .app import pufa
 from .db import Database
 from .models import STATUSES, ClockHeartbeat, Delivery, utcnow
+from .sms import clockstate
+from .sms.reconcile import COUNTER_PREFIX as RECONCILED
 
 log = logging.getLogger("pufa.metrics")
 
@@ -33,7 +35,7 @@ class DatabaseCollector(Collector):
         self._db = db
         self._now = now
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         up = GaugeMetricFamily("pufa_database_up", "1 when the database answered this scrape")
         try:
             families = list(self._read(self._now()))
@@ -46,7 +48,7 @@ class DatabaseCollector(Collector):
         yield up
         yield from families
 
-    def _read(self, now: datetime) -> Iterator[GaugeMetricFamily]:
+    def _read(self, now: datetime) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         with self._db.sessions() as session:
             by_status = dict(
                 session.execute(
@@ -66,6 +68,7 @@ class DatabaseCollector(Collector):
                 .group_by(Delivery.error_code)
             ).all()
             ticks = session.execute(select(ClockHeartbeat.job, ClockHeartbeat.ticked_at)).all()
+            reconciled = clockstate.counts(session, RECONCILED)
 
         deliveries = GaugeMetricFamily(
             "pufa_deliveries", "SMS deliveries by status", labels=["status"]
@@ -105,6 +108,16 @@ class DatabaseCollector(Collector):
         for code, count in errors:
             provider_errors.add_metric([str(code)], count)
         yield provider_errors
+
+        settled = CounterMetricFamily(
+            "pufa_sms_reconciled",
+            "sends left 'sending' by a crash or timeout, settled by asking the provider: "
+            "found (its sid recorded), requeued (it never had it), unknown (could not ask)",
+            labels=["outcome"],
+        )
+        for outcome in ("found", "requeued", "unknown"):
+            settled.add_metric([outcome], reconciled.get(outcome, 0))
+        yield settled
 
 
 def registry_for(db: Database) -> CollectorRegistry:

@@ -37,7 +37,8 @@ Standalone (for chaos tests run from a subprocess)::
 prints one JSON line (``base_url``, ``account_sid``, ``auth_token``) and serves until
 SIGINT/SIGTERM, delivering callbacks itself. Control endpoints (no auth, loopback only):
 ``GET /_fake/outbox``, ``POST /_fake/script`` (JSON list), ``POST /_fake/rates`` (JSON
-object: error_rate, timeout_rate, permanent_rate, latency), ``POST /_fake/callback``
+object: the ``rates`` arguments), ``GET /2010-04-01/Accounts/AC…/Messages.json`` (the
+list API: To, From, DateSent> …, paged), ``POST /_fake/callback``
 (``{"sid", "status", "error_code"}``), ``POST /_fake/flush``, ``POST /_fake/reset``.
 """
 
@@ -48,12 +49,14 @@ import ipaddress
 import json
 import random
 import signal
+import sys
 import threading
 import urllib.parse
 import urllib.request
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import ThreadingHTTPServer
 from typing import Any
@@ -67,6 +70,23 @@ ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "fake-twilio-auth-token-0123456789"
 Sender = Callable[[str, dict[str, str], dict[str, str]], int]
 _MESSAGES = 10_000  # the outbox is bounded: a chaos run may send for hours
+_RANDOM_FAULTS = (
+    ("timeout_rate", ("timeout",)),
+    ("accept_timeout_rate", ("accept-timeout",)),
+    ("permanent_rate", ("21211",)),
+    ("error_rate", ("429", "500", "503")),
+    ("server_error_rate", ("500", "503")),
+    ("throttle_rate", ("429",)),
+)
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # two clock processes with a dozen senders each
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client killed mid-request (the chaos proof does that on purpose) is no news.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 @dataclass
@@ -79,8 +99,20 @@ class FakeMessage:
     status_callback: str | None
     status: str
     date_created: str
+    sent_at: datetime | None = None  # what the list API filters DateSent on
     error_code: int | None = None
     statuses: list[str] = field(default_factory=list)  # callbacks sent, in order
+
+    @property
+    def date_sent(self) -> str | None:
+        return None if self.sent_at is None else format_datetime(self.sent_at, usegmt=True)
+
+    @property
+    def delivery_id(self) -> int | None:
+        """The ``delivery`` query parameter of the StatusCallback Pufa gave it."""
+        query = urllib.parse.urlsplit(self.status_callback or "").query
+        raw = urllib.parse.parse_qs(query).get("delivery", [""])[-1]
+        return int(raw) if raw.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -113,6 +145,9 @@ class FakeTwilio:
         self.opted_out: set[str] = set()
         self.landlines: set[str] = set()
         self.requests = 0  # every Messages API call, answered or not
+        self.lookup_fault = ""  # a fault (``500``, ``timeout`` …) for every list request
+        # When messages are stamped sent; tests that control time replace it.
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.stopping = threading.Event()
         self.lock = threading.RLock()
         self._rng = random.Random(seed)
@@ -120,7 +155,7 @@ class FakeTwilio:
         self._rates: dict[str, Any] = {}
         self._messages: OrderedDict[str, FakeMessage] = OrderedDict()
         self._pending: deque[Callback] = deque(maxlen=_MESSAGES)
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._server = _Server(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         self._server.block_on_close = False
         self._server.fake = self  # type: ignore[attr-defined]
@@ -161,13 +196,22 @@ class FakeTwilio:
         error_rate: float = 0.0,
         timeout_rate: float = 0.0,
         permanent_rate: float = 0.0,
+        server_error_rate: float = 0.0,
+        throttle_rate: float = 0.0,
+        accept_timeout_rate: float = 0.0,
         latency: float | tuple[float, float] = 0.0,
     ) -> None:
+        """Random faults per send. ``error_rate``: 429, 500 or 503 alike;
+        ``server_error_rate``: 500 or 503; ``throttle_rate``: 429; ``timeout_rate``: no
+        answer, nothing accepted; ``accept_timeout_rate``: accepted, answered too late."""
         with self.lock:
             self._rates = {
                 "error_rate": error_rate,
                 "timeout_rate": timeout_rate,
                 "permanent_rate": permanent_rate,
+                "server_error_rate": server_error_rate,
+                "throttle_rate": throttle_rate,
+                "accept_timeout_rate": accept_timeout_rate,
                 "latency": latency,
             }
 
@@ -180,6 +224,7 @@ class FakeTwilio:
             self.opted_out.clear()
             self.landlines.clear()
             self.requests = 0
+            self.lookup_fault = ""
 
     def next_fault(self, to: str) -> tuple[str, float]:
         """What to answer the next send with, and how long to wait first."""
@@ -195,12 +240,10 @@ class FakeTwilio:
             if to in self.landlines:
                 return "21614", float(latency)
             roll = self._rng.random()
-            for kind, fault in (("timeout_rate", "timeout"), ("permanent_rate", "21211")):
+            for kind, faults in _RANDOM_FAULTS:
                 if roll < self._rates.get(kind, 0.0):
-                    return fault, float(latency)
+                    return self._rng.choice(faults), float(latency)
                 roll -= self._rates.get(kind, 0.0)
-            if roll < self._rates.get("error_rate", 0.0):
-                return self._rng.choice(("429", "500", "503")), float(latency)
             return "ok", float(latency)
 
     # messages
@@ -214,9 +257,8 @@ class FakeTwilio:
             return self._messages.get(sid)
 
     def accept(self, fields: dict[str, str]) -> FakeMessage:
-        from datetime import UTC, datetime
-
         with self.lock:
+            now = self.clock().astimezone(UTC)
             sid = "SM" + f"{self._rng.getrandbits(128):032x}"
             service = fields.get("MessagingServiceSid") or None
             message = FakeMessage(
@@ -227,7 +269,9 @@ class FakeTwilio:
                 body=fields["Body"],
                 status_callback=fields.get("StatusCallback") or None,
                 status="accepted" if service else "queued",
-                date_created=format_datetime(datetime.now(UTC), usegmt=True),
+                date_created=format_datetime(now, usegmt=True),
+                # A fake sends at once; Twilio stamps DateSent when it hands it on.
+                sent_at=now,
             )
             self._messages[sid] = message
             while len(self._messages) > _MESSAGES:
@@ -302,7 +346,7 @@ class FakeTwilio:
         return self.signed(message.status_callback, params)
 
     def snapshot(self) -> list[dict[str, Any]]:
-        return [asdict(message) for message in self.outbox]
+        return [{**asdict(m), "sent_at": m.date_sent} for m in self.outbox]
 
 
 def post_to_loopback(url: str, params: dict[str, str], headers: dict[str, str]) -> int:
@@ -335,6 +379,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--error-rate", type=float, default=0.0)
     parser.add_argument("--timeout-rate", type=float, default=0.0)
     parser.add_argument("--permanent-rate", type=float, default=0.0)
+    parser.add_argument("--server-error-rate", type=float, default=0.0)
+    parser.add_argument("--throttle-rate", type=float, default=0.0)
+    parser.add_argument("--accept-timeout-rate", type=float, default=0.0)
     parser.add_argument("--latency", default="0", help="seconds, or a range like 0-0.2")
     parser.add_argument("--hang-seconds", type=float, default=30.0)
     parser.add_argument("--script", default="", help="comma-separated faults for the first sends")
@@ -354,6 +401,9 @@ def main(argv: list[str] | None = None) -> None:
         error_rate=args.error_rate,
         timeout_rate=args.timeout_rate,
         permanent_rate=args.permanent_rate,
+        server_error_rate=args.server_error_rate,
+        throttle_rate=args.throttle_rate,
+        accept_timeout_rate=args.accept_timeout_rate,
         latency=latency,
     )
     fake.script(*[entry for entry in args.script.split(",") if entry])

@@ -10,15 +10,18 @@ from __future__ import annotations
 import base64
 import json
 import re
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 _CREATE = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
+_LIST_PAGE_SIZE, _LIST_MAX_PAGE_SIZE = 50, 1000
 _FETCH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages/(SM\w+)\.json$")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _MAX_BODY_BYTES = 64 * 1024
 _MESSAGES = {
+    20001: "Invalid paging or filter parameter",
     20003: "Authenticate",
     20404: "The requested resource was not found",
     20429: "Too Many Requests",
@@ -54,7 +57,7 @@ def message_json(message: Any, account_sid: str) -> dict[str, Any]:
         "api_version": "2010-04-01",
         "body": body,
         "date_created": message.date_created,
-        "date_sent": None,
+        "date_sent": message.date_sent,
         "date_updated": message.date_created,
         "direction": "outbound-api",
         "error_code": message.error_code,
@@ -90,6 +93,12 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path == "/_fake/outbox":
             return self._json(200, self.fake.snapshot())
+        path, _, query = self.path.partition("?")
+        listing = _CREATE.match(path)
+        if listing:
+            if self._authorized(listing.group(1)):
+                self._list(path, parse_qs(query, keep_blank_values=True))
+            return None
         match = _FETCH.match(self.path)
         if not match or not self._authorized(match.group(1)):
             return self._error(20404, 404) if not match else None
@@ -97,6 +106,46 @@ class Handler(BaseHTTPRequestHandler):
         if message is None:
             return self._error(20404, 404)
         return self._json(200, message_json(message, self.fake.account_sid))
+
+    def _list(self, path: str, query: dict[str, list[str]]) -> None:
+        """Twilio's Message list: filters To, From, DateSent / DateSent< / DateSent>
+        (a date, or an ISO 8601 instant; > and < are inclusive as Twilio documents),
+        newest first, paged with Page, PageSize and PageToken (next_page_uri)."""
+        if self.fake.lookup_fault:
+            return self._answer(self.fake.lookup_fault, {})
+        args = {k: v[-1] for k, v in query.items()}
+        try:
+            size = min(int(args.get("PageSize", _LIST_PAGE_SIZE)), _LIST_MAX_PAGE_SIZE)
+            page = int(args.get("Page", "0"))
+            start = int(args.get("PageToken", "PT0")[2:] or 0)
+            on, before, after = (_when(args.get(k)) for k in ("DateSent", "DateSent<", "DateSent>"))
+        except ValueError:
+            return self._error(20001, 400)
+        found = [
+            m
+            for m in reversed(self.fake.outbox)
+            if args.get("To", m.to) == m.to
+            and args.get("From", m.from_) == m.from_
+            and _sent_matches(m.sent_at, on, before, after)
+        ]
+        chunk = found[start : start + max(1, size)]
+        uri = f"{path}?{urlencode({**args, 'PageSize': size, 'Page': page})}"
+        next_uri = None
+        if start + len(chunk) < len(found):
+            following = {**args, "PageSize": size, "Page": page + 1}
+            next_uri = f"{path}?{urlencode({**following, 'PageToken': f'PT{start + len(chunk)}'})}"
+        body = {
+            "messages": [message_json(m, self.fake.account_sid) for m in chunk],
+            "end": start + len(chunk) - 1,
+            "first_page_uri": f"{path}?{urlencode({**args, 'PageSize': size, 'Page': 0})}",
+            "next_page_uri": next_uri,
+            "page": page,
+            "page_size": size,
+            "previous_page_uri": None,
+            "start": start,
+            "uri": uri,
+        }
+        self._json(200, body)
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -204,3 +253,31 @@ class Handler(BaseHTTPRequestHandler):
 
     def _drop(self) -> None:
         self.close_connection = True
+
+
+def _when(raw: str | None) -> tuple[datetime, bool] | None:
+    """A DateSent filter value: (instant, is_a_whole_day), or None when absent."""
+    if not raw:
+        return None
+    if len(raw) == 10:
+        return datetime.fromisoformat(raw).replace(tzinfo=UTC), True
+    when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)), False
+
+
+def _sent_matches(
+    sent_at: datetime | None,
+    on: tuple[datetime, bool] | None,
+    before: tuple[datetime, bool] | None,
+    after: tuple[datetime, bool] | None,
+) -> bool:
+    if on is None and before is None and after is None:
+        return True
+    if sent_at is None:  # not sent yet: Twilio has no DateSent to compare
+        return False
+    day = sent_at.date()
+    if on is not None and (day != on[0].date() if on[1] else sent_at != on[0]):
+        return False
+    if before is not None and (day > before[0].date() if before[1] else sent_at > before[0]):
+        return False
+    return after is None or (day >= after[0].date() if after[1] else sent_at >= after[0])

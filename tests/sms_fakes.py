@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from service.sms.gateway import SendResult, SmsError
 
@@ -27,9 +28,11 @@ class RecordingGateway:
 
     ``errors`` are raised in order, one per send; a timeout error is raised *after* the
     message is recorded, as a real provider may accept it and answer too late.
+    ``find`` looks in the outbox (times are not kept) or raises ``lookup_error``.
     """
 
     errors: list[SmsError] = field(default_factory=list)
+    lookup_error: SmsError | None = None
     outbox: list[Sent] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -43,3 +46,9 @@ class RecordingGateway:
         if error is not None:
             raise error
         return SendResult(sent.sid, "queued")
+
+    def find(self, to: str, body: str, since: datetime) -> list[SendResult]:
+        if self.lookup_error is not None:
+            raise self.lookup_error
+        with self._lock:
+            return [SendResult(s.sid, "sent") for s in self.outbox if (s.to, s.body) == (to, body)]

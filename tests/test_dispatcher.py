@@ -219,7 +219,7 @@ def test_an_opted_out_recipient_is_marked_and_their_other_messages_retracted(
     assert session.scalars(select(Person.is_sms_opted_out)).one()
 
 
-def test_a_timeout_waits_for_the_callback_instead_of_resending(
+def test_a_timeout_waits_for_the_callback_then_asks_the_provider_instead_of_resending(
     session: Session,
     dispatcher: Dispatcher,
     gateway: RecordingGateway,
@@ -232,20 +232,22 @@ def test_a_timeout_waits_for_the_callback_instead_of_resending(
 
     dispatcher.run()
     clock.now += timedelta(minutes=5)
-    reconcile(pufa_state.db, settings, clock.now, settle=timedelta(minutes=10))
+    reconcile(pufa_state.db, gateway, settings, clock.now, settle=timedelta(minutes=10))
     dispatcher.run()
 
     reload(session, row)
     assert row.status == "sending" and len(gateway.outbox) == 1
 
     clock.now += timedelta(minutes=5)  # no callback came within the settle time
-    assert reconcile(pufa_state.db, settings, clock.now, settle=timedelta(minutes=10)) == (0, 1)
+    result = reconcile(pufa_state.db, gateway, settings, clock.now, settle=timedelta(minutes=10))
+    assert (result.found, result.requeued, result.unknown) == (1, 0, 0)
     dispatcher.run()
     reload(session, row)
-    assert (row.status, row.attempts, len(gateway.outbox)) == ("sent", 2, 2)
+    assert (row.status, row.attempts, len(gateway.outbox)) == ("sent", 1, 1)
+    assert row.provider_sid == gateway.outbox[0].sid
 
 
-def test_a_row_left_sending_by_a_crash_becomes_unknown_and_is_never_resent(
+def test_a_row_left_sending_by_a_crash_is_unknown_if_the_provider_cannot_be_asked(
     session: Session,
     dispatcher: Dispatcher,
     gateway: RecordingGateway,
@@ -256,11 +258,15 @@ def test_a_row_left_sending_by_a_crash_becomes_unknown_and_is_never_resent(
     [row] = outbox(World(session), 1, AFTERNOON, LECTURE)
     row.status, row.claimed_at = "sending", AFTERNOON
     session.commit()
+    gateway.lookup_error = SmsError("20500", "provider down", permanent=False)
+
+    def settle() -> int:
+        return reconcile(pufa_state.db, gateway, settings, clock.now, timedelta(minutes=10)).unknown
 
     clock.now = AFTERNOON + timedelta(minutes=29)
-    assert reconcile(pufa_state.db, settings, clock.now, settle=timedelta(minutes=10)) == (0, 0)
+    assert settle() == 0
     clock.now = AFTERNOON + timedelta(minutes=30)
-    assert reconcile(pufa_state.db, settings, clock.now, settle=timedelta(minutes=10)) == (1, 0)
+    assert settle() == 1
     dispatcher.run()
 
     assert gateway.outbox == []

@@ -10,6 +10,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.orm import Session
 
 from service.models import ClockHeartbeat
+from service.sms import clockstate
+from service.sms.reconcile import COUNTER_PREFIX as RECONCILED
 from tests.sms_support import NOW, add_delivery, add_person
 
 
@@ -73,3 +75,18 @@ def test_metrics_carry_no_phone_numbers(client: FlaskClient, session: Session) -
     add_delivery(session, add_person(session), status="pending")
     session.commit()
     assert "13800138001" not in client.get("/metrics").get_data(as_text=True)
+
+
+def test_metrics_count_stuck_sends_settled_by_asking_the_provider(
+    client: FlaskClient, session: Session
+) -> None:
+    clockstate.add_count(session, RECONCILED + "requeued", 2, NOW)
+    clockstate.add_count(session, RECONCILED + "requeued", 1, NOW)
+    clockstate.add_count(session, RECONCILED + "found", 4, NOW)
+    session.commit()
+
+    samples = scrape(client)
+
+    assert samples[("pufa_sms_reconciled_total", (("outcome", "requeued"),))] == 3
+    assert samples[("pufa_sms_reconciled_total", (("outcome", "found"),))] == 4
+    assert samples[("pufa_sms_reconciled_total", (("outcome", "unknown"),))] == 0

@@ -1,6 +1,13 @@
 """The data model. Import from here; the submodules group tables by concern."""
 
-from .admin import TOKEN_ROLES, ApiToken, AuditEntry, ClockHeartbeat, HolidayOverride
+from .admin import (
+    TOKEN_ROLES,
+    ApiToken,
+    AuditEntry,
+    ClockHeartbeat,
+    ClockState,
+    HolidayOverride,
+)
 from .base import Base, UTCDateTime, utcnow
 from .changes import FeedChange
 from .deliveries import FINAL_STATUSES, STATUSES, Delivery
@@ -31,6 +38,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "ClockHeartbeat",
+    "ClockState",
     "Delivery",
     "Department",
     "FeedChange",

@@ -61,3 +61,16 @@ class ClockHeartbeat(Base):
     ticked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ticks: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(String(500), default="")
+
+
+class ClockState(Base):
+    """What the clock must remember between runs, shared by every clock process:
+    how far the planner has planned (``at``), and running totals of outcomes worth a
+    metric (``count``), one row per name."""
+
+    __tablename__ = "clock_state"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

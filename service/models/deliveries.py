@@ -12,7 +12,7 @@ from .people import Person
 from .schedules import ReminderRule, Schedule
 
 # pending -> sending -> sent -> delivered | undelivered | failed
-# pending -> expired | retracted;  sending -> unknown (crash, no callback in time)
+# pending -> expired | retracted;  sending -> unknown (crash, and the provider cannot be asked)
 STATUSES = (
     "pending",
     "sending",

@@ -7,9 +7,10 @@ import threading
 import uuid
 from collections import deque
 from dataclasses import dataclass
+from datetime import datetime
 
 from ..logs import mask_phone
-from .gateway import SendResult
+from .gateway import SendResult, SmsError
 from .texts import count_segments
 
 log = logging.getLogger("pufa.sms.console")
@@ -53,3 +54,8 @@ class ConsoleGateway:
         )
         # Nothing will ever report on it, so "sent" is the last word.
         return SendResult(provider_sid=message.sid, status="sent")
+
+    def find(self, to: str, body: str, since: datetime) -> list[SendResult]:
+        """Cannot say: the outbox lives in one process's memory, and a crash (the reason
+        for asking) took it away. "Not found" here would resend blindly."""
+        raise SmsError("lookup_unsupported", "the console backend keeps no history", permanent=True)

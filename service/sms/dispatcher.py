@@ -3,8 +3,8 @@
 Order of events for one message (DESIGN §1): the claim (``pending -> sending``) is
 committed, then the gateway is called, then the provider's id is recorded in its own
 short transaction. A crash between the two leaves the row ``sending``; its status callback
-URL carries the delivery id, so the callback settles it, or reconcile reports it
-``unknown``. Nothing is ever sent twice on purpose.
+URL carries the delivery id, so the callback settles it, or reconcile asks the provider
+(``service.sms.reconcile``). Nothing is ever sent twice on purpose.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from ..settings import Settings
 from . import outbox
 from .gateway import Gateway, SendResult, SmsError
 from .ratelimit import RateLimiter
+from .reconcile import ReconcileResult, reconcile_stuck
 from .status import status_callback_url
 
 log = logging.getLogger("pufa.sms")
@@ -194,12 +195,12 @@ class Dispatcher:
 
 
 def reconcile(
-    db: Database, settings: Settings, now: datetime, settle: timedelta
-) -> tuple[int, int]:
-    """The reconcile tick: stuck ``sending`` rows, and expiry of useless pending ones."""
+    db: Database, gateway: Gateway, settings: Settings, now: datetime, settle: timedelta
+) -> ReconcileResult:
+    """The reconcile tick: settle stuck ``sending`` rows by asking the provider, and
+    expire pending ones no longer useful."""
+    grace = timedelta(minutes=settings.sending_grace_minutes)
+    result = reconcile_stuck(db, gateway, now, grace=grace, settle=settle)
     with db.transaction() as session:
-        unknown, requeued = outbox.reconcile_sending(
-            session, now, grace=timedelta(minutes=settings.sending_grace_minutes), settle=settle
-        )
         outbox.expire_useless(session, now)
-    return unknown, requeued
+    return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 
@@ -33,4 +34,11 @@ class SmsError(Exception):
 class Gateway(Protocol):
     def send(self, to: str, body: str, status_callback: str | None) -> SendResult:
         """Hand one message to the provider; raise SmsError when it is refused."""
+        ...
+
+    def find(self, to: str, body: str, since: datetime) -> list[SendResult]:
+        """The messages to ``to`` with this ``body`` the provider took at or after
+        ``since``, oldest first; empty when it has none (then it was never sent).
+        Raises SmsError when the provider cannot be asked (it is down, or the backend
+        keeps no history)."""
         ...

@@ -2,8 +2,8 @@
 
 pending -> sending (claim) -> sent (provider accepted) -> delivered | undelivered | failed
 pending -> expired (no longer useful) | retracted (no longer applies)
-sending -> pending (transient error, or a timeout no callback settled) | failed
-sending -> unknown (claimed, then nothing heard within the grace period)
+sending -> pending (transient error) | failed
+sending (no provider id, wait over) -> sent | pending | unknown: see ``reconcile``
 """
 
 from __future__ import annotations
@@ -150,8 +150,9 @@ _RECORD_SENT = (
     .where(_TABLE.c.id == bindparam("b_id"))
     .values(
         # Written out rather than IN (…): an expanding IN cannot run as executemany.
+        # "pending": a send so slow to be recorded that reconcile requeued it meanwhile.
         status=case(
-            (or_(_TABLE.c.status == "sending", _TABLE.c.status == "unknown"), "sent"),
+            (or_(*(_TABLE.c.status == s for s in ("sending", "unknown", "pending"))), "sent"),
             else_=_TABLE.c.status,
         ),
         provider_sid=func.coalesce(_TABLE.c.provider_sid, bindparam("b_sid")),
@@ -195,7 +196,7 @@ def record_failure(
         if error.code == OPTED_OUT:
             _opt_out(session, claimed.id, now)
     elif error.code in AMBIGUOUS_CODES:
-        # Stays ``sending``: its status callback settles it, or reconcile decides later.
+        # Stays ``sending``: its status callback settles it, or reconcile asks the provider.
         values = {"reason": f"{detail}; the provider may have it, waiting for its callback"}
     else:
         delay = backoff(claimed.attempts, base, rng)
@@ -223,43 +224,6 @@ def _opt_out(session: Session, delivery_id: int, now: datetime) -> None:
         .execution_options(synchronize_session=False)
     )
     retract_for_person(session, person_id, "recipient opted out (carrier error 21610)", now)
-
-
-def reconcile_sending(
-    session: Session, now: datetime, *, grace: timedelta, settle: timedelta
-) -> tuple[int, int]:
-    """Rows stuck in ``sending`` without a provider id.
-
-    After a timeout and ``settle`` without a callback the provider most likely never had
-    it: back to pending. After a crash (no error recorded) and ``grace``: ``unknown``,
-    never resent blindly; a late callback can still settle it.
-    """
-    stuck = (Delivery.status == "sending", Delivery.provider_sid.is_(None))
-    requeued = session.execute(
-        update(Delivery)
-        .where(*stuck, Delivery.error_code.in_(AMBIGUOUS_CODES))
-        .where(Delivery.claimed_at <= now - settle)
-        .values(
-            status="pending",
-            next_attempt_at=now,
-            reason=f"timed out and no status callback within {settle}: sending again",
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
-    crashed = or_(Delivery.error_code.is_(None), Delivery.error_code.not_in(AMBIGUOUS_CODES))
-    unknown = session.execute(
-        update(Delivery)
-        .where(*stuck, crashed, Delivery.claimed_at <= now - grace)
-        .values(
-            status="unknown",
-            reason=f"claimed but no provider id or callback within {grace} (crash?): "
-            "may or may not have been sent; check, then retry from the API",
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
-    return int(unknown), int(requeued)
 
 
 def next_due_at(session: Session) -> datetime | None:

@@ -13,6 +13,7 @@ reconciles everything else.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,12 +24,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import Delivery
+from . import clockstate
 from .desired import Key, Planned, PlanRun, group_triples
+
+log = logging.getLogger("pufa.sms.planner")
 
 DEFAULT_HORIZON = timedelta(hours=48)
 # Messages that fell due while the clock was down this long ago are still planned: sent
-# late if useful, otherwise recorded as expired. Nothing is silently skipped.
+# late if useful, otherwise recorded as expired. Nothing is silently skipped. After a
+# longer outage the plan tick reaches back to where the last plan ended (the
+# planned-through mark), but never more than MAX_CATCH_UP.
 LOOKBACK = timedelta(hours=24)
+MAX_CATCH_UP = timedelta(days=30)
 _TABLE: Table = Delivery.__table__  # type: ignore[assignment]
 _KEY_COLUMNS = ("schedule_id", "original_start_at", "rule_id", "person_id")
 _PLANNED_FIELDS = ("to", "due_at", "useful_until", "occurrence_start_at", "body", "segments")
@@ -49,14 +56,46 @@ class PlanResult:
         )
 
 
+def plan_tick(
+    session: Session, now: datetime, *, horizon: timedelta = DEFAULT_HORIZON
+) -> PlanResult:
+    """Plan everything, from where the last plan ended if that is further back than
+    LOOKBACK (the clock was down), then move the planned-through mark to the horizon.
+
+    Messages due in the gap get rows: pending if still useful, otherwise ``expired``
+    with the reason. Only an outage longer than MAX_CATCH_UP loses anything, and that
+    is logged as an error naming the window.
+    """
+    due_from = now - LOOKBACK
+    planned_through = clockstate.mark(session, clockstate.PLANNED_THROUGH)
+    if planned_through is not None and planned_through < due_from:
+        floor = now - MAX_CATCH_UP
+        if planned_through < floor:
+            log.error(
+                "the planner was stopped longer than it may catch up: reminders due in this "
+                "window get no delivery row",
+                extra={"from": planned_through.isoformat(), "to": floor.isoformat()},
+            )
+        due_from = max(planned_through, floor)
+        log.warning(
+            "planning the gap the clock left",
+            extra={"from": due_from.isoformat(), "lookback_from": (now - LOOKBACK).isoformat()},
+        )
+    result = plan_deliveries(session, now, horizon=horizon, due_from=due_from)
+    clockstate.advance_mark(session, clockstate.PLANNED_THROUGH, now + horizon, now)
+    return result
+
+
 def plan_deliveries(
     session: Session,
     now: datetime,
     *,
     horizon: timedelta = DEFAULT_HORIZON,
     schedule_ids: Iterable[int] | None = None,
+    due_from: datetime | None = None,
 ) -> PlanResult:
-    """Bring the outbox in line with the schedules for ``[now - LOOKBACK, now + horizon]``.
+    """Bring the outbox in line with the schedules for messages due in
+    ``[due_from, now + horizon]`` (``due_from`` defaults to ``now - LOOKBACK``).
 
     Flushes but does not commit: the caller owns the transaction.
     """
@@ -69,7 +108,8 @@ def plan_deliveries(
         pending_query = pending_query.where(Delivery.schedule_id.in_(ids))
     pending = {_key(row): row for row in session.execute(pending_query)}
     run = PlanRun(session, ids)
-    desired = {p.key: p for p in run.plan(now - LOOKBACK, now + horizon, group_triples(pending))}
+    start = now - LOOKBACK if due_from is None else due_from
+    desired = {p.key: p for p in run.plan(start, now + horizon, group_triples(pending))}
     existing = existing_rows(session, desired.values())
     result = PlanResult()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -29,6 +29,8 @@ log = logging.getLogger("pufa.sms.twilio")
 BAD_NUMBER_CODES = frozenset({"21211", "21614"})
 OPTED_OUT_CODE = "21610"
 TOO_MANY_REQUESTS_CODE = "20429"
+_LOOKUP_PAGE_SIZE = 50
+_LOOKUP_MAX_MESSAGES = 500
 
 
 class RoutedHttpClient(TwilioHttpClient):  # type: ignore[misc]
@@ -127,6 +129,32 @@ class TwilioGateway:
         if not message.sid:
             raise SmsError("malformed_response", "Twilio returned no sid", permanent=True)
         return SendResult(provider_sid=message.sid, status=message.status or "queued")
+
+    def find(self, to: str, body: str, since: datetime) -> list[SendResult]:
+        """Look the message up in Twilio's Message list (To, DateSent>), oldest first.
+
+        Twilio's list does not show a message's StatusCallback, so the match is on the
+        recipient, the exact body and the time; the caller skips sids already recorded
+        on other rows. Twilio filters DateSent by whole days (GMT), hence the day before.
+        """
+        day_before = (since - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        found: list[SendResult] = []
+        try:
+            messages = self._client.messages.stream(
+                to=to,
+                date_sent_after=day_before,
+                limit=_LOOKUP_MAX_MESSAGES,
+                page_size=_LOOKUP_PAGE_SIZE,
+            )
+            for message in messages:
+                taken_at = message.date_sent or message.date_created
+                if message.body == body and (taken_at is None or taken_at >= since):
+                    found.append(SendResult(message.sid, message.status or "sent"))
+        except (TwilioRestException, TwilioServiceException) as error:
+            raise self._refused(error, to) from None
+        except (requests.RequestException, ValueError) as error:
+            raise SmsError("lookup_failed", type(error).__name__, permanent=False) from None
+        return found[::-1]  # Twilio lists newest first
 
     def _refused(self, error: TwilioRestException | TwilioServiceException, to: str) -> SmsError:
         response = self._http.last_response()
