@@ -1,7 +1,7 @@
 """feeds: a change mark kept by triggers, so a feed's validator is computed once per change
 
-Revision ID: 0009_feed_changes
-Revises: 0008_web
+Revision ID: 0010_feed_changes
+Revises: 0009_clock_state
 Create Date: 2026-11-26 21:50:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from service.models.changes import create_triggers_sql, drop_triggers_sql
 
-revision: str = "0009_feed_changes"
-down_revision: str | None = "0008_web"
+revision: str = "0010_feed_changes"
+down_revision: str | None = "0009_clock_state"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
