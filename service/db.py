@@ -21,9 +21,6 @@ class Database:
         # lock up front (BEGIN IMMEDIATE). Same pool; elsewhere the option is ignored.
         writer = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
         self.write_sessions = sessionmaker(writer, expire_on_commit=False)
-        # Connections for a lone read that needs no transaction: on SQLite no BEGIN and
-        # no ROLLBACK, two round trips fewer (each releases and retakes the GIL).
-        self._lone_reads = self.engine.execution_options(**{_BEGIN_OPTION: ""})
 
     @property
     def is_postgresql(self) -> bool:
@@ -36,9 +33,19 @@ class Database:
             yield session
 
     def read_scalar(self, sql: str) -> Any:
-        """The first value of one read-only statement, run outside any transaction."""
-        with self._lone_reads.connect() as conn:
-            return conn.exec_driver_sql(sql).scalar()
+        """The first value of one read-only statement without parameters, run outside
+        any transaction on a pooled driver connection: for a lookup on every request,
+        SQLAlchemy's statement handling and, on SQLite, BEGIN and ROLLBACK would cost
+        several times the query."""
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql)
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            connection.close()  # back to the pool, which rolls back what the driver began
+        return None if row is None else row[0]
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -65,9 +72,7 @@ _BEGIN_OPTION = "pufa_sqlite_begin"
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
-    if mode:  # empty: a lone statement in SQLite's autocommit (Database.read_scalar)
-        conn.exec_driver_sql(f"BEGIN {mode}")
+    conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get(_BEGIN_OPTION, 'DEFERRED')}")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
