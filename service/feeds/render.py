@@ -14,7 +14,18 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from icalendar import Alarm, Calendar, Event, Timezone, vDDDLists, vDDDTypes, vDuration, vInt, vText
+from icalendar import (
+    Alarm,
+    Calendar,
+    Event,
+    Timezone,
+    vDate,
+    vDatetime,
+    vDDDLists,
+    vDuration,
+    vInt,
+    vText,
+)
 
 from ..models import OccurrenceOverride, ReminderRule, Schedule
 from ..occurrences.expand import Occurrence
@@ -162,7 +173,7 @@ class _EventWriter:
             # Above the master's SEQUENCE, and rising with every saved change of the override.
             sequence = self.schedule.version + max(1, occurrence.sequence)
             event = self._event(occurrence, sequence=sequence)
-            event.add("RECURRENCE-ID", vDDDTypes(self._when(occurrence.original_start)))
+            event.add("RECURRENCE-ID", self._instant(occurrence.original_start))
             result.append(event)
         return result
 
@@ -206,12 +217,12 @@ class _EventWriter:
         # skips inferring the type, most of its cost. Output is the same either way.
         event = Event()
         event.add("UID", self.uid)
-        utc_stamp = vDDDTypes(stamp.astimezone(UTC))
+        utc_stamp = vDatetime(stamp.astimezone(UTC))
         event.add("DTSTAMP", utc_stamp)
         event.add("LAST-MODIFIED", utc_stamp)
         event.add("SEQUENCE", vInt(sequence))
-        event.add("DTSTART", vDDDTypes(self._when(start)))
-        event.add("DTEND", vDDDTypes(self._when(end)))
+        event.add("DTSTART", self._instant(start))
+        event.add("DTEND", self._instant(end))
         event.add("SUMMARY", vText(summary))
         description = self._description(speaker, topic, note)
         if description:
@@ -271,6 +282,12 @@ class _EventWriter:
     def _when(self, value: datetime) -> date | datetime:
         """All-day values are DATEs (VALUE=DATE); timed ones keep the schedule's TZID."""
         return value.date() if self.schedule.is_all_day else value
+
+    def _instant(self, value: datetime) -> vDate | vDatetime:
+        """``_when`` typed as vDDDTypes would type it, minus its conversion on each write."""
+        if self.schedule.is_all_day:
+            return vDate(value.date(), params={"VALUE": "DATE"})
+        return vDatetime(value)
 
 
 def _alarm(rule: ReminderRule, summary: str) -> Alarm:
