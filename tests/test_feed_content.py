@@ -291,6 +291,24 @@ def test_unchanged_data_renders_to_identical_bytes(pufa_state: Pufa, settings: S
 
 
 @pytest.mark.usefixtures("demo")
+def test_every_value_is_written_as_icalendar_types_it_from_python(
+    pufa_state: Pufa, settings: Settings
+) -> None:
+    # The renderer hands icalendar typed values (vText, vDatetime, vDate …) to skip its
+    # type inference; a wrong type (a DATE without VALUE=DATE, say) would show up here.
+    with pufa_state.db.sessions() as session:
+        for name in ("孙丽", "王建国", "郑洁"):
+            content = load_content(session, FeedOwner("person", person(session, name).id))
+            assert content is not None
+            calendar = parse(render_feed(content, NOW, settings.timezone))
+            for event in events(calendar) + list(calendar.walk("VALARM")):
+                for key, value in event.property_items(recursive=False)[1:-1]:
+                    inferred = Event()
+                    inferred.add(key, event.decoded(key))
+                    assert inferred.content_lines()[1] == event.content_line(key, value), name
+
+
+@pytest.mark.usefixtures("demo")
 def test_dtstamp_is_the_rows_update_time(
     client: FlaskClient, pufa_state: Pufa, settings: Settings
 ) -> None:
