@@ -149,6 +149,9 @@ class _EventWriter:
         if confirmed is not None:
             stamps.append(confirmed)
         self.stamp = max(stamps)
+        # Events with the same summary have the same VALARMs: build each once and share
+        # it (components are only read when serialised).
+        self.alarms: dict[tuple[int, str], Alarm] = {}
 
     def events(self, plan: SeriesPlan) -> list[Event]:
         if plan.single is not None:
@@ -234,8 +237,14 @@ class _EventWriter:
         if not is_cancelled:
             for rule in self.rules:
                 if self._alarm_concerns_owner(rule, is_mine=is_mine, is_to_study=is_to_study):
-                    event.add_component(_alarm(rule, summary))
+                    event.add_component(self._alarm(rule, summary))
         return event
+
+    def _alarm(self, rule: ReminderRule, summary: str) -> Alarm:
+        alarm = self.alarms.get((rule.id, summary))
+        if alarm is None:
+            alarm = self.alarms[(rule.id, summary)] = _alarm(rule, summary)
+        return alarm
 
     def _summary(self, speaker: str, topic: str, *, is_mine: bool, is_to_study: bool) -> str:
         schedule = self.schedule
@@ -292,8 +301,8 @@ class _EventWriter:
 
 def _alarm(rule: ReminderRule, summary: str) -> Alarm:
     alarm = Alarm()
-    alarm.add("ACTION", "DISPLAY")
-    alarm.add("DESCRIPTION", texts.alarm_text(rule.name, summary))
+    alarm.add("ACTION", vText("DISPLAY"))
+    alarm.add("DESCRIPTION", vText(texts.alarm_text(rule.name, summary)))
     # Relative to DTSTART; a negative lead (after the start) gives a positive trigger.
-    alarm.add("TRIGGER", timedelta(minutes=-rule.lead_minutes))
+    alarm.add("TRIGGER", vDuration(timedelta(minutes=-rule.lead_minutes)))
     return alarm
