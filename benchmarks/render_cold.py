@@ -1,0 +1,78 @@
+"""Cold feed rendering only: median CPU milliseconds of ``render_feed`` with no schedule
+blocks cached, for the demo person and for 50 schedules with 500 overrides.
+
+    /work/venv/bin/python benchmarks/render_cold.py [--times 15] [--dir DIR]
+
+CPU time (``time.process_time``) and medians, because the machine is shared. With
+``--dir``, the databases are made once and kept, so two versions of the renderer can be
+compared on the same rows: the printed SHA-256 of each feed must then be the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy.orm import Session  # noqa: E402
+
+from benchmarks.feed_bench import ZONE, big_database, demo_database  # noqa: E402
+from service.db import Database  # noqa: E402
+from service.feeds.content import FeedOwner, load_content  # noqa: E402
+from service.feeds.render import render_feed  # noqa: E402
+
+NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
+
+
+def databases(directory: Path) -> dict[str, tuple[str, int]]:
+    ids = directory / "ids.txt"
+    if not ids.exists():
+        demo_url, _token, demo_person = demo_database(directory)
+        big_url, big_person = big_database(directory)
+        ids.write_text(f"{demo_url} {demo_person} {big_url} {big_person}")
+    demo_url, demo_person, big_url, big_person = ids.read_text().split()
+    return {
+        "demo person": (demo_url, int(demo_person)),
+        "50 schedules, 500 overrides": (big_url, int(big_person)),
+    }
+
+
+def cold_render(url: str, person_id: int, times: int) -> tuple[float, bytes]:
+    db = Database(url)
+    with Session(db.engine) as session:
+        content = load_content(session, FeedOwner("person", person_id))
+        assert content is not None
+        body = render_feed(content, NOW, ZONE)
+        samples = []
+        for _ in range(times):
+            started = time.process_time()
+            render_feed(content, NOW, ZONE)
+            samples.append((time.process_time() - started) * 1000)
+    db.dispose()
+    return statistics.median(samples), body
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--times", type=int, default=15, help="renders per feed")
+    parser.add_argument("--dir", type=Path, help="keep the databases here, and reuse them")
+    opts = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="pufa-render-") as tmp:
+        directory = opts.dir or Path(tmp)
+        directory.mkdir(parents=True, exist_ok=True)
+        for label, (url, person_id) in databases(directory).items():
+            median, body = cold_render(url, person_id, opts.times)
+            digest = hashlib.sha256(body).hexdigest()[:16]
+            print(f"{label}: render cold {median:.1f} ms (median CPU); {len(body)} B; {digest}")
+
+
+if __name__ == "__main__":
+    main()
