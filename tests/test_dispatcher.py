@@ -15,6 +15,7 @@ from service.models import Delivery, Person
 from service.settings import Settings
 from service.sms.dispatcher import Dispatcher, reconcile
 from service.sms.gateway import SmsError
+from service.sms.reconcile import LOOKUP_PATIENCE
 from tests.sms_fakes import RecordingGateway
 from tests.sms_world import World, local, outbox
 
@@ -263,9 +264,11 @@ def test_a_row_left_sending_by_a_crash_is_unknown_if_the_provider_cannot_be_aske
     def settle() -> int:
         return reconcile(pufa_state.db, gateway, settings, clock.now, timedelta(minutes=10)).unknown
 
-    clock.now = AFTERNOON + timedelta(minutes=29)
+    clock.now = AFTERNOON + timedelta(minutes=30)  # the grace is over: asked, no answer
     assert settle() == 0
-    clock.now = AFTERNOON + timedelta(minutes=30)
+    clock.now = AFTERNOON + LOOKUP_PATIENCE - timedelta(minutes=1)
+    assert settle() == 0
+    clock.now = AFTERNOON + LOOKUP_PATIENCE
     assert settle() == 1
     dispatcher.run()
 

@@ -20,7 +20,7 @@ from service.sms import clockstate
 from service.sms.console import ConsoleGateway
 from service.sms.dispatcher import Dispatcher, reconcile
 from service.sms.gateway import Gateway
-from service.sms.reconcile import COUNTER_PREFIX
+from service.sms.reconcile import COUNTER_PREFIX, LOOKUP_PATIENCE
 from service.sms.status import status_callback_url
 from service.sms.twilio_gateway import TwilioGateway
 from tests.fake_twilio import FakeTwilio
@@ -169,7 +169,34 @@ def test_a_sid_already_recorded_on_another_row_is_not_taken(
 
 
 @pytest.mark.parametrize("fault", ["500", "timeout"])
-def test_when_the_provider_cannot_be_asked_the_row_becomes_unknown_and_is_not_sent(
+def test_while_the_provider_cannot_answer_the_row_waits_and_settles_once_it_can(
+    session: Session,
+    pufa_state: Pufa,
+    twilio: Settings,
+    gateway: TwilioGateway,
+    dispatcher: Dispatcher,
+    fake_twilio: FakeTwilio,
+    clock: Clock,
+    crashed_row: Delivery,
+    fault: str,
+) -> None:
+    fake_twilio.lookup_fault = fault
+    clock.now = CLAIMED_AT + GRACE
+    assert settle(pufa_state, gateway, twilio, clock) == {"found": 0, "requeued": 0, "unknown": 0}
+    dispatcher.run()
+    assert fresh(session, crashed_row).status == "sending"
+    assert fake_twilio.outbox == []
+
+    fake_twilio.lookup_fault = ""  # the provider is back a tick later
+    clock.now += timedelta(minutes=1)
+    assert settle(pufa_state, gateway, twilio, clock) == {"found": 0, "requeued": 1, "unknown": 0}
+    dispatcher.run()
+    assert len(fake_twilio.outbox) == 1
+    assert fresh(session, crashed_row).status == "sent"
+
+
+@pytest.mark.parametrize("fault", ["500", "timeout"])
+def test_when_the_provider_cannot_answer_within_the_patience_the_row_becomes_unknown(
     session: Session,
     pufa_state: Pufa,
     twilio: Settings,
@@ -182,7 +209,9 @@ def test_when_the_provider_cannot_be_asked_the_row_becomes_unknown_and_is_not_se
 ) -> None:
     fake_twilio.lookup_fault = fault
 
-    clock.now = CLAIMED_AT + GRACE
+    clock.now = CLAIMED_AT + LOOKUP_PATIENCE - timedelta(minutes=1)
+    assert settle(pufa_state, gateway, twilio, clock) == {"found": 0, "requeued": 0, "unknown": 0}
+    clock.now = CLAIMED_AT + LOOKUP_PATIENCE
     assert settle(pufa_state, gateway, twilio, clock) == {"found": 0, "requeued": 0, "unknown": 1}
     dispatcher.run()
 

@@ -8,8 +8,11 @@ message (``Gateway.find``):
 - it has it: its sid and status are recorded, nothing is sent again;
 - it has no such message: it was never sent, so the row goes back to ``pending`` and
   is sent normally (logged, and counted for ``/metrics``);
-- it cannot be asked (an error, or a backend without history): ``unknown``, reported
-  for an admin to check; a late status callback can still settle it.
+- it cannot answer now (a 5xx, a timeout): asked again on the next ticks, for up to
+  ``LOOKUP_PATIENCE`` after the claim, so a provider outage settles by itself;
+- it cannot be asked (a backend without history, a refused lookup, or no answer within
+  that patience): ``unknown``, reported for an admin to check; a late status callback
+  can still settle it.
 
 Every change is a compare-and-set on the claim seen before asking (status, no sid, the
 same ``claimed_at``), so a row that was settled or claimed again meanwhile is left alone.
@@ -37,6 +40,9 @@ log = logging.getLogger("pufa.sms.reconcile")
 COUNTER_PREFIX = "sms.reconciled."
 # The provider's clock and ours may disagree a little; look a bit before the claim.
 LOOKUP_MARGIN = timedelta(minutes=2)
+# How long after the claim a lookup that failed for a passing reason is tried again
+# before the row is given up as ``unknown``.
+LOOKUP_PATIENCE = timedelta(hours=2)
 BATCH = 200
 
 
@@ -95,12 +101,11 @@ def reconcile_stuck(
         try:
             found = gateway.find(row.to, row.body, row.claimed_at - LOOKUP_MARGIN)
         except SmsError as error:
-            outcome = _settle(db, row, None, error, now)
+            outcome = _after_failed_lookup(db, row, error, now)
         except Exception as error:  # one bad lookup must not stop the others
             log.exception("provider lookup raised", extra={"delivery": row.id})
-            outcome = _settle(
-                db, row, None, SmsError("lookup_failed", str(error)[:100], permanent=False), now
-            )
+            failure = SmsError("lookup_failed", str(error)[:100], permanent=False)
+            outcome = _after_failed_lookup(db, row, failure, now)
         else:
             outcome = _settle(db, row, found, None, now)
         if outcome:
@@ -110,6 +115,16 @@ def reconcile_stuck(
             for name in ("found", "requeued", "unknown"):
                 clockstate.add_count(session, COUNTER_PREFIX + name, getattr(result, name), now)
     return result
+
+
+def _after_failed_lookup(db: Database, row: Stuck, error: SmsError, now: datetime) -> str | None:
+    if not error.permanent and now - row.claimed_at < LOOKUP_PATIENCE:
+        log.warning(
+            "provider lookup failed; asking again on the next tick",
+            extra={"delivery": row.id, "code": error.code},
+        )
+        return None
+    return _settle(db, row, None, error, now)
 
 
 def _settle(
