@@ -13,10 +13,10 @@ from typing import Any
 from flask import Flask, Response, g, request
 
 _RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
-# Anything that looks like a phone number (7+ digits, optional +) keeps its last 4 digits.
-_PHONE = re.compile(r"\+?\d[\d ]{5,}(\d{4})")
-# Personal tokens in feed and page URLs: keep a short prefix only.
-_TOKEN_IN_PATH = re.compile(r"(/(?:calendar|me)/)([A-Za-z0-9_-]{6})[A-Za-z0-9_-]+")
+# One pass over the text for both secrets (it runs on every request's log line):
+# personal tokens in feed and page URLs keep a short prefix only (group 1); anything that
+# looks like a phone number (10+ digits or spaces, optional +) keeps its last 4 (group 2).
+_SECRETS = re.compile(r"(/(?:calendar|me)/[A-Za-z0-9_-]{6})[A-Za-z0-9_-]+|\+?\d[\d ]{5,}(\d{4})")
 
 
 def mask_phone(number: str | None) -> str:
@@ -26,8 +26,12 @@ def mask_phone(number: str | None) -> str:
 
 
 def mask_text(text: str) -> str:
-    text = _TOKEN_IN_PATH.sub(r"\1\2…", text)
-    return _PHONE.sub(r"***\1", text)
+    return _SECRETS.sub(_masked, text)
+
+
+def _masked(match: re.Match[str]) -> str:
+    token_prefix, phone_tail = match.groups()
+    return f"{token_prefix}…" if token_prefix else f"***{phone_tail}"
 
 
 class JsonFormatter(logging.Formatter):

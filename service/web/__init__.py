@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from .blueprints import csrf
 from .filters import register_filters
@@ -25,9 +26,20 @@ def register_web(app: Flask) -> None:
     # for an afternoon should still accept a tap.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(seconds=signin.ABSOLUTE_SECONDS))
+    app.session_interface = CookieSessions()
     csrf.init_app(app)
     register_filters(app)
     app.add_template_global(admin.console_menu, "console_menu")
     for bp in (signin.bp, staff.bp, *admin.blueprints()):
         app.register_blueprint(bp)
     app.cli.add_command(admin_group)
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, minus building the signer on every request: API
+    clients and calendar apps, nearly all requests, carry no session cookie."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
