@@ -217,6 +217,27 @@ def test_schedules_are_filtered_by_kind_department_person_text_and_dates(
     assert titles("kind=lecture&to_date=2025-12-31") == []
 
 
+@pytest.mark.usefixtures("demo")
+def test_a_listed_schedule_reads_the_same_as_the_schedule_alone(
+    client: FlaskClient, admin_headers: dict[str, str]
+) -> None:
+    departments = client.get(f"{API}/departments", headers=admin_headers).get_json()["items"]
+    people = client.get(f"{API}/people", headers=admin_headers).get_json()["items"]
+    department_ids = [d["id"] for d in departments[:3]][::-1]
+    person_ids = [p["id"] for p in people[:2]][::-1]
+    assert len(department_ids) == 3 and len(person_ids) == 2
+    body = {**LECTURE, "is_for_everyone": False, "title": "专题讲座"}
+    body |= {"department_ids": department_ids, "person_ids": person_ids}
+    alone = _post(client, admin_headers, body).get_json()
+    listed = client.get(f"{API}/schedules?q=专题讲座", headers=admin_headers).get_json()
+
+    assert listed["items"] == [alone]
+    assert alone["department_ids"] == sorted(department_ids)
+    assert alone["person_ids"] == sorted(person_ids)
+    for_everyone = client.get(f"{API}/schedules?q=每周一讲", headers=admin_headers).get_json()
+    assert [s["department_ids"] for s in for_everyone["items"]] == [[]]
+
+
 def test_a_date_range_that_ends_before_it_starts_is_a_422(
     client: FlaskClient, admin_headers: dict[str, str]
 ) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, func, literal, or_, select, union_all
+from sqlalchemy import Column, Result, Row, Select, String, bindparam, cast, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import (
@@ -32,17 +34,41 @@ class Window:
 
 
 def paginate(session: Session, query: Select[Any], window: Window) -> tuple[list[Any], int]:
-    """One page of ``query``'s rows and the count of all of them, in one round trip: the
-    count rides along as a window function. A page past the end has no row to carry it,
-    so only then is it counted on its own."""
-    counted = query.add_columns(func.count().over())
-    rows = session.execute(counted.offset(window.offset).limit(window.limit)).all()
+    """One page of ``query``'s entities (its first column) and the count of all of them."""
+    rows, total = _page(session.execute, query, window)
+    return [row[0] for row in rows], total
+
+
+def paginate_rows(
+    session: Session, query: Select[Any], window: Window
+) -> tuple[list[Row[Any]], int]:
+    """``paginate`` for a query of plain columns: whole rows, run on the session's
+    connection (the ORM's statement handling would cost more than the query)."""
+    return _page(session.connection().execute, query, window)
+
+
+def _page(
+    execute: Callable[..., Result[Any]], query: Select[Any], window: Window
+) -> tuple[list[Row[Any]], int]:
+    """One page of rows and the count of all of them, in one round trip: the count rides
+    along as a window function (the rows' last column). A page past the end has no row
+    to carry it, so only then is it counted on its own."""
+    rows = list(execute(_counted(query), {"offset": window.offset, "limit": window.limit}))
     if rows:
-        return [row[0] for row in rows], rows[0][1]
+        return rows, rows[0][-1]
     if window.offset == 0:
         return [], 0
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar()
     return [], total or 0
+
+
+@lru_cache(maxsize=32)
+def _counted(query: Select[Any]) -> Select[Any]:
+    """``query`` with the count, offset and limit as parameters. Kept per query object:
+    a plain list's query is built once, and a statement made anew on every request would
+    have its cache key (a walk of the whole statement) computed anew too."""
+    count = func.count().over()
+    return query.add_columns(count).offset(bindparam("offset")).limit(bindparam("limit"))
 
 
 def _like(text: str) -> str:
@@ -93,13 +119,30 @@ class ScheduleFilter:
     to_date: date | None = None
 
 
-# Built once: for a plain list, building the statement costs more than running it.
-_SCHEDULES = select(Schedule).order_by(Schedule.starts_at, Schedule.id)
+def _linked_ids(link: Column[int], schedule_id: Column[int]) -> Any:
+    """The ids a link table ties to each schedule, as text ("3,1"): a correlated
+    subquery, so a page of schedules comes with its audience in the same round trip."""
+    ids = func.aggregate_strings(cast(link, String), ",")
+    return select(ids).where(schedule_id == Schedule.id).scalar_subquery()
+
+
+# Built once: for a plain list, building the statement costs more than running it. Plain
+# rows, not entities: for a page of schedules the ORM's loading costs more than the query.
+_SCHEDULES: Select[Any] = select(
+    *Schedule.__table__.columns,
+    _linked_ids(schedule_departments.c.department_id, schedule_departments.c.schedule_id).label(
+        "linked_department_ids"
+    ),
+    _linked_ids(schedule_people.c.person_id, schedule_people.c.schedule_id).label(
+        "linked_person_ids"
+    ),
+).order_by(Schedule.starts_at, Schedule.id)
 
 
 def find_schedules(
     session: Session, window: Window, where: ScheduleFilter
-) -> tuple[list[Schedule], int]:
+) -> tuple[list[Row[Any]], int]:
+    """A page of schedules as rows of their columns, each with its audience (``audience``)."""
     query = _SCHEDULES
     if where.kind:
         query = query.where(Schedule.kind == where.kind)
@@ -124,9 +167,9 @@ def find_schedules(
             )
         )
     if where.from_date is None and where.to_date is None:
-        return paginate(session, query, window)
+        return paginate_rows(session, query, window)
     # Whether a series meets the range takes its RRULE: filtered here, in Python.
-    matching = [s for s in session.scalars(query) if _meets(s, where.from_date, where.to_date)]
+    matching = [s for s in session.execute(query) if _meets(s, where.from_date, where.to_date)]
     return matching[window.offset : window.offset + window.limit], len(matching)
 
 
@@ -136,32 +179,13 @@ class Audience:
     person_ids: list[int]
 
 
-_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
-# Built once: building the statement costs more than running it.
-_AUDIENCE_LINKS = union_all(
-    select(
-        schedule_departments.c.schedule_id, literal(True), schedule_departments.c.department_id
-    ).where(schedule_departments.c.schedule_id.in_(_IDS)),
-    select(schedule_people.c.schedule_id, literal(False), schedule_people.c.person_id).where(
-        schedule_people.c.schedule_id.in_(_IDS)
-    ),
-)
+def audience(row: Row[Any]) -> Audience:
+    """The departments and people a row of ``find_schedules`` is addressed to."""
+    return Audience(_ids(row.linked_department_ids), _ids(row.linked_person_ids))
 
 
-def audiences(session: Session, schedule_ids: list[int]) -> dict[int, Audience]:
-    """The departments and people each schedule is addressed to, for a page of
-    schedules in one query (two relationship loads through the ORM cost ten times more)."""
-    found = {schedule_id: Audience([], []) for schedule_id in schedule_ids}
-    if not schedule_ids:
-        return found
-    links = session.connection().execute(_AUDIENCE_LINKS, {"ids": schedule_ids})
-    for schedule_id, is_department, other_id in links:
-        audience = found[schedule_id]
-        (audience.department_ids if is_department else audience.person_ids).append(other_id)
-    for audience in found.values():
-        audience.department_ids.sort()
-        audience.person_ids.sort()
-    return found
+def _ids(text: str | None) -> list[int]:
+    return sorted(int(part) for part in text.split(",")) if text else []
 
 
 def _addresses(person_id: int) -> Any:
@@ -183,8 +207,9 @@ def _addresses(person_id: int) -> Any:
     )
 
 
-def _meets(schedule: Schedule, first_day: date | None, last_day: date | None) -> bool:
-    """Whether an occurrence of the series (by its original start) touches the range."""
+def _meets(schedule: Any, first_day: date | None, last_day: date | None) -> bool:
+    """Whether an occurrence of the series (by its original start) touches the range.
+    ``schedule``: a Schedule, or a row of its columns."""
     start = local_start(schedule)
     length = (
         timedelta(days=schedule.duration_days)

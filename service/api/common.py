@@ -7,6 +7,7 @@ from typing import Annotated, Any, Self
 from flask import Response, g, request
 from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Row
 
 from ..admin.queries import Window
 from ..errors import PreconditionFailed, PreconditionRequired
@@ -64,7 +65,10 @@ class OutModel(BaseModel):
 
     @classmethod
     def of(cls, row: Any, **extra: Any) -> Self:
-        """Built from a row's attributes, plus values the row has no attribute for."""
+        """Built from an entity's attributes or a plain row's columns, plus values the row
+        has no attribute for."""
+        if isinstance(row, Row):  # its columns by name, as pydantic reads a dict
+            return cls.model_validate({**row._mapping, **extra})
         values = {name: getattr(row, name) for name in cls.model_fields if name not in extra}
         return cls.model_validate({**values, **extra})
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from flask import Response
@@ -24,7 +24,7 @@ from ..admin.common import (
     committed,
     get_or_404,
 )
-from ..admin.queries import Audience, ScheduleFilter, audiences, find_schedules
+from ..admin.queries import Audience, ScheduleFilter, audience, find_schedules
 from ..admin.schedules import HolidayPolicy, Kind, ScheduleIn
 from ..app import db_session
 from ..errors import Invalid
@@ -69,16 +69,19 @@ class ScheduleOut(OutModel):
     updated_at: datetime
 
     @classmethod
-    def of_schedule(cls, schedule: Schedule, audience: Audience | None = None) -> ScheduleOut:
-        """``audience`` when already loaded for a page; else from the relationships."""
-        if audience is None:
-            audience = Audience(
-                department_ids=[d.id for d in schedule.departments],
-                person_ids=[p.id for p in schedule.people],
-            )
+    def of_schedule(cls, schedule: Schedule) -> ScheduleOut:
+        audience = Audience(
+            department_ids=sorted(d.id for d in schedule.departments),
+            person_ids=sorted(p.id for p in schedule.people),
+        )
+        return cls.of_row(schedule, audience)
+
+    @classmethod
+    def of_row(cls, row: Any, audience: Audience) -> ScheduleOut:
+        """From a Schedule or a row of its columns (``find_schedules``)."""
         return cls.of(
-            schedule,
-            start=schedule.starts_at.astimezone(ZoneInfo(schedule.timezone)),
+            row,
+            start=row.starts_at.astimezone(ZoneInfo(row.timezone)),
             department_ids=audience.department_ids,
             person_ids=audience.person_ids,
         )
@@ -141,8 +144,7 @@ def list_schedules(query: SchedulesQuery) -> Response:
     )
     session = db_session()
     rows, total = find_schedules(session, query.window, where)
-    addressed = audiences(session, [s.id for s in rows])
-    items = [ScheduleOut.of_schedule(s, addressed[s.id]) for s in rows]
+    items = [ScheduleOut.of_row(row, audience(row)) for row in rows]
     return answer(SchedulesPage(items=items, total=total, page=query.page, per_page=query.per_page))
 
 
