@@ -55,7 +55,7 @@ def calendar_feed(token: str) -> Response:
     if known is None:
         # The same answer for unknown, revoked and malformed tokens: no hint either way.
         raise NotFound("No calendar at this address.")
-    headers = _validator_headers(known.validator)
+    headers = known.headers
     if _is_not_modified(known.validator):
         return Response(status=304, headers=headers)
     key = _cache_key(known.owner, known.validator)
@@ -83,6 +83,7 @@ class Known:
     day: datetime
     owner: FeedOwner
     validator: Validator
+    headers: dict[str, str]  # the response's, made once: most polls answer 304 with them
 
 
 def _identify(digest: str, day: datetime) -> Known | None:
@@ -101,7 +102,8 @@ def _identify(digest: str, day: datetime) -> Known | None:
     owner = find_owner(session, digest)
     if owner is None:
         return None
-    known = Known(mark, day, owner, feed_validator(session, owner, day))
+    validator = feed_validator(session, owner, day)
+    known = Known(mark, day, owner, validator, _validator_headers(validator))
     return known if mark is None else known_feeds().put(digest, known)
 
 
