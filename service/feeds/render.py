@@ -34,6 +34,7 @@ from . import texts
 from .blocks import block_key
 from .cache import ByteCache
 from .content import FeedContent
+from .ical_writer import IcalWriter
 from .series import SeriesPlan, plan_series
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ def render_feed(
         )
     # The VEVENTs go where Calendar.to_ical would put them: after the VTIMEZONEs, before
     # the end; Component.to_ical of each is exactly the lines the whole would hold.
-    head: bytes = calendar.to_ical()
+    head = IcalWriter().to_ical(calendar)
     assert head.endswith(_END)
     return head[: -len(_END)] + b"".join(parts) + _END
 
@@ -117,7 +118,9 @@ def _schedule_block(content: FeedContent, schedule: Schedule, feed_range: FeedRa
         plan = plan_series(spec, feed_range.since, feed_range.until, content.workdays)
         if plan is None:
             return b""
-        return b"".join(e.to_ical() for e in _EventWriter(content, schedule).events(plan))
+        # One writer for the schedule's events: the VALARMs they share are written once.
+        writer = IcalWriter()
+        return b"".join(writer.to_ical(e) for e in _EventWriter(content, schedule).events(plan))
     except Exception:
         # One broken row (say, an RRULE no client could read) must not take everyone's
         # calendar down: leave that schedule out, loudly. Fixing the row bumps its
