@@ -22,8 +22,9 @@ from icalendar import (
     vRecur,
     vText,
 )
+from icalendar.parser.string import _foldline
 
-from service.feeds.ical_writer import IcalWriter
+from service.feeds.ical_writer import IcalWriter, _fold
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LONG_CHINESE = "关于《中华人民共和国民法典》合同编的专题讲座，第三讲：违约责任；主讲人：张三\\李四"
@@ -143,3 +144,16 @@ def test_any_text_is_folded_as_icalendar_folds_it(prefix: int, text: str) -> Non
     event.add("SUMMARY", vText("s" * prefix + text))
     event.add("X-RAW", vText(text), parameters={"X-P": "v" * prefix})
     assert IcalWriter().to_ical(event) == event.to_ical()
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("a\\^é中🎉"))
+        | st.characters(codec="utf-8", exclude_characters="\n"),
+        min_size=70,
+        max_size=400,
+    )
+)
+def test_long_lines_are_cut_where_icalendar_cuts_them(line: str) -> None:
+    assert _fold(line.encode()) == _foldline(line).encode()

@@ -4,8 +4,8 @@ icalendar writes every content line through ``_foldline``, which encodes each ch
 on its own to count octets, and builds a ``Contentline`` (and an empty ``Parameters``
 for most values) per line. In a feed that is most of the rendering time, yet nine lines
 in ten are short. ``_foldline`` folds a line only once it reaches 75 octets, so a line
-that encodes to fewer is written as its UTF-8 here; a longer line, or one icalendar
-would refuse (a bare newline), still goes through icalendar's own ``Contentline``.
+that encodes to fewer is written as its UTF-8 here; a longer one is folded by ``_fold``,
+which cuts exactly where ``_foldline`` does, working on the encoded bytes.
 
 Everything else is done as ``Component.to_ical`` does it: properties in ``sorted_keys``
 order, list values one line each, subcomponents in order, each value's own ``to_ical``
@@ -26,6 +26,8 @@ from icalendar.parser_tools import to_unicode
 # octets: a line of fewer octets is left whole.
 _FOLD_AT = 75
 _CRLF = b"\r\n"
+_FOLD = b"\r\n "
+_ESCAPE_STARTERS = b"\\^"
 
 
 class IcalWriter:
@@ -78,11 +80,38 @@ def _line(component: Component, name: str, value: object) -> bytes:
         param_text = to_unicode(params.to_ical(sorted=True))
         if param_text:
             line = f"{name};{param_text}:{text}"
+    if "\n" in line:
+        # Contentline refuses it (AssertionError): the same error as icalendar's.
+        Contentline(line)  # type: ignore[no-untyped-call]
     data = line.encode()
-    if len(data) < _FOLD_AT and "\n" not in line:
+    if len(data) < _FOLD_AT:
         return data + _CRLF
-    folded = Contentline(line).to_ical()  # type: ignore[no-untyped-call]
-    return bytes(folded) + _CRLF
+    return _fold(data) + _CRLF
+
+
+def _fold(data: bytes) -> bytes:
+    """``_foldline(line).encode()`` for ``data = line.encode()``, cutting bytes.
+
+    ``_foldline`` adds characters to a piece while it stays under 75 octets, so each
+    piece is the longest run of whole characters of at most 74 octets, except that a
+    piece never ends in ``\\`` or ``^`` (escape starters, icalendar issue #1501):
+    that character starts the next piece instead. In UTF-8 a character boundary is a
+    byte that is not a continuation byte (0b10xxxxxx), and ``\\`` and ``^`` are single
+    bytes that occur nowhere else, so the cuts can be found on the bytes, per piece
+    rather than per character.
+    """
+    pieces: list[bytes] = []
+    start = 0
+    while len(data) - start >= _FOLD_AT:
+        cut = start + _FOLD_AT - 1
+        while data[cut] & 0xC0 == 0x80:
+            cut -= 1
+        if data[cut - 1] in _ESCAPE_STARTERS:
+            cut -= 1
+        pieces.append(data[start:cut])
+        start = cut
+    pieces.append(data[start:])
+    return _FOLD.join(pieces)
 
 
 @cache
