@@ -29,6 +29,7 @@ from ..occurrences.expand import (
     Workdays,
     build_rule,
     expand,
+    expand_with_rule,
 )
 
 
@@ -62,12 +63,15 @@ def plan_series(
         return None  # the series ended before the shown range
     start = _wall(first_local, zone)
     window = Window(start, max(until, start + timedelta(days=1)))
-    actual = {o.key: o for o in expand(spec, window, workdays) if o.original_start >= start}
+    occurrences, rule_starts = expand_with_rule(spec, window, workdays)
+    actual = {o.key: o for o in occurrences if o.original_start >= start}
     # The plain rule's occurrences in the window: what a client shows without overrides.
+    # expand enumerated the rule from before the window's start to after its end.
+    last_local = _local(window.end, zone)
     plain = {
         (spec.id, original.astimezone(UTC)): original
-        for local in rule.between(first_local, _local(window.end, zone), inc=True)
-        if (original := _wall(local, zone)) < window.end
+        for local in rule_starts
+        if first_local <= local <= last_local and (original := _wall(local, zone)) < window.end
     }
     excluded = {d.astimezone(UTC) for d in spec.exdates}
     for key in plain.keys() - actual.keys():
