@@ -28,16 +28,20 @@ _FOLD_AT = 75
 _CRLF = b"\r\n"
 _FOLD = b"\r\n "
 _ESCAPE_STARTERS = b"\\^"
+_BOM = b"\xef\xbb\xbf"
 
 
 class IcalWriter:
-    """Serialises components. A subcomponent met again (the same object, as the VALARMs
-    the feed shares between events) is written once: components must not change while a
-    writer is in use, so keep one per batch of components, not longer."""
+    """Serialises components. What it meets again, the same object, is written once: a
+    subcomponent (the VALARMs the feed shares between events) or a value (a UID, a
+    DTSTAMP). So components must not change while a writer is in use: keep one per
+    batch of components, not longer."""
 
     def __init__(self) -> None:
-        # id -> (the component, kept so the id is not reused; its bytes)
+        # id -> (the component, kept so that the id is not reused; its bytes)
         self._written: dict[int, tuple[Component, bytes]] = {}
+        # id -> (the value, kept likewise; its text; its parameters' text)
+        self._values: dict[int, tuple[object, str, str]] = {}
 
     def to_ical(self, component: Component) -> bytes:
         """The bytes of ``component.to_ical()``."""
@@ -51,9 +55,9 @@ class IcalWriter:
         for name in component.sorted_keys():
             values = component[name]
             if isinstance(values, list):
-                chunks.extend(_line(component, name, value) for value in values)
+                chunks.extend(self._line(component, name, value) for value in values)
             else:
-                chunks.append(_line(component, name, values))
+                chunks.append(self._line(component, name, values))
         for sub in component.subcomponents:
             done = self._written.get(id(sub))
             if done is None:
@@ -63,30 +67,40 @@ class IcalWriter:
             chunks.append(done[1])
         chunks.append(end)
 
+    def _line(self, component: Component, name: str, value: object) -> bytes:
+        """One property as ``Component.content_line(name, value).to_ical()`` + CRLF."""
+        done = self._values.get(id(value))
+        if done is None:
+            params = getattr(value, "params", None)
+            if params is not None and not isinstance(params, Parameters):
+                # Not a value icalendar makes: let it say what it makes of it.
+                return bytes(component.content_line(name, value).to_ical()) + _CRLF
+            # As Contentline.from_parts: the value's own serialisation, vText for plain
+            # values, the parameters' if any, all back to str.
+            to_ical = getattr(value, "to_ical", None)
+            raw = to_ical() if to_ical is not None else vText(cast(str, value)).to_ical()
+            param_text = _text(params.to_ical(sorted=True)) if params else ""
+            done = self._values[id(value)] = (value, _text(raw), param_text)
+        _, text, param_text = done
+        line = f"{name};{param_text}:{text}" if param_text else f"{name}:{text}"
+        if "\n" in line:
+            # Contentline refuses it (AssertionError): the same error as icalendar's.
+            Contentline(line)  # type: ignore[no-untyped-call]
+        data = line.encode()
+        if len(data) < _FOLD_AT:
+            return data + _CRLF
+        return _fold(data) + _CRLF
 
-def _line(component: Component, name: str, value: object) -> bytes:
-    """One property as ``Component.content_line(name, value).to_ical()`` + CRLF."""
-    params = getattr(value, "params", None)
-    if params is not None and not isinstance(params, Parameters):
-        # Not a value icalendar makes: let it say what it makes of it.
-        return bytes(component.content_line(name, value).to_ical()) + _CRLF
-    # As Contentline.from_parts: the value's own serialisation, vText for plain values,
-    # and both sides back to str (to_unicode, with its BOM rule).
-    to_ical = getattr(value, "to_ical", None)
-    raw = to_ical() if to_ical is not None else vText(cast(str, value)).to_ical()
-    text = to_unicode(raw)
-    line = f"{name}:{text}"
-    if params:
-        param_text = to_unicode(params.to_ical(sorted=True))
-        if param_text:
-            line = f"{name};{param_text}:{text}"
-    if "\n" in line:
-        # Contentline refuses it (AssertionError): the same error as icalendar's.
-        Contentline(line)  # type: ignore[no-untyped-call]
-    data = line.encode()
-    if len(data) < _FOLD_AT:
-        return data + _CRLF
-    return _fold(data) + _CRLF
+
+def _text(raw: str | bytes) -> str:
+    """icalendar's ``to_unicode``: UTF-8 without a leading byte-order mark. Its codec,
+    utf-8-sig, is written in Python; without a BOM it reads as plain UTF-8 does."""
+    if isinstance(raw, bytes) and not raw.startswith(_BOM):
+        try:
+            return raw.decode()
+        except UnicodeDecodeError:
+            pass  # to_unicode's way with bad bytes
+    return str(to_unicode(raw))
 
 
 def _fold(data: bytes) -> bytes:
@@ -120,5 +134,5 @@ def _begin_end(name: str) -> tuple[bytes, bytes]:
     name as vText bytes, then written as a plain value (so vText again). A handful of
     names, so computed once each."""
     value = vText(name).to_ical()
-    holder = Component()
-    return _line(holder, "BEGIN", value), _line(holder, "END", value)
+    holder, writer = Component(), IcalWriter()
+    return writer._line(holder, "BEGIN", value), writer._line(holder, "END", value)
