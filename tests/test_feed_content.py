@@ -24,10 +24,11 @@ from feeds_support import (
     token_for,
 )
 from flask.testing import FlaskClient
-from icalendar import Event
+from icalendar import Component, Event
 from sqlalchemy import select
 
 from service.app import Pufa
+from service.feeds import render
 from service.feeds.cache import ByteCache
 from service.feeds.content import FeedOwner, load_content
 from service.feeds.render import render_feed
@@ -346,6 +347,29 @@ def test_until_becomes_utc_and_a_count_survives_a_later_dtstart(
     assert weekly["RRULE"].to_ical() == (
         b"FREQ=WEEKLY;UNTIL=" + last.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ").encode()
     )
+
+
+class _IcalendarsOwnWriter:
+    """What render.py did before IcalWriter: each component's own ``to_ical``."""
+
+    def to_ical(self, component: Component) -> bytes:
+        return bytes(component.to_ical())
+
+
+@pytest.mark.usefixtures("demo")
+def test_the_feed_is_byte_for_byte_what_icalendar_writes(
+    pufa_state: Pufa, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owners = [("person", "孙丽"), ("person", "王建国"), ("department", "党政办")]
+    with pufa_state.db.sessions() as session:
+        for kind, name in owners:
+            row = person(session, name) if kind == "person" else department(session, name)
+            content = load_content(session, FeedOwner(kind, row.id))  # type: ignore[arg-type]
+            assert content is not None
+            written = render_feed(content, NOW, settings.timezone)
+            with monkeypatch.context() as patch:
+                patch.setattr(render, "IcalWriter", _IcalendarsOwnWriter)
+                assert written == render_feed(content, NOW, settings.timezone), name
 
 
 @pytest.mark.usefixtures("demo")

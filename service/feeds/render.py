@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -34,6 +35,7 @@ from . import texts
 from .blocks import block_key
 from .cache import ByteCache
 from .content import FeedContent
+from .ical_writer import IcalWriter
 from .series import SeriesPlan, plan_series
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,7 @@ HISTORY = relativedelta(months=12)
 # Overrides and holiday EXDATEs are written this far ahead; beyond, the plain rule stands.
 HORIZON = relativedelta(years=2)
 _END = b"END:VCALENDAR\r\n"
+_Shared = TypeVar("_Shared", vInt, vText)
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ def render_feed(
         )
     # The VEVENTs go where Calendar.to_ical would put them: after the VTIMEZONEs, before
     # the end; Component.to_ical of each is exactly the lines the whole would hold.
-    head: bytes = calendar.to_ical()
+    head = IcalWriter().to_ical(calendar)
     assert head.endswith(_END)
     return head[: -len(_END)] + b"".join(parts) + _END
 
@@ -117,7 +120,9 @@ def _schedule_block(content: FeedContent, schedule: Schedule, feed_range: FeedRa
         plan = plan_series(spec, feed_range.since, feed_range.until, content.workdays)
         if plan is None:
             return b""
-        return b"".join(e.to_ical() for e in _EventWriter(content, schedule).events(plan))
+        # One writer for the schedule's events: the VALARMs they share are written once.
+        writer = IcalWriter()
+        return b"".join(writer.to_ical(e) for e in _EventWriter(content, schedule).events(plan))
     except Exception:
         # One broken row (say, an RRULE no client could read) must not take everyone's
         # calendar down: leave that schedule out, loudly. Fixing the row bumps its
@@ -152,6 +157,10 @@ class _EventWriter:
         # Events with the same summary have the same VALARMs: build each once and share
         # it (components are only read when serialised).
         self.alarms: dict[tuple[int, str], Alarm] = {}
+        # Likewise for values (see _instant, _stamp, _shared).
+        self.instants: dict[tuple[datetime, tzinfo | None], vDate | vDatetime] = {}
+        self.stamps: dict[tuple[datetime, tzinfo | None], vDatetime] = {}
+        self.values: dict[tuple[type, object], object] = {}
 
     def events(self, plan: SeriesPlan) -> list[Event]:
         if plan.single is not None:
@@ -216,24 +225,23 @@ class _EventWriter:
         if is_cancelled:
             # Not STATUS:CANCELLED: Google Calendar deletes those, and staff should see it.
             summary = texts.CANCELLED + summary
-        # Values passed already typed, as Component.add would have typed them: it then
-        # skips inferring the type, most of its cost. Output is the same either way.
+        # Values typed as Component.add would type them, and set as it would set them
+        # (each name once): add's checks are most of the cost of building. Equal values
+        # are one shared object, which IcalWriter then serialises once.
         event = Event()
-        event.add("UID", self.uid)
-        utc_stamp = vDatetime(stamp.astimezone(UTC))
-        event.add("DTSTAMP", utc_stamp)
-        event.add("LAST-MODIFIED", utc_stamp)
-        event.add("SEQUENCE", vInt(sequence))
-        event.add("DTSTART", self._instant(start))
-        event.add("DTEND", self._instant(end))
-        event.add("SUMMARY", vText(summary))
+        event["UID"] = self.uid
+        event["DTSTAMP"] = event["LAST-MODIFIED"] = self._stamp(stamp)
+        event["SEQUENCE"] = self._shared(vInt, sequence)
+        event["DTSTART"] = self._instant(start)
+        event["DTEND"] = self._instant(end)
+        event["SUMMARY"] = self._shared(vText, summary)
         description = self._description(speaker, topic, note)
         if description:
-            event.add("DESCRIPTION", vText(description))
+            event["DESCRIPTION"] = self._shared(vText, description)
         if location:
-            event.add("LOCATION", vText(location))
+            event["LOCATION"] = self._shared(vText, location)
         if schedule.is_all_day or is_cancelled:
-            event.add("TRANSP", vText("TRANSPARENT"))
+            event["TRANSP"] = self._shared(vText, "TRANSPARENT")
         if not is_cancelled:
             for rule in self.rules:
                 if self._alarm_concerns_owner(rule, is_mine=is_mine, is_to_study=is_to_study):
@@ -293,10 +301,36 @@ class _EventWriter:
         return value.date() if self.schedule.is_all_day else value
 
     def _instant(self, value: datetime) -> vDate | vDatetime:
-        """``_when`` typed as vDDDTypes would type it, minus its conversion on each write."""
-        if self.schedule.is_all_day:
-            return vDate(value.date(), params={"VALUE": "DATE"})
-        return vDatetime(value)
+        """``_when`` typed as vDDDTypes would type it, minus its conversion on each write.
+
+        Shared by equal instants (an override's DTSTART is often its RECURRENCE-ID);
+        keyed with the zone too, since equal instants in two zones are written apart.
+        """
+        key = (value, value.tzinfo)
+        typed = self.instants.get(key)
+        if typed is None:
+            if self.schedule.is_all_day:
+                typed = vDate(value.date(), params={"VALUE": "DATE"})
+            else:
+                typed = vDatetime(value)
+            self.instants[key] = typed
+        return typed
+
+    def _stamp(self, stamp: datetime) -> vDatetime:
+        """DTSTAMP and LAST-MODIFIED, in UTC, as Component.add would convert them."""
+        key = (stamp, stamp.tzinfo)
+        typed = self.stamps.get(key)
+        if typed is None:
+            typed = self.stamps[key] = vDatetime(stamp.astimezone(UTC))
+        return typed
+
+    def _shared(self, kind: type[_Shared], value: Any) -> _Shared:
+        """``kind(value)``, one object for equal values of one kind."""
+        key = (kind, value)
+        typed = self.values.get(key)
+        if typed is None:
+            typed = self.values[key] = kind(value)
+        return cast(_Shared, typed)
 
 
 def _alarm(rule: ReminderRule, summary: str) -> Alarm:

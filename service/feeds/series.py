@@ -29,6 +29,7 @@ from ..occurrences.expand import (
     Workdays,
     build_rule,
     expand,
+    expand_with_rule,
 )
 
 
@@ -62,19 +63,24 @@ def plan_series(
         return None  # the series ended before the shown range
     start = _wall(first_local, zone)
     window = Window(start, max(until, start + timedelta(days=1)))
-    actual = {o.key: o for o in expand(spec, window, workdays) if o.original_start >= start}
+    occurrences, rule_starts = expand_with_rule(spec, window, workdays)
+    actual = {o.key: o for o in occurrences if o.original_start >= start}
     # The plain rule's occurrences in the window: what a client shows without overrides.
+    # expand enumerated the rule from before the window's start to after its end.
+    # Keyed and compared as UTC instants, which is what _wall's values are compared as;
+    # the wall-clock value is made only for the few looked up (_find below).
+    last_local = _local(window.end, zone)
     plain = {
-        (spec.id, original.astimezone(UTC)): original
-        for local in rule.between(first_local, _local(window.end, zone), inc=True)
-        if (original := _wall(local, zone)) < window.end
+        (spec.id, instant): instant
+        for local in rule_starts
+        if first_local <= local <= last_local and (instant := _instant(local, zone)) < window.end
     }
     excluded = {d.astimezone(UTC) for d in spec.exdates}
     for key in plain.keys() - actual.keys():
         if key[1] in excluded:
             continue
         # Moved out of the window (far away, or across its end): find where it went.
-        found = _find(spec, plain[key], workdays)
+        found = _find(spec, plain[key].astimezone(zone), workdays)
         if found is not None:
             actual[key] = found
 
@@ -181,4 +187,10 @@ def _local(instant: datetime, zone: ZoneInfo) -> datetime:
 
 def _wall(local: datetime, zone: ZoneInfo) -> datetime:
     """Wall-clock time in ``zone``; a time skipped by DST moves forward, as in expand."""
-    return local.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+    return _instant(local, zone).astimezone(zone)
+
+
+def _instant(local: datetime, zone: ZoneInfo) -> datetime:
+    """The UTC instant of ``_wall(local, zone)``. (``combine`` is
+    ``local.replace(tzinfo=zone)`` without replace's costly keyword parsing.)"""
+    return datetime.combine(local, local.time(), zone).astimezone(UTC)
