@@ -53,7 +53,7 @@ def _page(
     """One page of rows and the count of all of them, in one round trip: the count rides
     along as a window function (the rows' last column). A page past the end has no row
     to carry it, so only then is it counted on its own."""
-    rows = list(execute(_counted(query), {"offset": window.offset, "limit": window.limit}))
+    rows = list(execute(_counted(query), {"offset": window.offset, "limit": window.limit}).all())
     if rows:
         return rows, rows[0][-1]
     if window.offset == 0:
