@@ -72,10 +72,10 @@ _BEGIN_OPTION = "pufa_sqlite_begin"
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
-    # On the driver's connection: it begins every request's transaction, and going
-    # through SQLAlchemy's statement execution would cost more than SQLite's BEGIN.
-    conn.connection.driver_connection.execute(f"BEGIN {mode}")  # type: ignore[union-attr]
+    # Through SQLAlchemy, not the driver's connection, though that would be cheaper: a
+    # BEGIN IMMEDIATE that times out on the write lock must raise SQLAlchemy's
+    # OperationalError, which callers turn into a 503 ("try again").
+    conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get(_BEGIN_OPTION, 'DEFERRED')}")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
