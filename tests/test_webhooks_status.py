@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from dataclasses import replace
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from service.app import create_app
+from service.app import Pufa, create_app
 from service.models import AuditEntry, Delivery, Person
 from service.settings import Settings
 from service.sms.gateway import SendResult
@@ -291,4 +293,30 @@ def test_callbacks_over_real_http_reach_the_app(
         server.shutdown()
         thread.join()
 
+    assert reload(session, delivery).status == "delivered"
+
+
+def test_a_callback_that_cannot_take_the_write_lock_is_a_503_and_lands_on_retry(
+    fake: FakeTwilio, settings: Settings, session: Session, pufa_state: Pufa
+) -> None:
+    if pufa_state.db.is_postgresql:
+        pytest.skip("SQLite's write lock")
+    delivery = add_delivery(session, add_person(session), status="sending")
+    session.commit()
+    result = send_for(fake, settings, delivery)
+    engine = pufa_state.db.engine
+    engine.dispose()  # new connections, which wait 50 ms for the lock instead of 30 s
+    listener = lambda connection, _record: connection.execute("PRAGMA busy_timeout=50")  # noqa: E731
+    event.listen(engine, "connect", listener)
+    holder = sqlite3.connect(engine.url.database or "", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    try:
+        assert fake.callback(result.provider_sid, "delivered") == 503
+        assert reload(session, delivery).status == "sending"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        event.remove(engine, "connect", listener)
+
+    assert fake.callback(result.provider_sid, "delivered") == 204  # Twilio retries
     assert reload(session, delivery).status == "delivered"
