@@ -105,11 +105,17 @@ def db_session() -> Session:
 
     Requests that may change data (POST, PUT, PATCH, DELETE) get a writer session, so
     on SQLite they queue for the write lock instead of failing halfway; reads never wait.
+    Requests that only read get ``Database.read_sessions`` (autocommit on PostgreSQL);
+    code outside a request gets a plain session.
     """
     if "db_session" not in g:
         db = pufa().db
-        reading = not has_request_context() or request.method in ("GET", "HEAD", "OPTIONS")
-        g.db_session = db.sessions() if reading else db.write_sessions()
+        if not has_request_context():
+            g.db_session = db.sessions()
+        elif request.method in ("GET", "HEAD", "OPTIONS"):
+            g.db_session = db.read_sessions()
+        else:
+            g.db_session = db.write_sessions()
     session: Session = g.db_session
     return session
 

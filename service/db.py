@@ -17,6 +17,15 @@ class Database:
         self.url = url
         self.engine = make_engine(url, echo=echo)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Sessions of requests that only read. On PostgreSQL they run in autocommit: at
+        # its READ COMMITTED level each statement reads its own snapshot anyway, so a
+        # transaction only added BEGIN and ROLLBACK, two round trips a request (Django
+        # reads this way by default). On SQLite a reader's BEGIN DEFERRED holds one
+        # snapshot for all its statements at no round-trip cost, so it stays.
+        reader = self.engine
+        if self.is_postgresql:
+            reader = reader.execution_options(isolation_level="AUTOCOMMIT")
+        self.read_sessions = sessionmaker(reader, expire_on_commit=False)
         # Sessions that will write: on SQLite each of their transactions takes the write
         # lock up front (BEGIN IMMEDIATE). Same pool; elsewhere the option is ignored.
         writer = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})

@@ -1,12 +1,15 @@
 from datetime import datetime
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from flask import Flask
+from psycopg.pq import TransactionStatus
 from sqlalchemy import text
 
 from service import migrate
-from service.app import Pufa
+from service.app import Pufa, db_session
 from service.models import Base, Department
 
 
@@ -43,3 +46,25 @@ def test_instants_come_back_aware_in_utc(pufa_state: Pufa) -> None:
         department = session.query(Department).one()
         assert department.created_at.utcoffset() is not None
         assert department.version == 1
+
+
+def test_read_requests_on_postgresql_run_in_autocommit_and_writes_in_a_transaction(
+    app: Flask, pufa_state: Pufa
+) -> None:
+    # READ COMMITTED gives each statement its own snapshot anyway: a transaction around
+    # a read request only cost BEGIN and ROLLBACK. SQLite readers keep theirs (one
+    # snapshot across statements, at no cost).
+    def in_transaction(method: str) -> bool:
+        with app.test_request_context("/", method=method):
+            connection = db_session().connection()
+            connection.exec_driver_sql("SELECT 1")
+            dbapi: Any = connection.connection.dbapi_connection
+            if pufa_state.db.is_postgresql:
+                return bool(dbapi.info.transaction_status != TransactionStatus.IDLE)
+            return bool(dbapi.in_transaction)
+
+    reads_in_a_transaction = not pufa_state.db.is_postgresql
+    assert in_transaction("GET") is reads_in_a_transaction
+    assert in_transaction("HEAD") is reads_in_a_transaction
+    assert in_transaction("POST") is True
+    assert in_transaction("DELETE") is True
