@@ -151,6 +151,8 @@ def main() -> None:
     scheduler = build_scheduler(app, ticks)
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
+        if dispatcher.stopping.is_set():
+            return  # a second signal (Ctrl-C reaches the whole process group): stopping
         log.info("clock stopping", extra={"signal": signum})
         # No new claims; the sends already handed to the provider finish and are recorded.
         dispatcher.stopping.set()

@@ -92,7 +92,16 @@ def test_plan_and_dispatch_ticks_send_the_lecture_reminder_when_due(
     assert session.scalars(select(Delivery.status)).one() == "sent"
 
 
-def test_sigterm_stops_the_clock_cleanly(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "signals",
+    [
+        [signal.SIGTERM],
+        # Ctrl-C under `pufa up` reaches the clock twice: from the terminal and forwarded.
+        [signal.SIGINT, signal.SIGTERM],
+    ],
+    ids=["sigterm", "ctrl-c-and-sigterm"],
+)
+def test_a_stop_signal_stops_the_clock_cleanly(tmp_path: Path, signals: list[int]) -> None:
     database = tmp_path / "clock.sqlite3"
     env = {
         **os.environ,
@@ -111,7 +120,8 @@ def test_sigterm_stops_the_clock_cleanly(tmp_path: Path) -> None:
         while not _has_heartbeat(database) and time.monotonic() < deadline:
             time.sleep(0.1)  # waiting on a real process: no fake clock can help here
         assert _has_heartbeat(database), "the clock never ticked"
-        process.send_signal(signal.SIGTERM)
+        for signum in signals:
+            process.send_signal(signum)
         assert process.wait(timeout=20) == 0
     finally:
         if process.poll() is None:
