@@ -151,8 +151,10 @@ def main() -> None:
     scheduler = build_scheduler(app, ticks)
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
-        if dispatcher.stopping.is_set():
-            return  # a second signal (Ctrl-C reaches the whole process group): stopping
+        # Once: Ctrl-C under `pufa up` reaches the clock twice (from the terminal, then
+        # forwarded), and a later signal must not break the shutdown or the exit.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         log.info("clock stopping", extra={"signal": signum})
         # No new claims; the sends already handed to the provider finish and are recorded.
         dispatcher.stopping.set()
