@@ -2,9 +2,9 @@
 
 A series is one master VEVENT (DTSTART + RRULE + EXDATE) and one RECURRENCE-ID override
 per occurrence that differs from the plain rule. Which ones differ is not guessed: the
-schedule is expanded by ``expand`` and each occurrence is compared with what the plain
-rule (the master, as a client expands it) gives for the same original start. So the feed
-shows exactly what the SMS planner sees.
+occurrence engine's ``deviations`` resolves them with the code ``expand`` uses, and
+compares each with what the plain rule (the master, as a client expands it) gives for
+the same original start. So the feed shows exactly what the SMS planner sees.
 
 Bounds: the master starts at the first occurrence on or after ``since`` (the feed shows
 12 months back, not the whole history), and overrides and holiday EXDATEs are written
@@ -28,8 +28,8 @@ from ..occurrences.expand import (
     Window,
     Workdays,
     build_rule,
+    deviations,
     expand,
-    expand_with_rule,
 )
 
 
@@ -63,35 +63,14 @@ def plan_series(
         return None  # the series ended before the shown range
     start = _wall(first_local, zone)
     window = Window(start, max(until, start + timedelta(days=1)))
-    occurrences, rule_starts = expand_with_rule(spec, window, workdays)
-    actual = {o.key: o for o in occurrences if o.original_start >= start}
-    # The plain rule's occurrences in the window: what a client shows without overrides.
-    # expand enumerated the rule from before the window's start to after its end.
-    # Keyed and compared as UTC instants, which is what _wall's values are compared as;
-    # the wall-clock value is made only for the few looked up (_find below).
-    last_local = _local(window.end, zone)
-    plain = {
-        (spec.id, instant): instant
-        for local in rule_starts
-        if first_local <= local <= last_local and (instant := _instant(local, zone)) < window.end
-    }
     excluded = {d.astimezone(UTC) for d in spec.exdates}
-    for key in plain.keys() - actual.keys():
-        if key[1] in excluded:
-            continue
-        # Moved out of the window (far away, or across its end): find where it went.
-        found = _find(spec, plain[key].astimezone(zone), workdays)
-        if found is not None:
-            actual[key] = found
-
     exdates = {d for d in excluded if d >= start}
     overrides: list[Occurrence] = []
-    for key, occurrence in actual.items():
+    for occurrence in deviations(spec, window, workdays):
         if occurrence.status == "holiday_skipped":
-            exdates.add(key[1])
-        elif key not in plain or _differs(spec, occurrence):
+            exdates.add(occurrence.key[1])
+        else:
             overrides.append(occurrence)
-    overrides.sort(key=lambda o: o.original_start)
     return SeriesPlan(
         spec=spec,
         start=start,
@@ -114,18 +93,6 @@ def _plan_single(spec: ScheduleSpec, since: datetime, workdays: Workdays) -> Ser
         exdates=(),
         overrides=(),
         single=occurrence,
-    )
-
-
-def _differs(spec: ScheduleSpec, actual: Occurrence) -> bool:
-    """Whether the engine's occurrence is not what the plain rule (the master) says."""
-    return (
-        actual.status != "scheduled"
-        or actual.start != actual.original_start
-        or actual.end != _plain_end(spec, actual.original_start)
-        or actual.speaker_id != spec.speaker_id
-        or actual.topic != spec.topic
-        or actual.location != spec.location
     )
 
 

@@ -120,48 +120,69 @@ def expand(schedule: ScheduleSpec, window: Window, workdays: Workdays) -> list[O
     can show them; ``Occurrence.is_happening`` tells which ones take place. The cost
     grows with the window, not with how long ago the series started.
     """
-    return expand_with_rule(schedule, window, workdays)[0]
-
-
-def expand_with_rule(
-    schedule: ScheduleSpec, window: Window, workdays: Workdays
-) -> tuple[list[Occurrence], list[datetime]]:
-    """``expand``, and the plain rule's starts it was computed from.
-
-    The second list is what dateutil gives for the RRULE alone (naive local wall-clock
-    time, before DST normalising, DTSTART, EXDATE, holidays and overrides) at least
-    from ``window.start`` minus the schedule's duration and ``MAX_HOLIDAY_SHIFT`` to
-    ``window.end`` plus as much; empty for a single event. A caller comparing the
-    occurrences with the plain rule (the feed) reads it instead of enumerating the rule
-    a second time, which costs as much as the rest of the expansion.
-    """
     zone = schedule.zone
     # Keyed by naive local wall-clock time: cheaper than converting every occurrence.
     overrides = {_local_naive(o.original_start, zone): o for o in schedule.overrides}
     excluded = {_local_naive(d, zone) for d in schedule.exdates}
     # Search a wider range so occurrences shifted by the holiday policy are found.
     reach = schedule.duration + MAX_HOLIDAY_SHIFT
-    search_start, search_end = window.start - reach, window.end + reach
-    rule_starts = _rule_starts(schedule, search_start, search_end)
-    originals = set(_with_dtstart(schedule, search_start, search_end, rule_starts))
-    for local, override in overrides.items():
-        # An override can move an occurrence from any distance into the window.
-        if (
-            local not in originals
-            and _moves_into(schedule, override, window)
-            and is_original(schedule, override.original_start)
-        ):
-            originals.add(local)
+    on_rule, first = _originals(schedule, window.start - reach, window.end + reach)
+    originals = set(on_rule) if first is None else {first, *on_rule}
+    originals |= _moved_in(schedule, overrides, window, originals)
 
     result: list[Occurrence] = []
-    for local in sorted(originals):
-        if local in excluded:
-            continue
+    for local in sorted(originals - excluded):
         occurrence = _resolve(schedule, zone, local, overrides.get(local), workdays)
         if occurrence.start < window.end and occurrence.end > window.start:
             result.append(occurrence)
     result.sort(key=lambda o: (o.start, o.original_start))
-    return result, rule_starts
+    return result
+
+
+def deviations(schedule: ScheduleSpec, window: Window, workdays: Workdays) -> list[Occurrence]:
+    """The occurrences that are not what the plain rule says, sorted by original start:
+    what a feed writes as RECURRENCE-ID overrides and holiday EXDATEs.
+
+    Plain is what a calendar client computes from the RRULE alone: an occurrence on one
+    of the rule's starts, lasting the schedule's duration, with its speaker, topic and
+    place. Any other is a deviation: skipped or moved by the holiday policy, changed by
+    an override, or on an original start that is not one of the rule's (a DTSTART off
+    the rule). Considered are the originals from ``window.start`` on that lie in the
+    window or whose actual time overlaps it, as ``expand`` would resolve them; EXDATEs
+    are left out (they are no occurrence at all).
+
+    Only the originals that can deviate (an override, a day off under a policy that is
+    not ``keep``, DTSTART) are resolved: the rest of a series costs a set lookup and a
+    workday test each, which is what makes a feed of long series cheap to plan.
+    """
+    zone = schedule.zone
+    overrides = {_local_naive(o.original_start, zone): o for o in schedule.overrides}
+    excluded = {_local_naive(d, zone) for d in schedule.exdates}
+    # Originals up to this far after the window can be shifted into it.
+    reach = schedule.duration + MAX_HOLIDAY_SHIFT
+    on_rule, first = _originals(schedule, window.start, window.end + reach)
+    by_policy = schedule.holiday_policy != "keep"
+    candidates = {
+        local
+        for local in on_rule
+        if local in overrides or (by_policy and not workdays.is_workday(local.date()))
+    }
+    if first is not None:
+        candidates.add(first)
+    candidates |= _moved_in(schedule, overrides, window, {*on_rule, *candidates})
+
+    result: list[Occurrence] = []
+    for local in candidates - excluded:
+        occurrence = _resolve(schedule, zone, local, overrides.get(local), workdays)
+        original = occurrence.original_start
+        if original < window.start or (
+            original >= window.end and not window.overlaps(occurrence.start, occurrence.end)
+        ):
+            continue
+        if local == first or not _is_plain(schedule, zone, occurrence):
+            result.append(occurrence)
+    result.sort(key=lambda o: o.original_start)
+    return result
 
 
 def recurrence(schedule: ScheduleSpec) -> Recurrence | None:
@@ -196,31 +217,46 @@ def is_original(schedule: ScheduleSpec, original_start: datetime) -> bool:
 
 
 def _local_originals(schedule: ScheduleSpec, start: datetime, end: datetime) -> list[datetime]:
-    return _with_dtstart(schedule, start, end, _rule_starts(schedule, start, end))
+    on_rule, first = _originals(schedule, start, end)
+    return on_rule if first is None else [first, *on_rule]
 
 
-def _rule_starts(schedule: ScheduleSpec, start: datetime, end: datetime) -> list[datetime]:
-    """The RRULE's own occurrences from ``start`` to ``end`` (inclusive), naive local."""
-    rule = recurrence(schedule)
-    if rule is None:
-        return []
-    zone = schedule.zone
-    return rule.between(_local_naive(start, zone), _local_naive(end, zone))
-
-
-def _with_dtstart(
-    schedule: ScheduleSpec, start: datetime, end: datetime, rule_starts: list[datetime]
-) -> list[datetime]:
-    """The original starts (naive local) from the rule's: DST-normalised, and DTSTART."""
+def _originals(
+    schedule: ScheduleSpec, start: datetime, end: datetime
+) -> tuple[list[datetime], datetime | None]:
+    """The original starts (naive local) from ``start`` to ``end`` (inclusive): the
+    RRULE's own, DST-normalised and sorted; and DTSTART if it is in range but not one
+    of them, else None (RFC 5545: DTSTART is the first occurrence even off the rule,
+    unless it lies after UNTIL)."""
     zone = schedule.zone
     rule = recurrence(schedule)
-    found = [_normalise(local, zone) for local in rule_starts]
+    on_rule = []
+    if rule is not None:
+        local_range = _local_naive(start, zone), _local_naive(end, zone)
+        on_rule = [_normalise(local, zone) for local in rule.between(*local_range)]
     in_rule = rule is None or rule.until is None or rule.dtstart <= rule.until
     if start <= schedule.start <= end and in_rule:
         first = _local_naive(schedule.start, zone)
-        if first not in found:
-            found.insert(0, first)
-    return found
+        if first not in on_rule:
+            return on_rule, first
+    return on_rule, None
+
+
+def _moved_in(
+    schedule: ScheduleSpec,
+    overrides: dict[datetime, OverrideSpec],
+    window: Window,
+    known: set[datetime],
+) -> set[datetime]:
+    """Originals not in ``known`` whose override moves them into the window: an
+    override can move an occurrence from any distance."""
+    return {
+        local
+        for local, override in overrides.items()
+        if local not in known
+        and _moves_into(schedule, override, window)
+        and is_original(schedule, override.original_start)
+    }
 
 
 def build_rule(schedule: ScheduleSpec) -> rrule | None:
@@ -306,6 +342,19 @@ def _end(start: datetime, duration: timedelta, is_all_day: bool, zone: ZoneInfo)
     if end.utcoffset() != start.utcoffset():
         end = (start.astimezone(UTC) + duration).astimezone(zone)
     return end
+
+
+def _is_plain(schedule: ScheduleSpec, zone: ZoneInfo, occurrence: Occurrence) -> bool:
+    """Whether an occurrence on one of the rule's starts is what the rule alone says."""
+    original = occurrence.original_start
+    return (
+        occurrence.status == "scheduled"
+        and occurrence.start == original
+        and occurrence.end == _end(original, schedule.duration, schedule.is_all_day, zone)
+        and occurrence.speaker_id == schedule.speaker_id
+        and occurrence.topic == schedule.topic
+        and occurrence.location == schedule.location
+    )
 
 
 def _apply_holiday_policy(
