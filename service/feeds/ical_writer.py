@@ -15,10 +15,11 @@ on varied components.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import cast
 
 from icalendar import Component, Parameters, vText
+from icalendar.caselessdict import canonsort_keys
 from icalendar.parser.content_line import Contentline
 from icalendar.parser_tools import to_unicode
 
@@ -33,15 +34,18 @@ _BOM = b"\xef\xbb\xbf"
 
 class IcalWriter:
     """Serialises components. What it meets again, the same object, is written once: a
-    subcomponent (the VALARMs the feed shares between events) or a value (a UID, a
-    DTSTAMP). So components must not change while a writer is in use: keep one per
-    batch of components, not longer."""
+    subcomponent (the VALARMs the feed shares between events), a value (a UID, a
+    DTSTAMP) or a value's parameters (one TZID shared by a zone's values). So
+    components must not change while a writer is in use: keep one per batch of
+    components, not longer."""
 
     def __init__(self) -> None:
         # id -> (the component, kept so that the id is not reused; its bytes)
         self._written: dict[int, tuple[Component, bytes]] = {}
         # id -> (the value, kept likewise; its text; its parameters' text)
         self._values: dict[int, tuple[object, str, str]] = {}
+        # id -> (parameters shared by values, kept likewise; their text)
+        self._params: dict[int, tuple[Parameters, str]] = {}
 
     def to_ical(self, component: Component) -> bytes:
         """The bytes of ``component.to_ical()``."""
@@ -52,8 +56,11 @@ class IcalWriter:
     def _component(self, component: Component, chunks: list[bytes]) -> None:
         begin, end = _begin_end(component.name)
         chunks.append(begin)
-        for name in component.sorted_keys():
-            values = component[name]
+        # A component keeps its names upper case (CaselessDict), so its values are read
+        # as a plain dict's, without normalising each name again; and the names' order
+        # is the same for every component with the same names.
+        for name in _sorted_keys(type(component), tuple(component.keys())):
+            values = dict.__getitem__(component, name)
             if isinstance(values, list):
                 chunks.extend(self._line(component, name, value) for value in values)
             else:
@@ -79,7 +86,7 @@ class IcalWriter:
             # values, the parameters' if any, all back to str.
             to_ical = getattr(value, "to_ical", None)
             raw = to_ical() if to_ical is not None else vText(cast(str, value)).to_ical()
-            param_text = _text(params.to_ical(sorted=True)) if params else ""
+            param_text = self._param_text(params) if params else ""
             done = self._values[id(value)] = (value, _text(raw), param_text)
         _, text, param_text = done
         line = f"{name};{param_text}:{text}" if param_text else f"{name}:{text}"
@@ -90,6 +97,12 @@ class IcalWriter:
         if len(data) < _FOLD_AT:
             return data + _CRLF
         return _fold(data) + _CRLF
+
+    def _param_text(self, params: Parameters) -> str:
+        done = self._params.get(id(params))
+        if done is None:
+            done = self._params[id(params)] = (params, _text(params.to_ical(sorted=True)))
+        return done[1]
 
 
 def _text(raw: str | bytes) -> str:
@@ -126,6 +139,12 @@ def _fold(data: bytes) -> bytes:
         start = cut
     pieces.append(data[start:])
     return _FOLD.join(pieces)
+
+
+@lru_cache(maxsize=256)
+def _sorted_keys(kind: type[Component], names: tuple[str, ...]) -> list[str]:
+    """``Component.sorted_keys`` of a component of this kind with these names."""
+    return canonsort_keys(names, kind.canonical_order)
 
 
 @cache

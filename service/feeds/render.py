@@ -19,6 +19,7 @@ from icalendar import (
     Alarm,
     Calendar,
     Event,
+    Parameters,
     Timezone,
     vDate,
     vDatetime,
@@ -312,7 +313,7 @@ class _EventWriter:
             if self.schedule.is_all_day:
                 typed = vDate(value.date(), params={"VALUE": "DATE"})
             else:
-                typed = vDatetime(value)
+                typed = zoned_datetime(value)
             self.instants[key] = typed
         return typed
 
@@ -331,6 +332,39 @@ class _EventWriter:
         if typed is None:
             typed = self.values[key] = kind(value)
         return cast(_Shared, typed)
+
+
+class ZonedDatetime(vDatetime):
+    """``vDatetime(dt)`` for a zone whose TZID is known: made and written without
+    icalendar deriving the TZID again, which it does for each value, twice (making and
+    writing it), while a feed has thousands of values in one or two zones.
+    tests/test_feed_writer.py holds the two to the same bytes."""
+
+    def __init__(self, dt: datetime, params: Parameters) -> None:
+        self.dt = dt
+        self.params = params  # the zone's own (zone_parameters), shared: never changed
+
+    def to_ical(self) -> bytes:
+        # vDatetime.to_ical's text; never UTC, so never its "Z".
+        dt = self.dt
+        text = f"{dt.year:04}{dt.month:02}{dt.day:02}T{dt.hour:02}{dt.minute:02}{dt.second:02}"
+        return text.encode()
+
+
+def zoned_datetime(value: datetime) -> vDatetime:
+    """What ``vDatetime(value)`` would be, made cheaply when the zone allows it."""
+    assert value.tzinfo is not None
+    params = zone_parameters(value.tzinfo)
+    return vDatetime(value) if params is None else ZonedDatetime(value, params)
+
+
+@lru_cache(maxsize=64)
+def zone_parameters(zone: tzinfo) -> Parameters | None:
+    """The parameters icalendar gives a datetime in ``zone`` (its TZID), or None for UTC
+    and its equivalents, which icalendar writes with a "Z" and no TZID. icalendar reads
+    the TZID off the zone alone (``tzid_from_tzinfo``), so any instant tells it."""
+    params = vDatetime(datetime(2000, 1, 1, tzinfo=zone)).params
+    return None if params.is_utc() or "TZID" not in params else params
 
 
 def _alarm(rule: ReminderRule, summary: str) -> Alarm:
