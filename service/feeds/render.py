@@ -145,10 +145,19 @@ class _EventWriter:
         self.content = content
         self.schedule = schedule
         self.person_id = content.person_id
+        # What every event of the schedule reads, read off the row once.
+        self.version = schedule.version
+        self.is_all_day = schedule.is_all_day
+        self.is_to_study = schedule.id in content.unconfirmed
         self.uid = vText(f"schedule-{schedule.id}@pufa")
-        self.rules = sorted(
+        rules = sorted(
             (r for r in schedule.rules if r.is_enabled), key=lambda r: (-r.lead_minutes, r.id)
         )
+        # The rules whose VALARMs an event shows, by whether the owner speaks in it.
+        self.alarm_rules = {
+            is_mine: [r for r in rules if self._alarm_concerns_owner(r, is_mine=is_mine)]
+            for is_mine in (False, True)
+        }
         self.rows = {o.original_start_at: o for o in schedule.overrides}
         stamps = [schedule.updated_at] + [r.updated_at for r in schedule.rules]
         confirmed = content.confirmed_at.get(schedule.id)
@@ -165,11 +174,11 @@ class _EventWriter:
 
     def events(self, plan: SeriesPlan) -> list[Event]:
         if plan.single is not None:
-            return [self._event(plan.single, sequence=self.schedule.version)]
+            return [self._event(plan.single, sequence=self.version)]
         master = self._component(
             start=plan.start,
             end=plan.end,
-            sequence=self.schedule.version,
+            sequence=self.version,
             stamp=self.stamp,
             speaker_id=plan.spec.speaker_id,
             topic=plan.spec.topic,
@@ -184,7 +193,7 @@ class _EventWriter:
         result = [master]
         for occurrence in plan.overrides:
             # Above the master's SEQUENCE, and rising with every saved change of the override.
-            sequence = self.schedule.version + max(1, occurrence.sequence)
+            sequence = self.version + max(1, occurrence.sequence)
             event = self._event(occurrence, sequence=sequence)
             event.add("RECURRENCE-ID", self._instant(occurrence.original_start))
             result.append(event)
@@ -218,11 +227,9 @@ class _EventWriter:
         is_cancelled: bool,
         note: str,
     ) -> Event:
-        schedule = self.schedule
         speaker = self.content.speaker_names.get(speaker_id, "") if speaker_id else ""
         is_mine = self.person_id is not None and speaker_id == self.person_id
-        is_to_study = schedule.id in self.content.unconfirmed
-        summary = self._summary(speaker, topic, is_mine=is_mine, is_to_study=is_to_study)
+        summary = self._summary(speaker, topic, is_mine=is_mine)
         if is_cancelled:
             # Not STATUS:CANCELLED: Google Calendar deletes those, and staff should see it.
             summary = texts.CANCELLED + summary
@@ -241,12 +248,11 @@ class _EventWriter:
             event["DESCRIPTION"] = self._shared(vText, description)
         if location:
             event["LOCATION"] = self._shared(vText, location)
-        if schedule.is_all_day or is_cancelled:
+        if self.is_all_day or is_cancelled:
             event["TRANSP"] = self._shared(vText, "TRANSPARENT")
         if not is_cancelled:
-            for rule in self.rules:
-                if self._alarm_concerns_owner(rule, is_mine=is_mine, is_to_study=is_to_study):
-                    event.add_component(self._alarm(rule, summary))
+            for rule in self.alarm_rules[is_mine]:
+                event.add_component(self._alarm(rule, summary))
         return event
 
     def _alarm(self, rule: ReminderRule, summary: str) -> Alarm:
@@ -255,7 +261,7 @@ class _EventWriter:
             alarm = self.alarms[(rule.id, summary)] = _alarm(rule, summary)
         return alarm
 
-    def _summary(self, speaker: str, topic: str, *, is_mine: bool, is_to_study: bool) -> str:
+    def _summary(self, speaker: str, topic: str, *, is_mine: bool) -> str:
         schedule = self.schedule
         if schedule.kind == "lecture" or speaker or topic:
             summary = texts.lecture_summary(schedule.title, speaker, topic)
@@ -263,7 +269,7 @@ class _EventWriter:
             summary = schedule.title
         if is_mine:
             summary = texts.MY_LECTURE + summary
-        if is_to_study:
+        if self.is_to_study:
             summary = texts.TO_STUDY + summary
         return summary
 
@@ -287,19 +293,17 @@ class _EventWriter:
             return texts.holiday_moved_line(original, occurrence.start.date())
         return note
 
-    def _alarm_concerns_owner(
-        self, rule: ReminderRule, *, is_mine: bool, is_to_study: bool
-    ) -> bool:
+    def _alarm_concerns_owner(self, rule: ReminderRule, *, is_mine: bool) -> bool:
         # Heads' overdue notices are about other people's confirmations: not a feed alarm.
         return (
             rule.recipients == "audience"
             or (rule.recipients == "speaker" and is_mine)
-            or (rule.recipients == "unconfirmed" and is_to_study)
+            or (rule.recipients == "unconfirmed" and self.is_to_study)
         )
 
     def _when(self, value: datetime) -> date | datetime:
         """All-day values are DATEs (VALUE=DATE); timed ones keep the schedule's TZID."""
-        return value.date() if self.schedule.is_all_day else value
+        return value.date() if self.is_all_day else value
 
     def _instant(self, value: datetime) -> vDate | vDatetime:
         """``_when`` typed as vDDDTypes would type it, minus its conversion on each write.
@@ -310,7 +314,7 @@ class _EventWriter:
         key = (value, value.tzinfo)
         typed = self.instants.get(key)
         if typed is None:
-            if self.schedule.is_all_day:
+            if self.is_all_day:
                 typed = vDate(value.date(), params={"VALUE": "DATE"})
             else:
                 typed = zoned_datetime(value)
