@@ -30,6 +30,7 @@ from ..occurrences.expand import (
     build_rule,
     deviations,
     expand,
+    moves_into,
 )
 
 
@@ -56,13 +57,24 @@ def plan_series(
         return _plan_single(spec, since, workdays)
     zone = spec.zone
     # Start the master early enough that an occurrence shifted forward by a holiday into
-    # the shown range still belongs to it.
-    lower = max(spec.start, since - MAX_HOLIDAY_SHIFT - spec.duration)
-    first_local = rule.after(_local(lower, zone), inc=True)
+    # the shown range still belongs to it, and one an admin moved into it from further
+    # back too (rare: that schedule shows more history).
+    lower = since - MAX_HOLIDAY_SHIFT - spec.duration
+    shown = Window(since, max(until, since + timedelta(days=1)))
+    lower = min([lower, *(o.original_start for o in spec.overrides if moves_into(spec, o, shown))])
+    if lower <= spec.start:
+        # DTSTART is the first occurrence, as RFC 5545 and expand have it, even if the
+        # rule does not produce it (a start the API now refuses).
+        first_local: datetime | None = _local(spec.start, zone)
+    else:
+        first_local = rule.after(_local(lower, zone), inc=True)
     if first_local is None:
         return None  # the series ended before the shown range
     start = _wall(first_local, zone)
-    window = Window(start, max(until, start + timedelta(days=1)))
+    # Originals from the master's start; where they land, from the shown range's start
+    # (a series starting within it can have occurrences moved to before its DTSTART).
+    window_start = min(start, since)
+    window = Window(window_start, max(until, window_start + timedelta(days=1)))
     excluded = {d.astimezone(UTC) for d in spec.exdates}
     exdates = {d for d in excluded if d >= start}
     overrides: list[Occurrence] = []

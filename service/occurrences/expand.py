@@ -143,17 +143,16 @@ def deviations(schedule: ScheduleSpec, window: Window, workdays: Workdays) -> li
     """The occurrences that are not what the plain rule says, sorted by original start:
     what a feed writes as RECURRENCE-ID overrides and holiday EXDATEs.
 
-    Plain is what a calendar client computes from the RRULE alone: an occurrence on one
-    of the rule's starts, lasting the schedule's duration, with its speaker, topic and
-    place. Any other is a deviation: skipped or moved by the holiday policy, changed by
-    an override, or on an original start that is not one of the rule's (a DTSTART off
-    the rule). Considered are the originals from ``window.start`` on that lie in the
-    window or whose actual time overlaps it, as ``expand`` would resolve them; EXDATEs
-    are left out (they are no occurrence at all).
+    Plain is what a calendar client computes from DTSTART and the RRULE: an occurrence
+    at its original start, lasting the schedule's duration, with its speaker, topic and
+    place. Any other is a deviation: skipped or moved by the holiday policy, or changed
+    by an override. Considered are the originals from ``window.start`` on that lie in
+    the window or whose actual time overlaps it, as ``expand`` would resolve them;
+    EXDATEs are left out (they are no occurrence at all).
 
     Only the originals that can deviate (an override, a day off under a policy that is
-    not ``keep``, DTSTART) are resolved: the rest of a series costs a set lookup and a
-    workday test each, which is what makes a feed of long series cheap to plan.
+    not ``keep``) are resolved, and DTSTART: the rest of a series costs a set lookup and
+    a workday test each, which is what makes a feed of long series cheap to plan.
     """
     zone = schedule.zone
     overrides = {_local_naive(o.original_start, zone): o for o in schedule.overrides}
@@ -179,7 +178,7 @@ def deviations(schedule: ScheduleSpec, window: Window, workdays: Workdays) -> li
             original >= window.end and not window.overlaps(occurrence.start, occurrence.end)
         ):
             continue
-        if local == first or not _is_plain(schedule, zone, occurrence):
+        if not _is_plain(schedule, zone, occurrence):
             result.append(occurrence)
     result.sort(key=lambda o: o.original_start)
     return result
@@ -254,7 +253,7 @@ def _moved_in(
         local
         for local, override in overrides.items()
         if local not in known
-        and _moves_into(schedule, override, window)
+        and moves_into(schedule, override, window)
         and is_original(schedule, override.original_start)
     }
 
@@ -265,7 +264,8 @@ def build_rule(schedule: ScheduleSpec) -> rrule | None:
     return compiled.rule() if compiled is not None else None
 
 
-def _moves_into(schedule: ScheduleSpec, override: OverrideSpec, window: Window) -> bool:
+def moves_into(schedule: ScheduleSpec, override: OverrideSpec, window: Window) -> bool:
+    """Whether the override moves its occurrence to a time that may overlap ``window``."""
     if override.is_cancelled or override.moved_start is None:
         return False
     # An all-day end is rounded up to midnight: a day of slack is enough.
