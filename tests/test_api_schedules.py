@@ -85,6 +85,11 @@ def test_an_all_day_campaign_takes_an_end_day_instead_of_a_duration(
         ({"title": ""}, "title"),
         ({"title": "\x00"}, "title"),
         ({"start": "3026-01-05T16:00"}, "start"),
+        # RFC 5545 leaves a set undefined whose DTSTART the rule does not produce.
+        ({"start": "2026-01-06T16:00"}, "start"),
+        ({"rrule": "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"}, "rrule"),
+        ({"rrule": "FREQ=WEEKLY;BYDAY=MO;UNTIL=20251231T000000Z"}, "rrule"),
+        ({"rrule": "FREQ=WEEKLY;BYDAY=MO;COUNT=3;UNTIL=20261231T000000Z"}, "rrule"),
     ],
 )
 def test_semantically_wrong_schedules_are_422s_naming_the_field(
@@ -95,6 +100,16 @@ def test_semantically_wrong_schedules_are_422s_naming_the_field(
     body = response.get_json()
     assert body["error"] == "invalid"
     assert field in body["fields"], body
+
+
+def test_a_start_the_rule_does_not_produce_is_refused_with_the_first_one_it_does(
+    client: FlaskClient, admin_headers: dict[str, str]
+) -> None:
+    tuesday = {**LECTURE, "start": "2026-01-06T16:00"}
+    body = client.post(f"{API}/schedules", json=tuesday, headers=admin_headers).get_json()
+    assert body["fields"]["start"] == (
+        "2026-01-06 16:00:00 is not an occurrence; the first one is 2026-01-12 16:00:00"
+    )
 
 
 def test_a_rejected_schedule_leaves_nothing_behind(

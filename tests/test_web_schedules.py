@@ -3,7 +3,7 @@ service checks it, and the page shows the occurrences the engine expands."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -58,6 +58,21 @@ def test_a_weekly_schedule_from_the_editor_and_its_occurrences(
     assert page.count("（周三）") >= 10
     listing = client.get("/admin/schedules/").get_data(as_text=True)
     assert "每周星期三" in listing
+
+
+def test_the_editors_start_date_means_from_that_day_on(
+    client: FlaskClient, pufa_state: Pufa
+) -> None:
+    office = _office(pufa_state)
+    sign_in(client, pufa_state)
+    # Tuesday 1 December 2026, "every week on Wednesday": the first is 2 December.
+    data = _weekly(office, start_date="2026-12-01", repeat_weekday="WE")
+    response = post_form(client, NEW, NEW, data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with pufa_state.db.sessions() as session:
+        schedule = session.scalars(select(Schedule)).one()
+        local = schedule.starts_at.astimezone(pufa_state.settings.zone)
+        assert local.replace(tzinfo=None) == datetime(2026, 12, 2, 16, 0)
 
 
 def test_a_yearly_campaign_day(client: FlaskClient, pufa_state: Pufa) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..audit import record, snapshot
 from ..errors import Conflict, Invalid
 from ..models import Department, Person, Schedule, StudyItem
+from ..occurrences.validate import validate_rrule, validate_start_matches_rule
 from .common import (
     Id,
     IdList,
@@ -116,6 +117,12 @@ def resolve_timing(data: ScheduleIn) -> Timing:
             )
     if data.rrule is not None:
         check_rrule(data.rrule, start)
+        # What the engine can evaluate (e.g. not a rule that never happens), and a start
+        # that is one of the rule's occurrences: RFC 5545 leaves the set undefined
+        # otherwise, and calendar apps would disagree with the SMS.
+        aware_start = datetime.combine(start, start.time(), zone)
+        validate_rrule(data.rrule, aware_start, data.timezone)
+        validate_start_matches_rule(data.rrule, aware_start, data.timezone)
     exdates = sorted({_local(value, zone).isoformat() for value in data.exdates})
     return Timing(zone, start, minutes, days, exdates)
 

@@ -7,8 +7,9 @@ writes the RRULE text, which the schedule service then checks like any other.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -20,6 +21,7 @@ from ...app import db_session, pufa
 from ...models import KINDS, Department, Person, Schedule, utcnow
 from ...occurrences.expand import Window
 from ...occurrences.query import expand_all, load_schedules, workday_calendar
+from ...occurrences.rules import RuleError, compile_rule, first_occurrence
 from .. import messages
 from ..blueprints import web_blueprint
 from ..forms import FormState, integer, posted
@@ -95,6 +97,9 @@ def _schedule_data(state: FormState) -> tuple[dict[str, Any], dict[str, str]]:
     is_all_day = bool(state.value("is_all_day"))
     day, clock = str(state.value("start_date")), str(state.value("start_time"))
     start = day if is_all_day or not day else f"{day}T{clock or '00:00'}"
+    rrule = to_rrule(recurrence, zone) if not recurrence.errors else None
+    if start and rrule:
+        start = _first_occurrence_from(start, rrule, zone, is_all_day=is_all_day)
     data: dict[str, Any] = {
         "kind": state.value("kind"),
         "title": state.value("title"),
@@ -105,7 +110,7 @@ def _schedule_data(state: FormState) -> tuple[dict[str, Any], dict[str, str]]:
         "is_all_day": is_all_day,
         "duration_minutes": integer(state.value("duration_minutes") or "60"),
         "duration_days": integer(state.value("duration_days") or "1"),
-        "rrule": to_rrule(recurrence, zone) if not recurrence.errors else None,
+        "rrule": rrule,
         "holiday_policy": state.value("holiday_policy"),
         "is_for_everyone": bool(state.value("is_for_everyone")),
         "department_ids": integer(state.value("department_ids", [])),
@@ -115,6 +120,21 @@ def _schedule_data(state: FormState) -> tuple[dict[str, Any], dict[str, str]]:
     }
     rrule_field = "rrule" if recurrence.pattern == "custom" else "repeat"
     return data, {"start": "start_date", "rrule": rrule_field, "end": "duration_minutes"}
+
+
+def _first_occurrence_from(start: str, rrule: str, zone: ZoneInfo, *, is_all_day: bool) -> str:
+    """The editor's start date means "from this day on" ("every Wednesday from 1 March"):
+    the series starts at the rule's first occurrence on or after it, since a schedule
+    must start on one of its occurrences. Left as given when it cannot be read; the
+    schedule service then says what is wrong."""
+    try:
+        local = datetime.fromisoformat(start)
+        first = first_occurrence(compile_rule(rrule, local, zone.key))
+    except (ValueError, RuleError):
+        return start
+    if first is None:
+        return start
+    return first.date().isoformat() if is_all_day else first.isoformat(timespec="minutes")
 
 
 def _blank() -> dict[str, Any]:
