@@ -90,3 +90,30 @@ def test_an_all_day_event_moves_as_a_whole_day() -> None:
 def test_a_lecture_moved_out_of_the_window_by_the_policy_is_not_in_it() -> None:
     window = Window(datetime(2026, 10, 5, tzinfo=SHANGHAI), datetime(2026, 10, 6, tzinfo=SHANGHAI))
     assert expand(weekly(date(2026, 10, 5), "next_workday"), window, WorkdayCalendar()) == []
+
+
+def test_an_occurrence_shifted_fifteen_days_across_a_dst_change_is_found() -> None:
+    """Fifteen days at the same wall-clock time are an hour longer across the end of
+    summer time: the search must reach that far back."""
+    berlin = ZoneInfo("Europe/Berlin")
+    spec = ScheduleSpec(
+        id=1,
+        timezone="Europe/Berlin",
+        start=datetime(2026, 9, 1, 16, 30, tzinfo=berlin),  # Tuesdays
+        duration=timedelta(hours=1),
+        rrule="FREQ=WEEKLY",
+        holiday_policy="next_workday",
+    )
+    days_off = {date(2026, 10, 13) + timedelta(days=n): False for n in range(15)}
+    # Berlin leaves summer time on 25 October: 13 October 16:30 CEST moves to
+    # 28 October 16:30 CET, 15 days and 1 hour later. The window is the office's days
+    # (Shanghai): it starts at 17:00 in Berlin, during that occurrence.
+    window = Window(datetime(2026, 10, 29, tzinfo=SHANGHAI), datetime(2026, 11, 1, tzinfo=SHANGHAI))
+    found = {o.original_start.day: o for o in expand(spec, window, WorkdayCalendar(days_off))}
+    # The Tuesdays 13, 20 and 27 October all move to Wednesday 28 October.
+    assert sorted(found) == [13, 20, 27]
+    moved = found[13]
+    assert (moved.status, moved.start) == (
+        "holiday_moved",
+        datetime(2026, 10, 28, 16, 30, tzinfo=berlin),
+    )

@@ -22,7 +22,7 @@ from dateutil.rrule import rrule
 from icalendar import vRecur
 
 from ..occurrences.expand import (
-    MAX_HOLIDAY_SHIFT,
+    SHIFT_REACH,
     Occurrence,
     ScheduleSpec,
     Window,
@@ -59,7 +59,7 @@ def plan_series(
     # Start the master early enough that an occurrence shifted forward by a holiday into
     # the shown range still belongs to it, and one an admin moved into it from further
     # back too (rare: that schedule shows more history).
-    lower = since - MAX_HOLIDAY_SHIFT - spec.duration
+    lower = since - SHIFT_REACH - spec.duration
     shown = Window(since, max(until, since + timedelta(days=1)))
     lower = min([lower, *(o.original_start for o in spec.overrides if moves_into(spec, o, shown))])
     if lower <= spec.start:
@@ -111,7 +111,7 @@ def _plan_single(spec: ScheduleSpec, since: datetime, workdays: Workdays) -> Ser
 def _find(spec: ScheduleSpec, original: datetime, workdays: Workdays) -> Occurrence | None:
     """The actual occurrence of this original start, wherever it was moved."""
     key = (spec.id, original.astimezone(UTC))
-    reach = spec.duration + MAX_HOLIDAY_SHIFT
+    reach = spec.duration + SHIFT_REACH
     windows = [Window(original - reach, original + reach)]
     windows += [
         Window(o.moved_start - reach, o.moved_start + reach)

@@ -21,6 +21,9 @@ from .rules import Recurrence, compile_rule
 # A shifted occurrence never moves further than this from its original day (Spring
 # Festival plus its weekends is the longest run of days off).
 MAX_HOLIDAY_SHIFT = timedelta(days=15)
+# How far that can move an occurrence in absolute time: the days keep the wall-clock
+# time, so a DST change between the two adds its hour. A day covers any zone's.
+SHIFT_REACH = MAX_HOLIDAY_SHIFT + timedelta(days=1)
 MAX_WINDOW = timedelta(days=3660)
 
 
@@ -125,7 +128,7 @@ def expand(schedule: ScheduleSpec, window: Window, workdays: Workdays) -> list[O
     overrides = {_local_naive(o.original_start, zone): o for o in schedule.overrides}
     excluded = {_local_naive(d, zone) for d in schedule.exdates}
     # Search a wider range so occurrences shifted by the holiday policy are found.
-    reach = schedule.duration + MAX_HOLIDAY_SHIFT
+    reach = schedule.duration + SHIFT_REACH
     on_rule, first = _originals(schedule, window.start - reach, window.end + reach)
     originals = set(on_rule) if first is None else {first, *on_rule}
     originals |= _moved_in(schedule, overrides, window, originals)
@@ -158,7 +161,7 @@ def deviations(schedule: ScheduleSpec, window: Window, workdays: Workdays) -> li
     overrides = {_local_naive(o.original_start, zone): o for o in schedule.overrides}
     excluded = {_local_naive(d, zone) for d in schedule.exdates}
     # Originals up to this far after the window can be shifted into it.
-    reach = schedule.duration + MAX_HOLIDAY_SHIFT
+    reach = schedule.duration + SHIFT_REACH
     on_rule, first = _originals(schedule, window.start, window.end + reach)
     by_policy = schedule.holiday_policy != "keep"
     candidates = {

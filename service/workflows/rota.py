@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..errors import Conflict, Invalid, NotFound
 from ..models import OccurrenceOverride, Person, Schedule
-from ..occurrences.expand import MAX_HOLIDAY_SHIFT, Occurrence, Window, expand
+from ..occurrences.expand import SHIFT_REACH, Occurrence, Window, expand
 from ..occurrences.query import load_schedules, workday_calendar
 from ..occurrences.specs import schedule_spec
 from . import replan
@@ -172,7 +172,7 @@ def find_occurrence(
     """The occurrence whose RECURRENCE-ID is ``original_start``, wherever it was moved."""
     key = original_start.astimezone(UTC)
     spec = schedule_spec(schedule)
-    reach = MAX_HOLIDAY_SHIFT + spec.duration + timedelta(days=1)
+    reach = SHIFT_REACH + spec.duration
     low, high = key, key
     for override in schedule.overrides:
         if override.original_start_at == key and override.moved_start_at is not None:
