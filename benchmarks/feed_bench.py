@@ -2,18 +2,20 @@
 gunicorn against a bare Flask endpoint serving the same bytes from memory.
 
     /work/venv/bin/python benchmarks/feed_bench.py [--requests 2000] [--seconds 8]
-        [--clients 4] [--rounds 2]
+        [--clients 4] [--rounds 2] [--log-level INFO]
 
 Everything runs on loopback in a temporary directory (SQLite), and stops by itself: each
 phase ends after --requests requests or --seconds seconds, whichever comes first.
 Phases alternate (bare, pufa, bare, pufa …) so that a busy machine hurts both alike, and
-each ratio compares the two phases of one round.
+each ratio compares the two phases of one round. Each phase also gives the server's
+CPU time per request, which the clients sharing the cores do not blur.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import math
 import os
 import socket
 import statistics
@@ -180,16 +182,39 @@ def load(
     path: str,
     headers: dict[str, str],
     opts: argparse.Namespace,
-) -> tuple[float, float]:
-    """(requests per second, p99 ms) for one phase."""
+    server: subprocess.Popen[bytes] | None = None,
+) -> tuple[float, float, float]:
+    """(requests per second, p99 ms, the server's CPU µs per request) for one phase.
+
+    The CPU time is that of the server's workers (Linux /proc; NaN elsewhere): the
+    clients run on the same cores, so requests per second alone mixes in their cost.
+    """
     deadline = time.monotonic() + opts.seconds
     per_client = opts.requests // opts.clients
     jobs = [(port, path, headers, per_client, deadline)] * opts.clients
+    cpu_before = workers_cpu(server)
     started = time.perf_counter()
     latencies = [ms for chunk in pool.map(client, jobs) for ms in chunk]
     elapsed = time.perf_counter() - started
+    cpu = (workers_cpu(server) - cpu_before) / len(latencies) * 1e6
     p99 = statistics.quantiles(latencies, n=100)[98]
-    return len(latencies) / elapsed, p99
+    return len(latencies) / elapsed, p99, cpu
+
+
+def workers_cpu(server: subprocess.Popen[bytes] | None) -> float:
+    """CPU seconds (user + system) used so far by the children of ``server``."""
+    proc = Path("/proc")
+    if server is None or not proc.is_dir():
+        return math.nan
+    total, tick = 0, os.sysconf("SC_CLK_TCK")
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a process that ended meanwhile
+        if int(fields[1]) == server.pid:  # ppid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
 
 
 def main() -> None:
@@ -200,6 +225,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per phase")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, both servers")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker, both servers")
+    parser.add_argument("--log-level", default="INFO", help="PUFA_LOG_LEVEL (INFO logs requests)")
     opts = parser.parse_args()
     now = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="pufa-bench-") as tmp:
@@ -223,7 +249,7 @@ def main() -> None:
             "DATABASE_URL": url,
             "PUBLIC_BASE_URL": "https://pufa.example.test",
             "PUFA_INSTANCE_DIR": str(directory),
-            "PUFA_LOG_LEVEL": "INFO",
+            "PUFA_LOG_LEVEL": opts.log_level,
             "FEED_BARE_FILE": str(body),
         }
         pufa_port, bare_port = free_port(), free_port()
@@ -251,16 +277,16 @@ def main() -> None:
                 "full": ({}, {}),
                 "304": ({"If-None-Match": bare_etag}, {"If-None-Match": pufa_etag}),
             }
-            results: dict[tuple[str, str], list[tuple[float, float]]] = {}
+            results: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
             with ProcessPoolExecutor(opts.clients) as pool:
                 for _ in range(opts.rounds):
                     for phase, (bare_headers, pufa_headers) in phases.items():
-                        for name, port, headers in (
-                            ("bare", bare_port, bare_headers),
-                            ("pufa", pufa_port, pufa_headers),
+                        for name, port, headers, server in (
+                            ("bare", bare_port, bare_headers, servers[1]),
+                            ("pufa", pufa_port, pufa_headers, servers[0]),
                         ):
                             results.setdefault((phase, name), []).append(
-                                load(pool, port, path, headers, opts)
+                                load(pool, port, path, headers, opts, server)
                             )
         finally:
             for server in servers:
@@ -273,18 +299,19 @@ def main() -> None:
             "and pufa phases ran back to back: the ratio is per round, then the median"
         )
         print(
-            f"{'phase':6} {'bare req/s':>11} {'p99 ms':>8} {'pufa req/s':>11} {'p99 ms':>8} "
-            f"{'ratio':>6}"
+            f"{'phase':6} {'bare req/s':>11} {'p99 ms':>8} {'cpu µs':>7} {'pufa req/s':>11} "
+            f"{'p99 ms':>8} {'cpu µs':>7} {'ratio':>6}"
         )
+        print("(cpu µs: the server's CPU per request, all its workers)")
         for phase, target in (("full", 0.5), ("304", 0.8)):
             ratios = []
-            for (bare_rps, bare_p99), (pufa_rps, pufa_p99) in zip(
+            for (bare_rps, bare_p99, bare_cpu), (pufa_rps, pufa_p99, pufa_cpu) in zip(
                 results[(phase, "bare")], results[(phase, "pufa")], strict=True
             ):
                 ratios.append(pufa_rps / bare_rps)
                 print(
-                    f"{phase:6} {bare_rps:11.0f} {bare_p99:8.1f} {pufa_rps:11.0f} "
-                    f"{pufa_p99:8.1f} {ratios[-1]:6.2f}"
+                    f"{phase:6} {bare_rps:11.0f} {bare_p99:8.1f} {bare_cpu:7.0f} {pufa_rps:11.0f} "
+                    f"{pufa_p99:8.1f} {pufa_cpu:7.0f} {ratios[-1]:6.2f}"
                 )
             print(f"{phase}: median ratio {statistics.median(ratios):.2f} (target >= {target})")
 

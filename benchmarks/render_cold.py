@@ -1,7 +1,7 @@
 """Cold feed rendering only: median CPU milliseconds of ``render_feed`` with no schedule
 blocks cached, for the demo person and for 50 schedules with 500 overrides.
 
-    /work/venv/bin/python benchmarks/render_cold.py [--times 15] [--dir DIR]
+    /work/venv/bin/python benchmarks/render_cold.py [--times 15] [--dir DIR] [--parts]
 
 CPU time (``time.process_time``) and medians, because the machine is shared. With
 ``--dir``, the databases are made once and kept, so two versions of the renderer can be
@@ -18,6 +18,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -27,7 +28,11 @@ from sqlalchemy.orm import Session  # noqa: E402
 from benchmarks.feed_bench import ZONE, big_database, demo_database  # noqa: E402
 from service.db import Database  # noqa: E402
 from service.feeds.content import FeedOwner, load_content  # noqa: E402
-from service.feeds.render import render_feed  # noqa: E402
+from service.feeds.ical_writer import IcalWriter  # noqa: E402
+from service.feeds.render import FeedRange, _EventWriter, render_feed  # noqa: E402
+from service.feeds.series import plan_series  # noqa: E402
+from service.occurrences.expand import recurrence  # noqa: E402
+from service.occurrences.specs import schedule_spec  # noqa: E402
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 
@@ -66,10 +71,59 @@ def cold_render(url: str, person_id: int, times: int) -> tuple[float, bytes]:
     return statistics.median(samples), body
 
 
+def parts(url: str, person_id: int, times: int) -> dict[str, float]:
+    """Median CPU ms of the stages of a cold render: the rules' enumeration alone
+    (dateutil, over the feed's range), the planning that includes it, building the
+    icalendar components, and writing them."""
+    db = Database(url)
+    with Session(db.engine) as session:
+        content = load_content(session, FeedOwner("person", person_id))
+        assert content is not None
+        feed_range = FeedRange.around(NOW, ZoneInfo(ZONE))
+        specs = [schedule_spec(schedule) for schedule in content.schedules]
+        since, until = feed_range.since, feed_range.until
+        plans = [plan_series(spec, since, until, content.workdays) for spec in specs]
+        low, high = since.replace(tzinfo=None), until.replace(tzinfo=None)
+        shown = [(row, plan) for row, plan in zip(content.schedules, plans, strict=True) if plan]
+        events = [_EventWriter(content, schedule).events(plan) for schedule, plan in shown]
+
+        def enumerate_rules() -> None:
+            for spec in specs:
+                rule = recurrence(spec)
+                if rule is not None:
+                    rule.between(low, high)
+
+        def write() -> None:
+            for batch in events:
+                writer = IcalWriter()
+                for event in batch:
+                    writer.to_ical(event)
+
+        stages = {
+            "rule enumeration": enumerate_rules,
+            "planning (with it)": lambda: [
+                plan_series(spec, since, until, content.workdays) for spec in specs
+            ],
+            "building": lambda: [_EventWriter(content, s).events(p) for s, p in shown],
+            "writing": write,
+        }
+        result = {}
+        for name, stage in stages.items():
+            samples = []
+            for _ in range(times):
+                started = time.process_time()
+                stage()
+                samples.append((time.process_time() - started) * 1000)
+            result[name] = statistics.median(samples)
+    db.dispose()
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--times", type=int, default=15, help="renders per feed")
     parser.add_argument("--dir", type=Path, help="keep the databases here, and reuse them")
+    parser.add_argument("--parts", action="store_true", help="also time the render's stages")
     opts = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pufa-render-") as tmp:
         directory = opts.dir or Path(tmp)
@@ -78,6 +132,9 @@ def main() -> None:
             median, body = cold_render(url, person_id, opts.times)
             digest = hashlib.sha256(body).hexdigest()[:16]
             print(f"{label}: render cold {median:.1f} ms (median CPU); {len(body)} B; {digest}")
+            if opts.parts:
+                for stage, ms in parts(url, person_id, opts.times).items():
+                    print(f"    {stage}: {ms:.1f} ms")
 
 
 if __name__ == "__main__":
