@@ -44,14 +44,23 @@ class Database:
     def read_scalar(self, sql: str) -> Any:
         """The first value of one read-only statement without parameters, run outside
         any transaction on a pooled driver connection: for a lookup on every request,
-        SQLAlchemy's statement handling and, on SQLite, BEGIN and ROLLBACK would cost
-        several times the query."""
+        SQLAlchemy's statement handling and BEGIN and ROLLBACK would cost several times
+        the query. (pysqlite is in autocommit already; psycopg is put in it for the
+        statement, so that it opens no transaction, and the pool's rollback on return
+        has nothing to send.)"""
         connection = self.engine.raw_connection()
+        driver: Any = connection.dbapi_connection
         try:
-            cursor = connection.cursor()
-            cursor.execute(sql)
-            row = cursor.fetchone()
-            cursor.close()
+            if self.is_postgresql:
+                driver.autocommit = True
+            try:
+                cursor = connection.cursor()
+                cursor.execute(sql)
+                row = cursor.fetchone()
+                cursor.close()
+            finally:
+                if self.is_postgresql:
+                    driver.autocommit = False
         finally:
             connection.close()  # back to the pool, which rolls back what the driver began
         return None if row is None else row[0]

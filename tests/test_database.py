@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from flask import Flask
 from psycopg.pq import TransactionStatus
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from service import migrate
 from service.app import Pufa, db_session
@@ -68,3 +68,28 @@ def test_read_requests_on_postgresql_run_in_autocommit_and_writes_in_a_transacti
     assert in_transaction("HEAD") is reads_in_a_transaction
     assert in_transaction("POST") is True
     assert in_transaction("DELETE") is True
+
+
+def test_the_change_mark_read_opens_no_transaction_and_leaves_the_connection_as_it_was(
+    pufa_state: Pufa,
+) -> None:
+    # Every feed poll makes this read: a transaction would cost PostgreSQL a ROLLBACK
+    # round trip when the connection goes back to the pool.
+    db = pufa_state.db
+    found: list[bool] = []
+
+    def in_transaction(dbapi: Any, *_: Any) -> None:
+        if db.is_postgresql:
+            found.append(dbapi.info.transaction_status != TransactionStatus.IDLE)
+        else:
+            found.append(bool(dbapi.in_transaction))
+
+    event.listen(db.engine, "reset", in_transaction)
+    try:
+        assert db.read_scalar("SELECT 1") == 1
+    finally:
+        event.remove(db.engine, "reset", in_transaction)
+    assert found == [False]
+    with db.engine.connect() as connection:  # the same pooled connection, as it was
+        dbapi: Any = connection.connection.dbapi_connection
+        assert (dbapi.autocommit if db.is_postgresql else dbapi.isolation_level) in (False, None)
