@@ -428,18 +428,23 @@ def starts_seen(case: Case) -> set[datetime]:
     return {start for start, _end, _c in client_sees(plan, Window(case.since, case.until))}
 
 
+def one_moved(
+    first: datetime, original: datetime, moved_to: datetime, since: datetime, until: datetime
+) -> Case:
+    """A weekly series from ``first`` whose ``original`` occurrence an admin moved to
+    ``moved_to``, shown from ``since`` to ``until``; no days off."""
+    spec = series(first, overrides=(OverrideSpec(original_start=original, moved_start=moved_to),))
+    return Case(spec, since, until, DaysOff())
+
+
 def test_an_occurrence_moved_from_beyond_the_horizon_into_the_range_is_shown() -> None:
     moved_to = datetime(2026, 5, 6, 14, tzinfo=SHANGHAI)
-    original = datetime(2027, 3, 1, 9, tzinfo=SHANGHAI)  # far beyond until
-    spec = series(
+    case = one_moved(
         datetime(2026, 1, 5, 9, tzinfo=SHANGHAI),
-        overrides=(OverrideSpec(original_start=original, moved_start=moved_to),),
-    )
-    case = Case(
-        spec,
+        datetime(2027, 3, 1, 9, tzinfo=SHANGHAI),  # far beyond until
+        moved_to,
         datetime(2026, 3, 2, tzinfo=SHANGHAI),
         datetime(2026, 9, 7, tzinfo=SHANGHAI),
-        DaysOff(),
     )
     check(case)
     assert moved_to in starts_seen(case)
@@ -447,17 +452,12 @@ def test_an_occurrence_moved_from_beyond_the_horizon_into_the_range_is_shown() -
 
 def test_an_occurrence_moved_out_of_the_range_is_not_shown_at_its_original_time() -> None:
     original = datetime(2026, 4, 6, 9, tzinfo=SHANGHAI)
-    spec = series(
+    case = one_moved(
         datetime(2026, 1, 5, 9, tzinfo=SHANGHAI),
-        overrides=(
-            OverrideSpec(original_start=original, moved_start=datetime(2027, 6, 1, 9, tzinfo=UTC)),
-        ),
-    )
-    case = Case(
-        spec,
+        original,
+        datetime(2027, 6, 1, 9, tzinfo=UTC),
         datetime(2026, 3, 2, tzinfo=SHANGHAI),
         datetime(2026, 9, 7, tzinfo=SHANGHAI),
-        DaysOff(),
     )
     check(case)
     assert original not in starts_seen(case)
@@ -498,37 +498,31 @@ def test_a_dtstart_off_the_rule_is_the_first_occurrence_in_the_feed_too() -> Non
 
 
 def test_an_occurrence_moved_from_before_the_shown_range_into_it_is_shown() -> None:
-    original = datetime(2024, 6, 3, 9, tzinfo=SHANGHAI)  # two years before since
     moved_to = datetime(2026, 5, 6, 14, tzinfo=SHANGHAI)
-    spec = series(
+    case = one_moved(
         datetime(2024, 1, 1, 9, tzinfo=SHANGHAI),
-        overrides=(OverrideSpec(original_start=original, moved_start=moved_to),),
-    )
-    case = Case(
-        spec,
+        datetime(2024, 6, 3, 9, tzinfo=SHANGHAI),  # two years before since
+        moved_to,
         datetime(2026, 1, 1, tzinfo=SHANGHAI),
         datetime(2027, 1, 1, tzinfo=SHANGHAI),
-        DaysOff(),
     )
     check(case)
+    assert moved_to in starts_seen(case)
 
 
 def test_an_occurrence_moved_from_beyond_the_horizon_to_before_the_series_start_is_shown() -> None:
     # The series starts in June; one of its occurrences after the horizon is moved to
     # May, into the shown range but before the master's DTSTART.
-    original = datetime(2027, 6, 7, 9, tzinfo=SHANGHAI)
     moved_to = datetime(2026, 5, 20, 14, tzinfo=SHANGHAI)
-    spec = series(
+    case = one_moved(
         datetime(2026, 6, 1, 9, tzinfo=SHANGHAI),
-        overrides=(OverrideSpec(original_start=original, moved_start=moved_to),),
-    )
-    case = Case(
-        spec,
+        datetime(2027, 6, 7, 9, tzinfo=SHANGHAI),
+        moved_to,
         datetime(2026, 1, 1, tzinfo=SHANGHAI),
         datetime(2027, 1, 1, tzinfo=SHANGHAI),
-        DaysOff(),
     )
     check(case)
+    assert moved_to in starts_seen(case)
 
 
 def test_an_occurrence_after_the_horizon_shifted_back_before_the_series_start_is_shown() -> None:
