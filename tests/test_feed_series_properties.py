@@ -539,3 +539,19 @@ def test_an_occurrence_after_the_horizon_shifted_back_before_the_series_start_is
         DaysOff(holidays=frozenset({date(2021, 12, 31)})),
     )
     check(case)
+
+
+def test_an_occurrence_moved_further_than_a_window_reaches_leaves_the_series_shown() -> None:
+    # From twelve years before the range: further than one expansion window reaches
+    # (10 years). That one occurrence is not in the feed; the series still is.
+    moved_to = datetime(2026, 5, 6, 14, tzinfo=SHANGHAI)
+    case = one_moved(
+        datetime(2014, 1, 6, 9, tzinfo=SHANGHAI),
+        datetime(2014, 6, 2, 9, tzinfo=SHANGHAI),
+        moved_to,
+        datetime(2026, 1, 1, tzinfo=SHANGHAI),
+        datetime(2027, 1, 1, tzinfo=SHANGHAI),
+    )
+    seen = starts_seen(case)
+    assert datetime(2026, 5, 4, 9, tzinfo=SHANGHAI) in seen
+    assert len(seen) == 52

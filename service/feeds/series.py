@@ -22,6 +22,7 @@ from dateutil.rrule import rrule
 from icalendar import vRecur
 
 from ..occurrences.expand import (
+    MAX_WINDOW,
     SHIFT_REACH,
     Occurrence,
     ScheduleSpec,
@@ -61,7 +62,10 @@ def plan_series(
     # back too (rare: that schedule shows more history).
     lower = since - SHIFT_REACH - spec.duration
     shown = Window(since, max(until, since + timedelta(days=1)))
-    lower = min([lower, *(o.original_start for o in spec.overrides if moves_into(spec, o, shown))])
+    moved_in = [o.original_start for o in spec.overrides if moves_into(spec, o, shown)]
+    # Within what one window can hold: an occurrence moved across more than that (eight
+    # years before the range) is not worth leaving the whole schedule out.
+    lower = max(min([lower, *moved_in]), shown.end - MAX_WINDOW + timedelta(days=1))
     if lower <= spec.start:
         # DTSTART is the first occurrence, as RFC 5545 and expand have it, even if the
         # rule does not produce it (a start the API now refuses).
