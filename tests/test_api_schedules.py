@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -108,8 +109,36 @@ def test_a_start_the_rule_does_not_produce_is_refused_with_the_first_one_it_does
     tuesday = {**LECTURE, "start": "2026-01-06T16:00"}
     body = client.post(f"{API}/schedules", json=tuesday, headers=admin_headers).get_json()
     assert body["fields"]["start"] == (
-        "2026-01-06 16:00:00 is not an occurrence; the first one is 2026-01-12 16:00:00"
+        "开始时间须是重复规则中的一次 2026-01-06 16:00:00 is not an occurrence; "
+        "the first one is 2026-01-12 16:00:00"
     )
+
+
+def test_a_schedule_saved_before_starts_had_to_be_occurrences_can_still_be_edited(
+    client: FlaskClient, admin_headers: dict[str, str], session: Session
+) -> None:
+    legacy = Schedule(
+        kind="lecture",
+        title="旧日程",
+        timezone="Asia/Shanghai",
+        starts_at=datetime(2026, 1, 6, 8, tzinfo=UTC),  # a Tuesday, 16:00 in Shanghai
+        rrule="FREQ=WEEKLY;BYDAY=MO",
+        is_for_everyone=True,
+    )
+    session.add(legacy)
+    session.commit()
+    url = f"{API}/schedules/{legacy.id}"
+    renamed = client.patch(
+        url, json={"title": "新名字"}, headers={**admin_headers, "If-Match": '"1"'}
+    )
+    assert renamed.status_code == 200, renamed.get_json()
+    assert renamed.get_json()["start"] == "2026-01-06T16:00:00+08:00"
+    # Moving the start is checked: another Tuesday is refused.
+    moved = client.patch(
+        url, json={"start": "2026-01-13T16:00"}, headers={**admin_headers, "If-Match": '"2"'}
+    )
+    assert moved.status_code == 422
+    assert "start" in moved.get_json()["fields"]
 
 
 def test_a_rejected_schedule_leaves_nothing_behind(

@@ -3,7 +3,7 @@ service checks it, and the page shows the occurrences the engine expands."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -73,6 +73,33 @@ def test_the_editors_start_date_means_from_that_day_on(
         schedule = session.scalars(select(Schedule)).one()
         local = schedule.starts_at.astimezone(pufa_state.settings.zone)
         assert local.replace(tzinfo=None) == datetime(2026, 12, 2, 16, 0)
+
+
+def test_editing_a_schedule_whose_start_is_off_its_rule_keeps_the_start(
+    client: FlaskClient, pufa_state: Pufa
+) -> None:
+    office = _office(pufa_state)
+    sign_in(client, pufa_state)
+    with pufa_state.db.transaction() as session:
+        # Saved before a start had to be an occurrence: a Tuesday, weekly on Wednesdays.
+        legacy = Schedule(
+            kind="lecture",
+            title="旧日程",
+            timezone="Asia/Shanghai",
+            starts_at=datetime(2026, 12, 1, 8, tzinfo=UTC),
+            rrule="FREQ=WEEKLY;BYDAY=WE",
+            is_for_everyone=True,
+        )
+        session.add(legacy)
+        session.flush()
+        page = f"/admin/schedules/{legacy.id}"
+    data = _weekly(office, start_date="2026-12-01", title="改名", version="1")
+    response = post_form(client, page, page, data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with pufa_state.db.sessions() as session:
+        schedule = session.scalars(select(Schedule)).one()
+        assert schedule.title == "改名"
+        assert schedule.starts_at.replace(tzinfo=UTC) == datetime(2026, 12, 1, 8, tzinfo=UTC)
 
 
 def test_a_yearly_campaign_day(client: FlaskClient, pufa_state: Pufa) -> None:

@@ -95,8 +95,12 @@ def _local(value: datetime | date, zone: ZoneInfo) -> datetime:
     return datetime.combine(value, time(0))
 
 
-def resolve_timing(data: ScheduleIn) -> Timing:
-    """Check what pydantic cannot see field by field; 422 names the field at fault."""
+def resolve_timing(data: ScheduleIn, stored: Schedule | None = None) -> Timing:
+    """Check what pydantic cannot see field by field; 422 names the field at fault.
+
+    ``stored``: the schedule being edited. A start and rule it already has are not
+    checked again, so a schedule saved before a check existed can still be edited.
+    """
     zone = ZoneInfo(data.timezone)
     start = _local(data.start, zone)
     if data.is_all_day and start.time() != time(0):
@@ -117,6 +121,7 @@ def resolve_timing(data: ScheduleIn) -> Timing:
             )
     if data.rrule is not None:
         check_rrule(data.rrule, start)
+    if data.rrule is not None and not _keeps_rule(stored, data, start):
         # What the engine can evaluate (e.g. not a rule that never happens), and a start
         # that is one of the rule's occurrences: RFC 5545 leaves the set undefined
         # otherwise, and calendar apps would disagree with the SMS.
@@ -125,6 +130,16 @@ def resolve_timing(data: ScheduleIn) -> Timing:
         validate_start_matches_rule(data.rrule, aware_start, data.timezone)
     exdates = sorted({_local(value, zone).isoformat() for value in data.exdates})
     return Timing(zone, start, minutes, days, exdates)
+
+
+def _keeps_rule(stored: Schedule | None, data: ScheduleIn, start: datetime) -> bool:
+    return (
+        stored is not None
+        and stored.rrule == (data.rrule or "").removeprefix("RRULE:")
+        and stored.timezone == data.timezone
+        and stored.is_all_day == data.is_all_day
+        and local_start(stored) == start
+    )
 
 
 def check_rrule(text: str, local_start: datetime) -> rrule:
@@ -182,7 +197,7 @@ def current_values(schedule: Schedule) -> dict[str, Any]:
 
 
 def apply_schedule(session: Session, schedule: Schedule, data: ScheduleIn) -> None:
-    timing = resolve_timing(data)
+    timing = resolve_timing(data, schedule if schedule.id is not None else None)
     speaker = existing(session, Person, [data.speaker_id] if data.speaker_id else [], "speaker_id")
     schedule.departments = existing(session, Department, data.department_ids, "department_ids")
     schedule.people = existing(session, Person, data.person_ids, "person_ids")

@@ -50,7 +50,7 @@ def validate_rrule(text: str, start: datetime, tz: str, field: str = "rrule") ->
         until = recurrence.until.isoformat(sep=" ")
         raise _invalid(field, f"UNTIL ({until} local time) is before the start")
     if first_occurrence(recurrence) is None:
-        raise _invalid(field, "the rule never produces an occurrence")
+        raise _invalid(field, "重复规则不会产生任何日程 the rule never produces an occurrence")
 
 
 def _check_parts(parts: dict[str, str]) -> None:
@@ -82,7 +82,8 @@ def validate_start_matches_rule(text: str, start: datetime, tz: str, field: str 
     first = first_occurrence(compile_rule(text, local_start, tz))
     if first != local_start:
         hint = f"; the first one is {first.isoformat(sep=' ')}" if first else ""
-        raise _invalid(field, f"{local_start.isoformat(sep=' ')} is not an occurrence{hint}")
+        when = local_start.isoformat(sep=" ")
+        raise _invalid(field, f"开始时间须是重复规则中的一次 {when} is not an occurrence{hint}")
 
 
 def validate_schedule(text: str | None, start: datetime, tz: str) -> None:

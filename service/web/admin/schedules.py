@@ -71,7 +71,7 @@ def _form(schedule_id: int | None) -> ResponseReturnValue:
         state = FormState(_values(schedule) if schedule else _blank())
         return _render(session, schedule, state)
     state = posted(*MULTI)
-    data, field_names = _schedule_data(state)
+    data, field_names = _schedule_data(state, schedule)
     version = int(state.value("version")) if str(state.value("version")).isdigit() else None
 
     def action(db: Session, valid: ScheduleIn) -> Schedule:
@@ -88,7 +88,9 @@ def _form(schedule_id: int | None) -> ResponseReturnValue:
     return _render(session, schedule, state), 400
 
 
-def _schedule_data(state: FormState) -> tuple[dict[str, Any], dict[str, str]]:
+def _schedule_data(
+    state: FormState, schedule: Schedule | None
+) -> tuple[dict[str, Any], dict[str, str]]:
     """The API body for the form; recurrence-editor problems go straight to ``state``."""
     zone = pufa().settings.zone
     recurrence = from_form(state.values)
@@ -98,7 +100,7 @@ def _schedule_data(state: FormState) -> tuple[dict[str, Any], dict[str, str]]:
     day, clock = str(state.value("start_date")), str(state.value("start_time"))
     start = day if is_all_day or not day else f"{day}T{clock or '00:00'}"
     rrule = to_rrule(recurrence, zone) if not recurrence.errors else None
-    if start and rrule:
+    if start and rrule and not _keeps_start(schedule, start, rrule):
         start = _first_occurrence_from(start, rrule, zone, is_all_day=is_all_day)
     data: dict[str, Any] = {
         "kind": state.value("kind"),
@@ -120,6 +122,17 @@ def _schedule_data(state: FormState) -> tuple[dict[str, Any], dict[str, str]]:
     }
     rrule_field = "rrule" if recurrence.pattern == "custom" else "repeat"
     return data, {"start": "start_date", "rrule": rrule_field, "end": "duration_minutes"}
+
+
+def _keeps_start(schedule: Schedule | None, start: str, rrule: str) -> bool:
+    """Whether an edit leaves the schedule's start and rule as they are: then the start
+    stays, even one from before starts had to be occurrences."""
+    if schedule is None or schedule.rrule != rrule:
+        return False
+    try:
+        return local_start(schedule) == datetime.fromisoformat(start)
+    except ValueError:
+        return False
 
 
 def _first_occurrence_from(start: str, rrule: str, zone: ZoneInfo, *, is_all_day: bool) -> str:
