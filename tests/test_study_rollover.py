@@ -84,6 +84,28 @@ def test_a_leap_day_deadline_moves_to_february_28(
         assert [p.name for p in schedule.people] == ["孙丽"]
 
 
+def test_a_repeating_study_session_starts_on_its_first_occurrence_a_year_on(
+    client: FlaskClient, pufa_state: Pufa, admin_headers: dict[str, str]
+) -> None:
+    seed_demo(pufa_state)
+    with pufa_state.db.transaction() as session:
+        sessions = Schedule(
+            kind="deadline", title="每周学法（2028）", starts_at=local(2028, 3, 6, 16),
+            rrule="FREQ=WEEKLY;BYDAY=MO;COUNT=4", is_for_everyone=True,
+        )  # fmt: skip
+        plan = StudyPlan(year=2028, title="2028 年度学法计划")
+        plan.items.append(StudyItem(title="民法典", due_on=date(2028, 3, 27), schedule=sessions))
+        session.add(plan)
+    response = rollover(client, admin_headers, plan_id(pufa_state, 2028))
+    assert response.status_code == 201  # type: ignore[attr-defined]
+    (new_item,) = response.get_json()["items"]  # type: ignore[attr-defined]
+    with pufa_state.db.sessions() as session:
+        schedule = session.get_one(Schedule, new_item["schedule_id"])
+        # Monday 6 March 2028 plus a year is a Tuesday: the series starts the Monday after.
+        assert schedule.starts_at == local(2029, 3, 12, 16)
+        assert schedule.rrule == "FREQ=WEEKLY;BYDAY=MO;COUNT=4"
+
+
 def test_rollover_is_refused_when_next_years_plan_exists(
     client: FlaskClient, pufa_state: Pufa, admin_headers: dict[str, str]
 ) -> None:

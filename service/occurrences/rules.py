@@ -176,6 +176,16 @@ def _rule(text: str, dtstart: datetime) -> rrule:
     return built
 
 
+def first_from(text: str, local: datetime, timezone: str) -> datetime | None:
+    """The first occurrence, at or after ``local`` (naive wall-clock), of a series with
+    this RRULE starting "from" there; None if there is none or the rule cannot be read.
+    A schedule must start on an occurrence, so this is where one meant "from" starts."""
+    try:
+        return first_occurrence(compile_rule(text, local, timezone))
+    except RuleError:
+        return None
+
+
 @lru_cache(maxsize=1024)
 def first_occurrence(recurrence: Recurrence) -> datetime | None:
     """The first occurrence at or after DTSTART, or None when the rule never matches.

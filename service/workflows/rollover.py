@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..errors import Conflict
 from ..models import ReminderRule, Schedule, StudyItem, StudyPlan
+from ..occurrences.rules import first_from
 from .study import plan_with_items
 
 ONE_YEAR = relativedelta(years=1)  # relativedelta clamps Feb 29 to Feb 28
@@ -73,8 +74,11 @@ def _next_year_text(text: str, year: int) -> str:
 
 def _copy_schedule(old: Schedule, year: int) -> Schedule:
     zone = old.timezone
-    # Shift the wall-clock start, so an all-day deadline stays at local midnight.
+    # Shift the wall-clock start, so an all-day deadline stays at local midnight; a
+    # series starts at its first occurrence from there (a year on, a Monday is not).
     local = old.starts_at.astimezone(ZoneInfo(zone)).replace(tzinfo=None) + ONE_YEAR
+    if old.rrule:
+        local = first_from(old.rrule, local, zone) or local
     return Schedule(
         kind=old.kind,
         title=_next_year_text(old.title, year),

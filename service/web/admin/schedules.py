@@ -21,7 +21,7 @@ from ...app import db_session, pufa
 from ...models import KINDS, Department, Person, Schedule, utcnow
 from ...occurrences.expand import Window
 from ...occurrences.query import expand_all, load_schedules, workday_calendar
-from ...occurrences.rules import RuleError, compile_rule, first_occurrence
+from ...occurrences.rules import first_from
 from .. import messages
 from ..blueprints import web_blueprint
 from ..forms import FormState, integer, posted
@@ -136,14 +136,11 @@ def _keeps_start(schedule: Schedule | None, start: str, rrule: str) -> bool:
 
 
 def _first_occurrence_from(start: str, rrule: str, zone: ZoneInfo, *, is_all_day: bool) -> str:
-    """The editor's start date means "from this day on" ("every Wednesday from 1 March"):
-    the series starts at the rule's first occurrence on or after it, since a schedule
-    must start on one of its occurrences. Left as given when it cannot be read; the
-    schedule service then says what is wrong."""
+    """The editor's start date means "from this day on" ("every Wednesday from 1 March").
+    Left as given when it cannot be read; the schedule service then says what is wrong."""
     try:
-        local = datetime.fromisoformat(start)
-        first = first_occurrence(compile_rule(rrule, local, zone.key))
-    except (ValueError, RuleError):
+        first = first_from(rrule, datetime.fromisoformat(start), zone.key)
+    except ValueError:
         return start
     if first is None:
         return start
