@@ -104,6 +104,18 @@ def test_an_override_must_name_a_real_occurrence(
     assert unknown.get_json()["fields"] == {"speaker_id": "unknown id 31337"}
 
 
+def test_an_occurrence_can_be_moved_by_a_year_at_most(
+    client: FlaskClient, admin_headers: dict[str, str], lecture: dict[str, Any]
+) -> None:
+    url = f"{API}/schedules/{lecture['id']}/occurrences/2026-01-12T16:00"
+    far = client.put(url, json={"moved_start": "2027-01-14T16:00"}, headers=admin_headers)
+    assert far.status_code == 422
+    assert "moved_start" in far.get_json()["fields"]
+    assert client.get(url, headers=admin_headers).status_code == 404  # no override written
+    near = client.put(url, json={"moved_start": "2027-01-12T16:00"}, headers=admin_headers)
+    assert near.status_code == 201, near.get_json()
+
+
 def test_reminder_rules_live_under_their_schedule(
     client: FlaskClient, admin_headers: dict[str, str], lecture: dict[str, Any]
 ) -> None:

@@ -555,3 +555,22 @@ def test_an_occurrence_moved_further_than_a_window_reaches_leaves_the_series_sho
     seen = starts_seen(case)
     assert datetime(2026, 5, 4, 9, tzinfo=SHANGHAI) in seen
     assert len(seen) == 52
+
+
+def test_an_occurrence_shifted_fifteen_days_across_a_dst_change_into_the_range_is_shown() -> None:
+    # Berlin Tuesdays 16:30 for 90 minutes; 13–27 October 2026 off; the range starts at
+    # 17:30 in Berlin on 28 October. 13 October 16:30 CEST moves to 28 October 16:30
+    # CET, 15 days and an hour later, and overlaps the range's start.
+    holidays = frozenset(date(2026, 10, 13) + timedelta(days=i) for i in range(15))
+    spec = series(
+        datetime(2026, 9, 1, 16, 30, tzinfo=BERLIN), rule="FREQ=WEEKLY", policy="next_workday"
+    )
+    case = Case(
+        spec,
+        datetime(2026, 10, 29, 0, 30, tzinfo=SHANGHAI),
+        datetime(2026, 12, 31, tzinfo=SHANGHAI),
+        DaysOff(holidays=holidays),
+    )
+    check(case)
+    moved = datetime(2026, 10, 28, 16, 30, tzinfo=BERLIN)
+    assert starts_seen(case) >= {moved}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -31,6 +31,7 @@ from .schedules import MAX_MINUTES, is_occurrence
 SMS_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "sms"
 Recipients = Literal["audience", "speaker", "unconfirmed", "overdue_heads"]
 ONE_YEAR = 366 * 24 * 60
+MAX_MOVE = timedelta(days=366)
 
 
 class OverrideIn(InputModel):
@@ -80,6 +81,16 @@ def put_override(
     expected: int | None,
 ) -> tuple[OccurrenceOverride, bool]:
     """Create or replace the override; returns it and whether it was created."""
+    moved = data.moved_start
+    if moved is not None:
+        zone = ZoneInfo(schedule.timezone)
+        moved = (moved if moved.tzinfo else moved.replace(tzinfo=zone)).astimezone(UTC)
+        if abs(moved - original_at) > MAX_MOVE:
+            # Rescheduling is a matter of days or weeks; further is another schedule.
+            raise Invalid(
+                "An occurrence can be moved by a year at most.",
+                fields={"moved_start": "最多只能移动一年 more than a year from the original"},
+            )
     row = find_override(session, schedule, original_at)
     created = row is None
     if row is None:
@@ -90,10 +101,6 @@ def put_override(
         check_version(row, expected)
         before = snapshot(row)
     speaker = existing(session, Person, [data.speaker_id] if data.speaker_id else [], "speaker_id")
-    zone = ZoneInfo(schedule.timezone)
-    moved = data.moved_start
-    if moved is not None:
-        moved = (moved if moved.tzinfo else moved.replace(tzinfo=zone)).astimezone(UTC)
     row.is_cancelled = data.is_cancelled
     row.moved_start_at = moved
     row.moved_duration_minutes = data.moved_duration_minutes

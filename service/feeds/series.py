@@ -6,14 +6,19 @@ occurrence engine's ``deviations`` resolves them with the code ``expand`` uses, 
 compares each with what the plain rule (the master, as a client expands it) gives for
 the same original start. So the feed shows exactly what the SMS planner sees.
 
-Bounds: the master starts at the first occurrence on or after ``since`` (the feed shows
-12 months back, not the whole history), and overrides and holiday EXDATEs are written
+Bounds: the master starts at the first occurrence from which one can land in the shown
+range, ``since`` on (12 months back, not the whole history): a holiday shift's reach
+before ``since``, or earlier for an occurrence an admin moved into the range from
+further back, and at DTSTART if that is later. Overrides and holiday EXDATEs are written
 for occurrences up to ``until`` (a horizon, two years ahead); beyond it the plain rule
-stands. Explicit EXDATEs of the schedule are always written.
+stands. Explicit EXDATEs of the schedule are always written. The one exception to
+"exactly what expand lists": an occurrence moved into the range from more than about
+seven years before it (the API allows moves of a year), which is logged and left out.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -31,8 +36,12 @@ from ..occurrences.expand import (
     build_rule,
     deviations,
     expand,
+    is_original,
     moves_into,
+    recurrence,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -62,14 +71,28 @@ def plan_series(
     # back too (rare: that schedule shows more history).
     lower = since - SHIFT_REACH - spec.duration
     shown = Window(since, max(until, since + timedelta(days=1)))
-    moved_in = [o.original_start for o in spec.overrides if moves_into(spec, o, shown)]
-    # Within what one window can hold: an occurrence moved across more than that (eight
-    # years before the range) is not worth leaving the whole schedule out.
-    lower = max(min([lower, *moved_in]), shown.end - MAX_WINDOW + timedelta(days=1))
+    moved_in = [
+        o.original_start
+        for o in spec.overrides
+        if moves_into(spec, o, shown) and is_original(spec, o.original_start)
+    ]
+    lower = min([lower, *moved_in])
+    # What one window can hold: farther than that, one occurrence must not take the
+    # whole schedule out of the feed (Window refuses more than 10 years).
+    reach_limit = shown.end - MAX_WINDOW + timedelta(days=1)
+    if lower < reach_limit:
+        log.warning(
+            "an occurrence moved from too far back is left out of feeds",
+            extra={"schedule_id": spec.id, "original_start": lower.isoformat()},
+        )
+        lower = reach_limit
+    compiled = recurrence(spec)
     if lower <= spec.start:
         # DTSTART is the first occurrence, as RFC 5545 and expand have it, even if the
-        # rule does not produce it (a start the API now refuses).
-        first_local: datetime | None = _local(spec.start, zone)
+        # rule does not produce it (a start the API now refuses); unless after UNTIL.
+        assert compiled is not None
+        past_until = compiled.until is not None and compiled.dtstart > compiled.until
+        first_local: datetime | None = None if past_until else compiled.dtstart
     else:
         first_local = rule.after(_local(lower, zone), inc=True)
     if first_local is None:
