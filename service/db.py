@@ -59,7 +59,7 @@ class Database:
                 row = cursor.fetchone()
                 cursor.close()
             finally:
-                if self.is_postgresql:
+                if self.is_postgresql and not driver.closed:  # a dead one raised already
                     driver.autocommit = False
         finally:
             connection.close()  # back to the pool, which rolls back what the driver began
