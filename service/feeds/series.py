@@ -86,10 +86,10 @@ def plan_series(
             extra={"schedule_id": spec.id, "original_start": lower.isoformat()},
         )
         lower = reach_limit
-    compiled = recurrence(spec)
     if lower <= spec.start:
         # DTSTART is the first occurrence, as RFC 5545 and expand have it, even if the
         # rule does not produce it (a start the API now refuses); unless after UNTIL.
+        compiled = recurrence(spec)
         assert compiled is not None
         past_until = compiled.until is not None and compiled.dtstart > compiled.until
         first_local: datetime | None = None if past_until else compiled.dtstart
