@@ -165,3 +165,30 @@ def test_a_rule_that_can_never_match_yields_only_its_start_and_quickly() -> None
     began = time.process_time()
     assert [o.start.date() for o in expand(spec, window, EveryDayWorks())] == [date(2026, 1, 1)]
     assert time.process_time() - began < 3  # dateutil alone needs ~6 s to give up
+
+
+def test_a_time_dst_skips_moves_forward_by_the_gap() -> None:
+    # Berlin skips 02:00-03:00 on 29 March 2026.
+    spec = series("FREQ=DAILY", datetime(2026, 3, 27, 2, 30, tzinfo=BERLIN))
+    window = Window(datetime(2026, 3, 27, tzinfo=BERLIN), datetime(2026, 3, 31, tzinfo=BERLIN))
+    starts = [o.start for o in expand(spec, window, EveryDayWorks())]
+    assert [(s.day, s.hour, s.minute) for s in starts] == [
+        (27, 2, 30),
+        (28, 2, 30),
+        (29, 3, 30),
+        (30, 2, 30),
+    ]
+
+
+def test_a_time_skipped_at_midnight_moves_forward_too() -> None:
+    # Santiago skips 00:00-01:00 on 6 September 2026: the change is at a day's start.
+    santiago = ZoneInfo("America/Santiago")
+    spec = series("FREQ=DAILY", datetime(2026, 9, 4, 0, 30, tzinfo=santiago))
+    window = Window(datetime(2026, 9, 4, tzinfo=santiago), datetime(2026, 9, 8, tzinfo=santiago))
+    starts = [o.start for o in expand(spec, window, EveryDayWorks())]
+    assert [(s.day, s.hour, s.minute) for s in starts] == [
+        (4, 0, 30),
+        (5, 0, 30),
+        (6, 1, 30),
+        (7, 0, 30),
+    ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -235,7 +236,12 @@ def _originals(
     on_rule = []
     if rule is not None:
         local_range = _local_naive(start, zone), _local_naive(end, zone)
-        on_rule = [_normalise(local, zone) for local in rule.between(*local_range)]
+        on_rule = rule.between(*local_range)
+        changing = _offset_changing_days(zone, local_range[0].year, local_range[1].year)
+        if changing:  # most zones change their offset on few days or none
+            on_rule = [
+                _normalise(local, zone) if local.date() in changing else local for local in on_rule
+            ]
     in_rule = rule is None or rule.until is None or rule.dtstart <= rule.until
     if start <= schedule.start <= end and in_rule:
         first = _local_naive(schedule.start, zone)
@@ -287,6 +293,25 @@ def _normalise(local: datetime, zone: ZoneInfo) -> datetime:
     if zone.utcoffset(local) == zone.utcoffset(local.replace(fold=1)):
         return local  # neither skipped nor repeated: the usual case, and cheap
     return _aware(local, zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+
+
+@lru_cache(maxsize=256)
+def _offset_changing_days(zone: ZoneInfo, first_year: int, last_year: int) -> frozenset[date]:
+    """The local days from ``first_year`` to ``last_year`` that can hold a wall-clock
+    time skipped by DST: those next to a change of the UTC offset between one local
+    midnight and the next (the days before, of and after it, so that a change at or
+    just after midnight is covered too). Empty for a zone that keeps its offset, like
+    Asia/Shanghai: its times need no normalising at all."""
+    day = max(date(first_year, 1, 1), date.min + timedelta(days=1)) - timedelta(days=1)
+    last = min(date(last_year, 12, 31), date.max - timedelta(days=1))
+    changing: set[date] = set()
+    offset = zone.utcoffset(datetime.combine(day, time(0)))
+    while day <= last:
+        following = zone.utcoffset(datetime.combine(day + timedelta(days=1), time(0)))
+        if following != offset:
+            changing.update(day + timedelta(days=shift) for shift in (-1, 0, 1))
+        day, offset = day + timedelta(days=1), following
+    return frozenset(changing)
 
 
 def _aware(local: datetime, zone: ZoneInfo) -> datetime:
