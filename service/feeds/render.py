@@ -8,6 +8,7 @@ UID from a row's id.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
@@ -195,7 +196,7 @@ class _EventWriter:
             # Above the master's SEQUENCE, and rising with every saved change of the override.
             sequence = self.version + max(1, occurrence.sequence)
             event = self._event(occurrence, sequence=sequence)
-            event.add("RECURRENCE-ID", self._instant(occurrence.original_start))
+            _put(event, "RECURRENCE-ID", self._instant(occurrence.original_start))
             result.append(event)
         return result
 
@@ -233,23 +234,26 @@ class _EventWriter:
         if is_cancelled:
             # Not STATUS:CANCELLED: Google Calendar deletes those, and staff should see it.
             summary = texts.CANCELLED + summary
-        # Values typed as Component.add would type them, and set as it would set them
-        # (each name once): add's checks are most of the cost of building. Equal values
-        # are one shared object, which IcalWriter then serialises once.
+        # Values typed as Component.add would type them, and stored as it would store
+        # them (each name once, upper case; _put is the OrderedDict's own setter, without
+        # CaselessDict's normalising of the name): add's checks are most of the cost of
+        # building. Equal values are one shared object, which IcalWriter writes once.
         event = Event()
-        event["UID"] = self.uid
-        event["DTSTAMP"] = event["LAST-MODIFIED"] = self._stamp(stamp)
-        event["SEQUENCE"] = self._shared(vInt, sequence)
-        event["DTSTART"] = self._instant(start)
-        event["DTEND"] = self._instant(end)
-        event["SUMMARY"] = self._shared(vText, summary)
+        _put(event, "UID", self.uid)
+        stamp_value = self._stamp(stamp)
+        _put(event, "DTSTAMP", stamp_value)
+        _put(event, "LAST-MODIFIED", stamp_value)
+        _put(event, "SEQUENCE", self._shared(vInt, sequence))
+        _put(event, "DTSTART", self._instant(start))
+        _put(event, "DTEND", self._instant(end))
+        _put(event, "SUMMARY", self._shared(vText, summary))
         description = self._description(speaker, topic, note)
         if description:
-            event["DESCRIPTION"] = self._shared(vText, description)
+            _put(event, "DESCRIPTION", self._shared(vText, description))
         if location:
-            event["LOCATION"] = self._shared(vText, location)
+            _put(event, "LOCATION", self._shared(vText, location))
         if self.is_all_day or is_cancelled:
-            event["TRANSP"] = self._shared(vText, "TRANSPARENT")
+            _put(event, "TRANSP", self._shared(vText, "TRANSPARENT"))
         if not is_cancelled:
             for rule in self.alarm_rules[is_mine]:
                 event.add_component(self._alarm(rule, summary))
@@ -336,6 +340,10 @@ class _EventWriter:
         if typed is None:
             typed = self.values[key] = kind(value)
         return cast(_Shared, typed)
+
+
+# Sets a property of a component whose name is already upper case (see _component).
+_put = OrderedDict.__setitem__
 
 
 class ZonedDatetime(vDatetime):
