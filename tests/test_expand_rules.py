@@ -6,6 +6,8 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from service.occurrences.expand import EveryDayWorks, OverrideSpec, ScheduleSpec, Window, expand
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -167,28 +169,27 @@ def test_a_rule_that_can_never_match_yields_only_its_start_and_quickly() -> None
     assert time.process_time() - began < 3  # dateutil alone needs ~6 s to give up
 
 
-def test_a_time_dst_skips_moves_forward_by_the_gap() -> None:
-    # Berlin skips 02:00-03:00 on 29 March 2026.
-    spec = series("FREQ=DAILY", datetime(2026, 3, 27, 2, 30, tzinfo=BERLIN))
-    window = Window(datetime(2026, 3, 27, tzinfo=BERLIN), datetime(2026, 3, 31, tzinfo=BERLIN))
-    starts = [o.start for o in expand(spec, window, EveryDayWorks())]
-    assert [(s.day, s.hour, s.minute) for s in starts] == [
-        (27, 2, 30),
-        (28, 2, 30),
-        (29, 3, 30),
-        (30, 2, 30),
-    ]
-
-
-def test_a_time_skipped_at_midnight_moves_forward_too() -> None:
-    # Santiago skips 00:00-01:00 on 6 September 2026: the change is at a day's start.
-    santiago = ZoneInfo("America/Santiago")
-    spec = series("FREQ=DAILY", datetime(2026, 9, 4, 0, 30, tzinfo=santiago))
-    window = Window(datetime(2026, 9, 4, tzinfo=santiago), datetime(2026, 9, 8, tzinfo=santiago))
-    starts = [o.start for o in expand(spec, window, EveryDayWorks())]
-    assert [(s.day, s.hour, s.minute) for s in starts] == [
-        (4, 0, 30),
-        (5, 0, 30),
-        (6, 1, 30),
-        (7, 0, 30),
-    ]
+@pytest.mark.parametrize(
+    ("zone", "first", "skipped_day", "moved"),
+    [
+        # Berlin skips 02:00-03:00 on 29 March 2026.
+        ("Europe/Berlin", datetime(2026, 3, 27, 2, 30), 29, (3, 30)),
+        # Santiago skips 00:00-01:00 on 6 September 2026: the change starts a day.
+        ("America/Santiago", datetime(2026, 9, 4, 0, 30), 6, (1, 30)),
+    ],
+)
+def test_a_time_dst_skips_moves_forward_by_the_gap(
+    zone: str, first: datetime, skipped_day: int, moved: tuple[int, int]
+) -> None:
+    tz = ZoneInfo(zone)
+    spec = series("FREQ=DAILY", first.replace(tzinfo=tz))
+    window = Window(
+        first.replace(hour=0, minute=0, tzinfo=tz), first.replace(tzinfo=tz) + timedelta(days=4)
+    )
+    starts = {
+        o.start.day: (o.start.hour, o.start.minute) for o in expand(spec, window, EveryDayWorks())
+    }
+    usual = (first.hour, first.minute)
+    assert starts == {
+        day: moved if day == skipped_day else usual for day in range(first.day, first.day + 4)
+    }
