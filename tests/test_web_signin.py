@@ -43,6 +43,12 @@ def test_signing_in_goes_back_to_the_page_the_admin_wanted(
     assert client.get("/admin/people/").status_code == 200
 
 
+def test_a_request_that_never_touches_the_session_sets_no_cookie(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert "Set-Cookie" not in response.headers
+    assert "Cookie" not in response.headers.get("Vary", "")
+
+
 @pytest.mark.parametrize(
     "target",
     ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", ""],
