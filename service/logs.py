@@ -11,6 +11,7 @@ import time
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
+import orjson
 from flask import Flask, Request, Response
 from flask.globals import request_ctx
 
@@ -41,9 +42,8 @@ def _masked(match: re.Match[str]) -> str:
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per line. It formats every request's access line, so the encoder
-    and each second's timestamp are made once."""
-
-    _encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    is orjson (a fifth of the json module's time for such a line) and each second's
+    timestamp is made once."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -57,7 +57,22 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = mask_text(value) if isinstance(value, str) else value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return self._encode(entry)
+        return _json_line(entry)
+
+
+# Dates, times and dataclasses go through str(), as with the json module, rather than
+# orjson's own forms; dict keys need not be strings.
+_ORJSON_OPTIONS = (
+    orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+
+
+def _json_line(entry: dict[str, Any]) -> str:
+    try:
+        return orjson.dumps(entry, default=str, option=_ORJSON_OPTIONS).decode()
+    except orjson.JSONEncodeError:  # what orjson refuses (an int past 64 bits, a lone
+        # surrogate) the json module still writes: a line is never lost to its encoding
+        return json.dumps(entry, ensure_ascii=False, default=str)
 
 
 @lru_cache(maxsize=4)
@@ -67,6 +82,11 @@ def _timestamp(second: int) -> str:
 
 
 def configure_logging(level: str) -> None:
+    # The JSON lines show no thread or process: without these, each record (one per
+    # request at least) would still look them up (logging HOWTO, "Optimization").
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()

@@ -1,6 +1,7 @@
 import json
 import logging
 import re
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
@@ -56,6 +57,18 @@ def test_logs_are_json_lines_without_phone_numbers_or_whole_tokens() -> None:
     assert line["event"] == "sent to ***0007"
     assert "AbCdEfGhIjKl" not in line["path"]
     assert mask_text("/me/0123456789abcdefXYZ") == "/me/012345…"
+
+
+def test_a_log_line_writes_any_value_as_the_json_module_would() -> None:
+    due = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+    record = logging.makeLogRecord(
+        {"msg": "due", "due_at": due, "count": 2**70, "labels": {1: "一"}, "ratio": 0.5}
+    )
+    line = json.loads(JsonFormatter().format(record))
+    assert line["due_at"] == str(due)  # str(), not orjson's own form
+    assert line["count"] == 2**70  # past 64 bits: written by the json module instead
+    assert line["labels"] == {"1": "一"}
+    assert line["ratio"] == 0.5
 
 
 def test_each_request_logs_one_access_line_with_the_callers_request_id(
