@@ -67,6 +67,20 @@ def test_if_none_match_gets_304_with_no_body(client: FlaskClient, token: str) ->
     assert fetch(client, token, **{"If-None-Match": '"other"'}).status_code == 200
 
 
+def test_a_304_carries_the_validators_and_cache_control_only(
+    client: FlaskClient, token: str
+) -> None:
+    full = fetch(client, token)
+    response = fetch(client, token, **{"If-None-Match": full.headers["ETag"]})
+    assert response.status_code == 304
+    for name in ("ETag", "Cache-Control"):
+        assert response.headers[name] == full.headers[name]
+    # What describes the body stays with the stored 200 (RFC 9110 §15.4.5).
+    assert full.headers["Content-Disposition"] == 'inline; filename="pufa.ics"'
+    for name in ("Content-Disposition", "Referrer-Policy", "X-Robots-Tag", "Last-Modified"):
+        assert name not in response.headers
+
+
 def test_if_modified_since_gets_304_unless_if_none_match_disagrees(
     client: FlaskClient, token: str
 ) -> None:

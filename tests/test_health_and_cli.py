@@ -1,6 +1,9 @@
 import json
 import logging
+import re
+from datetime import UTC, datetime
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -54,6 +57,55 @@ def test_logs_are_json_lines_without_phone_numbers_or_whole_tokens() -> None:
     assert line["event"] == "sent to ***0007"
     assert "AbCdEfGhIjKl" not in line["path"]
     assert mask_text("/me/0123456789abcdefXYZ") == "/me/012345…"
+
+
+def test_a_log_line_writes_any_value_as_the_json_module_would() -> None:
+    due = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+    record = logging.makeLogRecord(
+        {"msg": "due", "due_at": due, "count": 2**70, "labels": {1: "一"}, "ratio": 0.5}
+    )
+    line = json.loads(JsonFormatter().format(record))
+    assert line["due_at"] == str(due)  # str(), not orjson's own form
+    assert line["count"] == 2**70  # past 64 bits: written by the json module instead
+    assert line["labels"] == {"1": "一"}
+    assert line["ratio"] == 0.5
+
+
+def test_each_request_logs_one_access_line_with_the_callers_request_id(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="pufa.http"):
+        response = client.get("/healthz", headers={"X-Request-Id": "from-the-proxy-1"})
+    assert response.headers["X-Request-Id"] == "from-the-proxy-1"
+    (record,) = [r for r in caplog.records if r.name == "pufa.http"]
+    line = json.loads(JsonFormatter().format(record))
+    assert line["event"] == "request"
+    assert line["request_id"] == "from-the-proxy-1"
+    assert (line["method"], line["route"], line["path"]) == ("GET", "/healthz", "/healthz")
+    assert line["status"] == 200
+    assert 0 <= line["duration_ms"] < 60_000
+
+
+def test_the_access_line_masks_tokens_and_phone_numbers_wherever_they_come_from(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg"
+    with caplog.at_level(logging.INFO, logger="pufa.http"):
+        response = client.get(f"/calendar/{token}.ics", headers={"X-Request-Id": "+8613900000007"})
+        unrouted = client.get(f"/me/{token}/nothing/13900000007")
+    assert response.status_code == 404 and unrouted.status_code == 404
+    feed, page = (json.loads(JsonFormatter().format(r)) for r in caplog.records)
+    assert feed["route"] == "/calendar/<token>.ics"
+    assert feed["path"] == "/calendar/AbCdEf….ics"
+    assert feed["request_id"] == "***0007"
+    assert page["route"] == page["path"] == "/me/AbCdEf…/nothing/***0007"
+    assert response.headers["X-Request-Id"] == "+8613900000007"  # the caller's own, as sent
+
+
+def test_a_request_without_an_id_gets_a_new_one(client: FlaskClient) -> None:
+    first = client.get("/healthz").headers["X-Request-Id"]
+    second = client.get("/healthz").headers["X-Request-Id"]
+    assert re.fullmatch(r"[0-9a-f]{16}", first) and first != second
 
 
 def test_unknown_api_path_answers_json(client: FlaskClient, viewer_headers: dict[str, str]) -> None:

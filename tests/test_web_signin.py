@@ -43,6 +43,18 @@ def test_signing_in_goes_back_to_the_page_the_admin_wanted(
     assert client.get("/admin/people/").status_code == 200
 
 
+def test_csrf_adds_no_hook_to_requests_outside_the_web_pages(app: Flask) -> None:
+    app_wide = app.before_request_funcs.get(None, [])
+    assert not [hook for hook in app_wide if "csrf" in hook.__qualname__.lower()]
+    assert app.config["WTF_CSRF_CHECK_DEFAULT"] is False  # what that hook would have read
+
+
+def test_a_request_that_never_touches_the_session_sets_no_cookie(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert "Set-Cookie" not in response.headers
+    assert "Cookie" not in response.headers.get("Vary", "")
+
+
 @pytest.mark.parametrize(
     "target",
     ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", ""],

@@ -55,9 +55,8 @@ def calendar_feed(token: str) -> Response:
     if known is None:
         # The same answer for unknown, revoked and malformed tokens: no hint either way.
         raise NotFound("No calendar at this address.")
-    headers = known.headers
     if _is_not_modified(known.validator):
-        return Response(status=304, headers=headers)
+        return Response(status=304, headers=known.not_modified_headers)
     key = _cache_key(known.owner, known.validator)
     body = feed_cache().get(key)
     if body is None:
@@ -72,7 +71,7 @@ def calendar_feed(token: str) -> Response:
         # connection of the pool and (on SQLite) keeps the WAL from being checkpointed.
         session.close()
         body = feed_cache().put(key, render_feed(content, now, settings.timezone, block_cache()))
-    return Response(body, status=200, headers=headers, content_type=CONTENT_TYPE)
+    return Response(body, status=200, headers=known.headers, content_type=CONTENT_TYPE)
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,9 @@ class Known:
     day: datetime
     owner: FeedOwner
     validator: Validator
-    headers: dict[str, str]  # the response's, made once: most polls answer 304 with them
+    # The responses' headers, made once: most polls answer 304.
+    headers: dict[str, str]
+    not_modified_headers: dict[str, str]
 
 
 def _identify(digest: str, day: datetime) -> Known | None:
@@ -103,7 +104,8 @@ def _identify(digest: str, day: datetime) -> Known | None:
     if owner is None:
         return None
     validator = feed_validator(session, owner, day)
-    known = Known(mark, day, owner, validator, _validator_headers(validator))
+    headers = _feed_headers(validator)
+    known = Known(mark, day, owner, validator, headers, _not_modified_headers(headers))
     return known if mark is None else known_feeds().put(digest, known)
 
 
@@ -111,7 +113,7 @@ def _cache_key(owner: FeedOwner, validator: Validator) -> tuple[str, int, str]:
     return (owner.kind, owner.id, validator.etag)
 
 
-def _validator_headers(validator: Validator) -> dict[str, str]:
+def _feed_headers(validator: Validator) -> dict[str, str]:
     return {
         "ETag": f'"{validator.etag}"',
         "Last-Modified": http_date(validator.last_modified),
@@ -121,6 +123,17 @@ def _validator_headers(validator: Validator) -> dict[str, str]:
         "Referrer-Policy": "no-referrer",
         "X-Robots-Tag": "noindex",
     }
+
+
+# RFC 9110 §15.4.5: a 304 carries what updates the client's stored response (the ETag,
+# Cache-Control), not the rest of the 200's metadata, which the client keeps (werkzeug
+# drops Last-Modified from a 304 itself). Each header costs a poll several microseconds
+# in werkzeug, and polls are nearly all 304s.
+_NOT_MODIFIED_FIELDS = ("ETag", "Cache-Control")
+
+
+def _not_modified_headers(headers: dict[str, str]) -> dict[str, str]:
+    return {name: headers[name] for name in _NOT_MODIFIED_FIELDS}
 
 
 def _is_not_modified(validator: Validator) -> bool:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, Request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask import Flask, Request, Response
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 
 from .blueprints import csrf
 from .filters import register_filters
@@ -36,10 +36,17 @@ def register_web(app: Flask) -> None:
 
 
 class CookieSessions(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, minus building the signer on every request: API
-    clients and calendar apps, nearly all requests, carry no session cookie."""
+    """Flask's signed-cookie sessions, minus their work on requests that have no session:
+    API clients and calendar apps, nearly all requests, carry no session cookie."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if self.get_cookie_name(app) not in request.cookies:
-            return self.session_class()
+            return self.session_class()  # no signer to build
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        # Flask's own would read seven settings and then do nothing: an empty session
+        # that was never read or changed adds no cookie and no "Vary: Cookie".
+        if not session and not session.modified and not session.accessed:
+            return
+        super().save_session(app, session, response)

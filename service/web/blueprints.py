@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Flask, render_template
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
@@ -13,7 +13,23 @@ from werkzeug.exceptions import HTTPException
 from ..errors import PufaError
 
 log = logging.getLogger(__name__)
-csrf = CSRFProtect()
+
+
+class BlueprintCsrf(CSRFProtect):  # type: ignore[misc]  # flask-wtf has no type hints
+    """Flask-WTF's CSRF protection, checked only by the blueprints ``web_blueprint`` makes.
+
+    ``init_app`` also adds an app-wide ``before_request`` hook, which with
+    ``WTF_CSRF_CHECK_DEFAULT`` off (see ``register_web``) returns at once; feed polls,
+    API calls and webhooks would still each pay for calling it, so it is taken out.
+    """
+
+    def init_app(self, app: Flask) -> None:
+        hooks = list(app.before_request_funcs.get(None, []))
+        super().init_app(app)
+        app.before_request_funcs[None] = hooks
+
+
+csrf = BlueprintCsrf()
 
 
 def web_blueprint(name: str, import_name: str, url_prefix: str, *, admin: bool) -> Blueprint:
