@@ -68,9 +68,12 @@ class Recurrence:
         """Occurrences with ``start <= t <= end`` (naive local), cheap for any history."""
         if end < self.dtstart or first_occurrence(self) is None:
             return []
-        if self.plain is not None:
+        if self.plain is not None and self.plain.serves(self.dtstart, end):
+            # dateutil drops DTSTART's microseconds, so its first occurrence may be
+            # earlier than DTSTART by those.
+            dtstart = self.dtstart.replace(microsecond=0)
             last = end if self.until is None else min(end, self.until)
-            return self.plain.between(self.dtstart, max(start, self.dtstart), last)
+            return self.plain.between(dtstart, max(start, dtstart), last)
         return self.rule(self._rebased(start)).between(start, end, inc=True)
 
     def _rebased(self, start: datetime) -> datetime:
@@ -98,11 +101,12 @@ class PlainRule:
     BYDAY, the times of day, UNTIL and WKST: periods of INTERVAL days or weeks counted
     from DTSTART's (a week begins on WKST), the listed weekdays of each, at each time."""
 
-    period: timedelta  # INTERVAL days or weeks
+    weekly: bool
+    period: int  # days: INTERVAL, or INTERVAL weeks
     offsets: tuple[int, ...]  # days from a period's first day that can hold occurrences
     weekdays: frozenset[int]  # 0 = Monday
-    times: tuple[time, ...]  # sorted
-    week_start: int  # WKST, for WEEKLY; 0 otherwise
+    times: tuple[time, ...]  # sorted, each once
+    week_start: int  # WKST (WEEKLY only)
 
     @classmethod
     def of(cls, parts: dict[str, str]) -> PlainRule | None:
@@ -115,39 +119,55 @@ class PlainRule:
         weekdays = frozenset(
             WEEKDAY_CODES.index(code) for code in (days or ",".join(WEEKDAY_CODES)).split(",")
         )
+        weekly = parts["FREQ"] == "WEEKLY"
         interval = int(parts.get("INTERVAL", "1"))
+        if interval > _PLAIN_MAX_INTERVAL:
+            return None  # periods of centuries: dateutil's to read, without overflow
         week_start = WEEKDAY_CODES.index(parts.get("WKST", "MO"))
         clock = (parts[name].split(",") for name in ("BYHOUR", "BYMINUTE", "BYSECOND"))
         try:
-            times = sorted(time(int(h), int(m), int(s)) for h, m, s in product(*clock))
+            # A set: BYHOUR=9,09 is one time, as dateutil reads it.
+            times = sorted({time(int(h), int(m), int(s)) for h, m, s in product(*clock)})
         except ValueError:
             return None  # a second 60 and the like: dateutil's to read
-        if parts["FREQ"] == "DAILY":
-            return cls(timedelta(days=interval), (0,), weekdays, tuple(times), 0)
+        if not weekly:
+            return cls(False, interval, (0,), weekdays, tuple(times), 0)
         offsets = tuple(sorted((day - week_start) % 7 for day in weekdays))
-        return cls(timedelta(weeks=interval), offsets, weekdays, tuple(times), week_start)
+        return cls(True, 7 * interval, offsets, weekdays, tuple(times), week_start)
 
     def between(self, dtstart: datetime, start: datetime, end: datetime) -> list[datetime]:
-        """Occurrences with ``start <= t <= end``, for a series from ``dtstart``."""
+        """Occurrences with ``start <= t <= end``, for a series from ``dtstart`` (which
+        ``start`` is not before), where ``serves`` says so."""
         first = dtstart.date()
-        if self.period.days % 7 == 0:  # WEEKLY: periods begin on WKST
+        if self.weekly:  # periods begin on WKST
             first -= timedelta(days=(first.weekday() - self.week_start) % 7)
-        period = self.period.days
+        period = self.period
         day = first + timedelta(days=(start.date() - first).days // period * period)
+        step = timedelta(days=period)
         found = []
         while day <= end.date():
             for offset in self.offsets:
                 moment_day = day + timedelta(days=offset)
                 if moment_day.weekday() not in self.weekdays:
-                    continue
+                    continue  # DAILY;BYDAY: not one of its days
                 for at in self.times:
                     moment = datetime.combine(moment_day, at)
                     if start <= moment <= end:
                         found.append(moment)
-            day += self.period
+            day += step
         return found
 
+    @staticmethod
+    def serves(dtstart: datetime, end: datetime) -> bool:
+        """Whether ``between`` can list this range: its date arithmetic (a week before
+        DTSTART, a period after the range) stays within the years ``date`` can hold;
+        dateutil lists the rest."""
+        return dtstart.year > 1 and end.year < 9999 - _PLAIN_MAX_YEARS
 
+
+# INTERVAL at most this: a period of at most 1,000 weeks, under _PLAIN_MAX_YEARS years.
+_PLAIN_MAX_INTERVAL = 1000
+_PLAIN_MAX_YEARS = 20
 _PLAIN_PARTS = {"FREQ", "INTERVAL", "BYDAY", "BYHOUR", "BYMINUTE", "BYSECOND", "UNTIL", "WKST"}
 _PLAIN_DAYS = re.compile(r"(MO|TU|WE|TH|FR|SA|SU)(,(MO|TU|WE|TH|FR|SA|SU))*")
 
