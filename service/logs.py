@@ -56,7 +56,8 @@ class JsonFormatter(logging.Formatter):
             if key not in _RESERVED and not key.startswith("_"):
                 entry[key] = mask_text(value) if isinstance(value, str) else value
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            # A traceback quotes values (a URL, a number) as freely as a message does.
+            entry["exception"] = mask_text(self.formatException(record.exc_info))
         return _json_line(entry)
 
 
@@ -82,11 +83,6 @@ def _timestamp(second: int) -> str:
 
 
 def configure_logging(level: str) -> None:
-    # The JSON lines show no thread or process: without these, each record (one per
-    # request at least) would still look them up (logging HOWTO, "Optimization").
-    logging.logThreads = False
-    logging.logProcesses = False
-    logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()

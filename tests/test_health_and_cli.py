@@ -1,6 +1,7 @@
 import json
 import logging
 import re
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -57,6 +58,16 @@ def test_logs_are_json_lines_without_phone_numbers_or_whole_tokens() -> None:
     assert line["event"] == "sent to ***0007"
     assert "AbCdEfGhIjKl" not in line["path"]
     assert mask_text("/me/0123456789abcdefXYZ") == "/me/012345…"
+
+
+def test_a_logged_traceback_is_masked_too() -> None:
+    try:
+        raise ValueError("no feed at /calendar/AbCdEfGhIjKlMnOpQrStUv.ics for +8613900000007")
+    except ValueError:
+        record = logging.makeLogRecord({"msg": "failed", "exc_info": sys.exc_info()})
+    line = json.loads(JsonFormatter().format(record))
+    assert "ValueError: no feed at /calendar/AbCdEf….ics for ***0007" in line["exception"]
+    assert "AbCdEfGhIjKl" not in line["exception"] and "13900000007" not in line["exception"]
 
 
 def test_a_log_line_writes_any_value_as_the_json_module_would() -> None:

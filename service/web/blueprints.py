@@ -24,9 +24,13 @@ class BlueprintCsrf(CSRFProtect):  # type: ignore[misc]  # flask-wtf has no type
     """
 
     def init_app(self, app: Flask) -> None:
-        hooks = list(app.before_request_funcs.get(None, []))
+        before = list(app.before_request_funcs.get(None, []))
         super().init_app(app)
-        app.before_request_funcs[None] = hooks
+        if app.config.get("WTF_CSRF_CHECK_DEFAULT", True):
+            return  # checking every request was asked for: the hook does it
+        hooks = app.before_request_funcs[None]
+        (added,) = [hook for hook in hooks if hook not in before]  # the one, or fail
+        hooks.remove(added)
 
 
 csrf = BlueprintCsrf()
