@@ -50,10 +50,16 @@ def main() -> None:
 
 
 def callgrind(app: str, directory: Path, requests: int) -> int:
+    args = [__file__, "--poll", app, "--dir", str(directory), "--requests", str(requests)]
+    return instructions_in_fsum(args)
+
+
+def instructions_in_fsum(args: list[str]) -> int:
+    """Instructions a Python script (``args``) runs inside ``math.fsum``, by callgrind:
+    the script does its setting up outside, and the work to count inside, a call."""
     command = ["valgrind", "--tool=callgrind", "--collect-atstart=no"]
     command += ["--toggle-collect=math_fsum", "--callgrind-out-file=/dev/null"]
-    command += [sys.executable, __file__, "--poll", app, "--dir", str(directory)]
-    command += ["--requests", str(requests)]
+    command += [sys.executable, *args]
     done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
     found = re.search(r"Collected : ([\d,]+)", done.stderr)
     if found is None:

@@ -6,12 +6,15 @@ blocks cached, for the demo person and for 50 schedules with 500 overrides.
 CPU time (``time.process_time``) and medians, because the machine is shared. With
 ``--dir``, the databases are made once and kept, so two versions of the renderer can be
 compared on the same rows: the printed SHA-256 of each feed must then be the same.
+With ``--instructions``, callgrind counts the instructions of a cold render instead
+(needs valgrind): the same from run to run, where time on a shared VM is not.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import math
 import statistics
 import sys
 import tempfile
@@ -25,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy.orm import Session  # noqa: E402
 
+from benchmarks.feed_304_instructions import instructions_in_fsum  # noqa: E402
 from benchmarks.feed_bench import ZONE, big_database, demo_database  # noqa: E402
 from service.db import Database  # noqa: E402
 from service.feeds.content import FeedOwner, load_content  # noqa: E402
@@ -69,6 +73,23 @@ def cold_render(url: str, person_id: int, times: int) -> tuple[float, bytes]:
             samples.append((time.process_time() - started) * 1000)
     db.dispose()
     return statistics.median(samples), body
+
+
+def render_in_fsum(url: str, person_id: int, times: int) -> None:
+    """Runs under callgrind: ``times`` cold renders inside math.fsum, each of freshly
+    loaded rows (loaded beforehand, outside it), after one render to warm up."""
+    db = Database(url)
+    owner = FeedOwner("person", person_id)
+    with Session(db.engine) as session:
+        contents = []
+        for _ in range(times + 1):
+            session.expunge_all()
+            content = load_content(session, owner)
+            assert content is not None
+            contents.append(content)
+        render_feed(contents.pop(), NOW, ZONE)
+        math.fsum(len(render_feed(content, NOW, ZONE)) for content in contents)
+    db.dispose()
 
 
 def parts(url: str, person_id: int, times: int) -> dict[str, float]:
@@ -124,11 +145,24 @@ def main() -> None:
     parser.add_argument("--times", type=int, default=15, help="renders per feed")
     parser.add_argument("--dir", type=Path, help="keep the databases here, and reuse them")
     parser.add_argument("--parts", action="store_true", help="also time the render's stages")
+    parser.add_argument(
+        "--instructions", action="store_true", help="count instructions per render (callgrind)"
+    )
+    parser.add_argument("--under-callgrind", help=argparse.SUPPRESS)
     opts = parser.parse_args()
+    if opts.under_callgrind:
+        url, person_id = databases(opts.dir)[opts.under_callgrind]
+        render_in_fsum(url, person_id, opts.times)
+        return
     with tempfile.TemporaryDirectory(prefix="pufa-render-") as tmp:
         directory = opts.dir or Path(tmp)
         directory.mkdir(parents=True, exist_ok=True)
         for label, (url, person_id) in databases(directory).items():
+            if opts.instructions:
+                args = [__file__, "--under-callgrind", label, "--dir", str(directory)]
+                count = instructions_in_fsum([*args, "--times", str(opts.times)])
+                print(f"{label}: {count / opts.times:,.0f} instructions per cold render")
+                continue
             median, body = cold_render(url, person_id, opts.times)
             digest = hashlib.sha256(body).hexdigest()[:16]
             print(f"{label}: render cold {median:.1f} ms (median CPU); {len(body)} B; {digest}")
