@@ -12,8 +12,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 import orjson
-from flask import Flask, Request, Response
-from flask.globals import request_ctx
+from flask import Flask, Request, Response, request
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -116,7 +115,7 @@ def install_request_logging(app: Flask) -> None:
     def _finish(response: Response) -> Response:
         # The request itself, not the ``request`` proxy: each field read through that
         # looks the request up again.
-        current = cast(TimedRequest, request_ctx.request)
+        current = cast(TimedRequest, request._get_current_object())  # type: ignore[attr-defined]
         duration_ms = (time.perf_counter() - current.started) * 1000
         request_id = current.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
         response.headers["X-Request-Id"] = request_id
