@@ -57,13 +57,6 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> OpenAPI:
         SESSION_COOKIE_SECURE=settings.is_production,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    if settings.proxy_count:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app,
-            x_for=settings.proxy_count,
-            x_proto=settings.proxy_count,
-            x_host=settings.proxy_count,
-        )
     app.extensions["pufa"] = Pufa(settings=settings, db=Database(settings.database_url))
 
     register_error_handlers(app)
@@ -92,6 +85,13 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> OpenAPI:
     from .cli import register_commands
 
     register_commands(app)
+    if settings.proxy_count:  # outermost: everything inside sees the client's address
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=settings.proxy_count,
+            x_proto=settings.proxy_count,
+            x_host=settings.proxy_count,
+        )
     return app
 
 

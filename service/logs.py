@@ -108,7 +108,6 @@ class TimedRequest(Request):
 def install_request_logging(app: Flask) -> None:
     """One access line per request, and its id in ``X-Request-Id`` (the caller's, if it
     sent one)."""
-    log = logging.getLogger("pufa.http")
     app.request_class = TimedRequest
 
     @app.after_request
@@ -116,18 +115,40 @@ def install_request_logging(app: Flask) -> None:
         # The request itself, not the ``request`` proxy: each field read through that
         # looks the request up again.
         current = cast(TimedRequest, request._get_current_object())  # type: ignore[attr-defined]
-        duration_ms = (time.perf_counter() - current.started) * 1000
-        request_id = current.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
+        request_id = request_id_for(current.headers.get("X-Request-Id"))
         response.headers["X-Request-Id"] = request_id
-        log.info(
-            "request",
-            extra={
-                "request_id": request_id,
-                "method": current.method,
-                "route": current.url_rule.rule if current.url_rule else current.path,
-                "path": current.path,
-                "status": response.status_code,
-                "duration_ms": round(duration_ms, 2),
-            },
+        log_request(
+            request_id=request_id,
+            method=current.method,
+            route=current.url_rule.rule if current.url_rule else current.path,
+            path=current.path,
+            status=response.status_code,
+            started=current.started,
         )
         return response
+
+
+_access = logging.getLogger("pufa.http")
+
+
+def request_id_for(sent: str | None) -> str:
+    """The caller's request id (cut to 64 characters), or a new one."""
+    return (sent or "")[:64] or secrets.token_hex(8)
+
+
+def log_request(
+    *, request_id: str, method: str, route: str, path: str, status: int, started: float
+) -> None:
+    """The access line of a request that began at ``started`` (``time.perf_counter``)."""
+    duration_ms = (time.perf_counter() - started) * 1000
+    _access.info(
+        "request",
+        extra={
+            "request_id": request_id,
+            "method": method,
+            "route": route,
+            "path": path,
+            "status": status,
+            "duration_ms": round(duration_ms, 2),
+        },
+    )

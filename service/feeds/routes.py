@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, Flask, Response, current_app, request
@@ -13,6 +12,7 @@ from ..errors import NotFound
 from ..models import utcnow
 from .cache import ByteCache, LruCache
 from .content import FeedOwner, load_content
+from .polls import FEED_ROUTE, FeedPolls, Known, is_not_modified, remembered
 from .render import day_start, render_feed
 from .tokens import find_owner, token_digest
 from .validators import Validator, change_mark, feed_validator
@@ -24,10 +24,19 @@ bp = Blueprint("feeds", __name__)
 def register_feeds(app: Flask) -> None:
     app.extensions["pufa_feed_cache"] = ByteCache()
     # Per token (by its HMAC): owner and validator under the current change mark.
-    app.extensions["pufa_known_feeds"] = LruCache[Known](max_entries=8192)
+    known = app.extensions["pufa_known_feeds"] = LruCache[Known](max_entries=8192)
     # Schedules' VEVENTs, shared between feeds: many small entries (render.block_key).
     app.extensions["pufa_feed_blocks"] = ByteCache(max_entries=4096)
     app.register_blueprint(bp)
+    # Polls that are 304s are answered in front of Flask (polls.py).
+    state = app.extensions["pufa"]
+    app.wsgi_app = FeedPolls(  # type: ignore[method-assign]
+        app.wsgi_app,
+        db=state.db,
+        secret_key=state.settings.secret_key,
+        zone=state.settings.zone,
+        known=known,
+    )
 
 
 def known_feeds() -> LruCache[Known]:
@@ -46,7 +55,7 @@ def block_cache() -> ByteCache:
 
 
 # GET (and HEAD, which Flask derives from it) only: anything else is 405, OPTIONS too.
-@bp.route("/calendar/<token>.ics", methods=["GET"], provide_automatic_options=False)
+@bp.route(FEED_ROUTE, methods=["GET"], provide_automatic_options=False)
 def calendar_feed(token: str) -> Response:
     settings = pufa().settings
     now = utcnow()
@@ -55,7 +64,11 @@ def calendar_feed(token: str) -> Response:
     if known is None:
         # The same answer for unknown, revoked and malformed tokens: no hint either way.
         raise NotFound("No calendar at this address.")
-    if _is_not_modified(known.validator):
+    if is_not_modified(
+        known.validator,
+        request.headers.get("If-None-Match"),
+        request.headers.get("If-Modified-Since"),
+    ):
         return Response(status=304, headers=known.not_modified_headers)
     key = _cache_key(known.owner, known.validator)
     body = feed_cache().get(key)
@@ -74,19 +87,6 @@ def calendar_feed(token: str) -> Response:
     return Response(body, status=200, headers=known.headers, content_type=CONTENT_TYPE)
 
 
-@dataclass(frozen=True)
-class Known:
-    """Whose feed a token opened and its validator, as of one change mark and day."""
-
-    mark: int | None  # None: no mark yet (an empty database); never remembered
-    day: datetime
-    owner: FeedOwner
-    validator: Validator
-    # The responses' headers, made once: most polls answer 304.
-    headers: dict[str, str]
-    not_modified_headers: dict[str, str]
-
-
 def _identify(digest: str, day: datetime) -> Known | None:
     """The owner and validator of the feed behind the token with ``digest``, or None.
 
@@ -96,8 +96,8 @@ def _identify(digest: str, day: datetime) -> Known | None:
     changes the mark, so the old token takes the same path as an unknown one at once.
     """
     mark = change_mark(pufa().db)
-    known = known_feeds().get(digest)
-    if known is not None and known.mark == mark and known.day == day:
+    known = remembered(known_feeds(), digest, mark, day)
+    if known is not None:
         return known
     session = db_session()
     owner = find_owner(session, digest)
@@ -134,11 +134,3 @@ _NOT_MODIFIED_FIELDS = ("ETag", "Cache-Control")
 
 def _not_modified_headers(headers: dict[str, str]) -> dict[str, str]:
     return {name: headers[name] for name in _NOT_MODIFIED_FIELDS}
-
-
-def _is_not_modified(validator: Validator) -> bool:
-    """RFC 9110 §13.2.2: If-None-Match decides when present; If-Modified-Since otherwise."""
-    if "If-None-Match" in request.headers:
-        return request.if_none_match.contains_weak(validator.etag)
-    since = request.if_modified_since
-    return since is not None and validator.last_modified <= since
