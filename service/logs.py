@@ -21,7 +21,12 @@ _RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 # One pass over the text for both secrets (it runs on every request's log line):
 # personal tokens in feed and page URLs keep a short prefix only (group 1); anything that
 # looks like a phone number (10+ digits or spaces, optional +) keeps its last 4 (group 2).
-_SECRETS = re.compile(r"(/(?:calendar|me)/[A-Za-z0-9_-]{6})[A-Za-z0-9_-]+|\+?\d[\d ]{5,}(\d{4})")
+# A run of digits inside a word of Latin letters and digits (a hex request id) is no
+# phone number: masking it would make the id unsearchable.
+_SECRETS = re.compile(
+    r"(/(?:calendar|me)/[A-Za-z0-9_-]{6})[A-Za-z0-9_-]+"
+    r"|(?<![A-Za-z0-9])\+?\d[\d ]{5,}(\d{4})(?![A-Za-z0-9])"
+)
 
 
 def mask_phone(number: str | None) -> str:

@@ -60,6 +60,20 @@ def test_logs_are_json_lines_without_phone_numbers_or_whole_tokens() -> None:
     assert mask_text("/me/0123456789abcdefXYZ") == "/me/012345…"
 
 
+@pytest.mark.parametrize(
+    ("text", "logged"),
+    [
+        ("call 13900000007 now", "call ***0007 now"),
+        ("13900000007号", "***0007号"),
+        ("+86 139 0000 0007.", "***0007."),
+        ("request f9b72527633528b5", "request f9b72527633528b5"),  # a hex id, not a phone
+        ("id 7252763352800a", "id 7252763352800a"),
+    ],
+)
+def test_a_phone_number_is_a_run_of_digits_standing_on_its_own(text: str, logged: str) -> None:
+    assert mask_text(text) == logged
+
+
 def test_a_logged_traceback_is_masked_too() -> None:
     try:
         raise ValueError("no feed at /calendar/AbCdEfGhIjKlMnOpQrStUv.ics for +8613900000007")
