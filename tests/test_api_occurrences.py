@@ -120,6 +120,10 @@ def test_without_a_window_the_next_31_days_from_today_are_shown(
         ({"from": "2026-01-01", "to": "2037-01-01"}, "to"),
         ({"from": "2026-05-01", "to": "2026-04-01"}, "to"),
         ({"from": "not-a-date"}, "from"),
+        # Beyond what dates can hold once the window is widened: refused, not a 500.
+        ({"from": "0001-01-01", "to": "0001-03-01"}, "from"),
+        ({"from": "9999-01-01", "to": "9999-12-31"}, "from"),
+        ({"from": "2026-01-01", "to": "9999-12-31T23:59:59+00:00"}, "to"),
         ({"kind": "party"}, "kind"),
         ({"per_page": 0}, "per_page"),
         ({"page": "x"}, "page"),

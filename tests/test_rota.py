@@ -259,6 +259,8 @@ def test_a_week_may_be_named_in_local_time_without_an_offset(
         ("2026-03-10T16:00:00+08:00", "乙", 404, "no_such_occurrence"),  # a Tuesday
         ("2026-10-05T16:00:00+08:00", "乙", 409, "occurrence_not_happening"),  # 国庆节, skipped
         ("next-monday", "乙", 422, "invalid"),
+        ("0001-01-01T00:00", "乙", 422, "invalid"),  # no 500 at the calendar's edge
+        ("9999-12-31T23:00:00-05:00", "乙", 422, "invalid"),
     ],
 )
 def test_bad_assignments_are_refused_and_change_nothing(

@@ -112,6 +112,8 @@ def test_a_swap_withdraws_the_reminders_of_speakers_who_lost_their_week(
     [
         (local(2026, 3, 17, 16, 0), 404, "no_such_occurrence", "second"),  # a Tuesday
         (local(2026, 3, 9, 16, 0), 422, "invalid", "second"),  # the same week
+        (datetime(1, 1, 1), 422, "invalid", "second"),  # no 500 at the calendar's edge
+        (datetime(9999, 12, 31, 23), 422, "invalid", "second"),
     ],
 )
 def test_swapping_with_a_week_that_does_not_exist_changes_nothing(

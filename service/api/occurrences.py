@@ -8,6 +8,7 @@ from typing import Literal
 from flask_openapi3.blueprint import APIBlueprint
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..admin.common import EARLIEST_YEAR, LATEST_YEAR
 from ..app import db_session, pufa
 from ..errors import Invalid
 from ..models import utcnow
@@ -98,10 +99,15 @@ def _when(value: str | None, field: str) -> date | datetime | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+        when = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
     except ValueError:
         reason = "must be a date (YYYY-MM-DD) or an ISO 8601 date-time"
         raise Invalid(f"{field}: {reason}", fields={field: reason}) from None
+    day = when.date() if isinstance(when, datetime) else when
+    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        reason = f"year must be between {EARLIEST_YEAR} and {LATEST_YEAR}"
+        raise Invalid(f"{field}: {reason}", fields={field: reason})
+    return when
 
 
 def _out(occurrence: Occurrence, listing: Listing) -> OccurrenceOut:

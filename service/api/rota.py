@@ -9,8 +9,8 @@ from flask import g
 from flask_openapi3.blueprint import APIBlueprint
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..admin.common import Instant
 from ..app import db_session
-from ..errors import Invalid
 from ..models import utcnow
 from ..workflows import rota
 from .common import blueprint_options
@@ -29,7 +29,7 @@ class SchedulePath(_In):
 
 class WeekPath(_In):
     schedule_id: int
-    original_start: str = Field(description="the occurrence's original start (ISO 8601)")
+    original_start: Instant = Field(description="the occurrence's original start (ISO 8601)")
 
 
 class RotaQuery(_In):
@@ -49,8 +49,8 @@ class AssignBody(_In):
 
 
 class SwapBody(_In):
-    first: datetime = Field(description="original start of one week")
-    second: datetime = Field(description="original start of the other week")
+    first: Instant = Field(description="original start of one week")
+    second: Instant = Field(description="original start of the other week")
     swap_topics: bool = False
 
 
@@ -77,15 +77,8 @@ def _out(schedule_id: int, weeks: list[rota.RotaWeek]) -> dict[str, object]:
     return out.model_dump(mode="json")
 
 
-def _instant(value: datetime | str, zone: str, field: str) -> datetime:
+def _in_zone(value: datetime, zone: str) -> datetime:
     """An original start; one without an offset is the schedule's wall-clock time."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            raise Invalid(
-                f"{value!r} is not an ISO 8601 date-time.", fields={field: "not a date-time"}
-            ) from None
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(zone))
 
 
@@ -124,7 +117,7 @@ def assign_week(path: WeekPath, body: AssignBody) -> dict[str, object]:
         week = rota.assign(
             session,
             schedule.id,
-            _instant(path.original_start, schedule.timezone, "original_start"),
+            _in_zone(path.original_start, schedule.timezone),
             speaker_id=body.speaker_id,
             topic=body.topic,
             now=utcnow(),
@@ -143,8 +136,8 @@ def swap_weeks(path: SchedulePath, body: SwapBody) -> dict[str, object]:
         weeks = rota.swap(
             session,
             schedule.id,
-            _instant(body.first, schedule.timezone, "first"),
-            _instant(body.second, schedule.timezone, "second"),
+            _in_zone(body.first, schedule.timezone),
+            _in_zone(body.second, schedule.timezone),
             swap_topics=body.swap_topics,
             now=utcnow(),
             actor=g.actor,
