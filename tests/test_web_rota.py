@@ -143,3 +143,26 @@ def test_a_non_lecture_schedule_has_no_rota(client: FlaskClient, pufa_state: Puf
     response = client.get(f"/admin/rota/{schedule_id}")
     assert response.status_code == 422
     assert "操作未完成" in response.get_data(as_text=True)
+
+
+def test_a_week_at_the_calendars_edge_is_refused_on_the_form(
+    client: FlaskClient, pufa_state: Pufa
+) -> None:
+    schedule_id, names = _lecture(pufa_state)
+    sign_in(client, pufa_state)
+    page = client.get(f"/admin/rota/{schedule_id}").get_data(as_text=True)
+    with pufa_state.db.sessions() as session:
+        schedule = rota.lecture(session, schedule_id)
+        first = rota.coming_weeks(session, schedule, utcnow(), 1)[0]
+    for edge in ("0001-01-01T00:00:00+08:00", "9999-12-31T23:00:00-05:00"):
+        response = client.post(
+            f"/admin/rota/{schedule_id}/swap",
+            data={
+                "first": first.original_start.isoformat(),
+                "second": edge,
+                "csrf_token": csrf_from(page),
+            },
+        )
+        assert response.status_code == 400, edge
+        assert "年份须在 1970 到 2200 之间。" in response.get_data(as_text=True)
+    assert _speakers(pufa_state, schedule_id) == names

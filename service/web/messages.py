@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..admin.common import EARLIEST_YEAR, LATEST_YEAR
+
 SIGNED_IN = "已登录。"
 SIGNED_OUT = "已退出登录。"
 SIGN_IN_FAILED = "用户名或密码不正确。"
@@ -27,6 +29,7 @@ REQUIRED = "请填写此项。"
 INVALID_CHOICE = "请选择一个有效选项。"
 INVALID_INTEGER = "请输入整数。"
 INVALID_DATE = "请输入有效日期，例如 2026-03-08。"
+YEAR_OUT_OF_RANGE = f"年份须在 {EARLIEST_YEAR} 到 {LATEST_YEAR} 之间。"
 INVALID_TIME = "请输入有效时间，例如 09:00。"
 INVALID_DATETIME = "请输入有效的日期和时间。"
 INVALID_MOBILE = "请输入有效的手机号码，例如 138 0013 8000。"
@@ -58,8 +61,10 @@ def pydantic_message(error: Any) -> str:
         return INVALID_TIME
     if kind.startswith("datetime_"):
         return INVALID_DATETIME
-    message = str(error.get("msg", ""))
-    return message.removeprefix("Value error, ")
+    message = str(error.get("msg", "")).removeprefix("Value error, ")
+    if message.startswith("year must be between"):  # admin.common.plausible_day
+        return YEAR_OUT_OF_RANGE
+    return message
 
 
 # The console menu: (endpoint, label). A section appears once its pages exist.
