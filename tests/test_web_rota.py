@@ -165,4 +165,9 @@ def test_a_week_at_the_calendars_edge_is_refused_on_the_form(
         )
         assert response.status_code == 400, edge
         assert "年份须在 1970 到 2200 之间。" in response.get_data(as_text=True)
+        response = client.post(
+            f"/admin/rota/{schedule_id}/assign",
+            data={"original_start": edge, "speaker_id": "", "csrf_token": csrf_from(page)},
+        )
+        assert response.status_code == 400, edge  # no such week on the page to flag
     assert _speakers(pufa_state, schedule_id) == names

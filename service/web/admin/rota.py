@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ...admin.common import EARLIEST_YEAR, LATEST_YEAR
 from ...api.concurrency import conflicts_as_409
 from ...api.rota import AssignBody, SwapBody
 from ...app import db_session
@@ -112,6 +113,9 @@ def _instant(value: str, state: FormState, field: str) -> datetime | None:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
         state.add(field, messages.INVALID_DATETIME)
+        return None
+    if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+        state.add(field, messages.YEAR_OUT_OF_RANGE)
         return None
     return parsed
 
