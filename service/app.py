@@ -10,11 +10,14 @@ from flask import current_app, g, has_request_context, request
 from flask_openapi3.models.info import Info
 from flask_openapi3.openapi import OpenAPI
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from .db import Database
 from .errors import register_error_handlers
 from .logs import configure_logging, install_request_logging
+from .models import MAX_ID
 from .settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +51,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> OpenAPI:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "service" / "static"),
     )
+    # Before any route: every <int:…> in a path is a row id (see RowId).
+    app.url_map.converters["int"] = RowId
     app.config.update(
         SECRET_KEY=settings.secret_key,
         JSON_SORT_KEYS=False,
@@ -93,6 +98,25 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> OpenAPI:
             x_host=settings.proxy_count,
         )
     return app
+
+
+class RowId(IntegerConverter):
+    """``<int:…>`` in every route: a row id. Ids are 32-bit INTEGER columns, so a longer
+    or larger number names no row: 404 at once, as for any unknown id, instead of the
+    number overflowing in the database driver (a 500). (The converter's own ``max``
+    would not do: werkzeug notes a route's methods before it converts the values, so
+    some of those would be 405s.)"""
+
+    def to_python(self, value: str) -> int:
+        if len(value) > _MAX_ID_DIGITS:
+            raise NotFound()
+        number: int = super().to_python(value)
+        if number > MAX_ID:
+            raise NotFound()
+        return number
+
+
+_MAX_ID_DIGITS = len(str(MAX_ID))
 
 
 def pufa() -> Pufa:

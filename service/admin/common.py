@@ -3,6 +3,7 @@ one transaction that turns database refusals into the API's errors."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time
@@ -25,21 +26,26 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit import record, snapshot
 from ..errors import Conflict, Invalid, NotFound, PreconditionFailed
-from ..models import Base
+from ..models import MAX_ID, Base
 
 RowT = TypeVar("RowT", bound=Base)
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-# Ids are 32-bit in the database; anything larger can only be a mistake.
-MAX_ID = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 EARLIEST_YEAR, LATEST_YEAR = 1970, 2200
+
+
+# C0 control characters other than tab and line breaks (a pasted Word line break is
+# \x0b): a worksheet cannot hold them and iCalendar text must not carry them.
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _no_nul(value: str) -> str:
     # PostgreSQL refuses NUL in text; say so instead of failing on write.
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
     return value
 
 

@@ -62,6 +62,10 @@ def _check_json_body() -> None:
         raise BadRequest(
             f"The request body is not valid JSON: {error}", code="malformed_json"
         ) from None
+    except RecursionError:
+        raise BadRequest(
+            "The request body is not valid JSON: nested too deeply.", code="malformed_json"
+        ) from None
 
 
 def register_api(app: OpenAPI) -> None:

@@ -115,7 +115,7 @@ def expected_version() -> int | None:
     if header == "*":
         return None
     value = header.removeprefix("W/").strip('"')
-    if not value.isdigit() or len(value) > 9:
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
         raise PreconditionFailed(
             f"If-Match {header!r} names no version of this resource.",
             fields={"If-Match": "no such version"},

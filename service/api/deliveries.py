@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Fiel
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from ..admin.common import EARLIEST_YEAR, LATEST_YEAR, Id
 from ..app import db_session
 from ..errors import Conflict, NotFound
 from ..logs import mask_phone
@@ -32,12 +33,13 @@ def _iso_only(value: object) -> object:
         raise ValueError(
             "must be an ISO 8601 date-time with an offset, e.g. 2026-12-06T16:00+08:00"
         )
+    if not EARLIEST_YEAR <= int(value[:4]) <= LATEST_YEAR:
+        raise ValueError(f"year must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
     return value
 
 
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*")
 Instant = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]  # an INTEGER column on both databases
 
 
 class _Strict(BaseModel):

@@ -8,7 +8,7 @@ from typing import Literal
 from flask_openapi3.blueprint import APIBlueprint
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..admin.common import EARLIEST_YEAR, LATEST_YEAR
+from ..admin.common import EARLIEST_YEAR, LATEST_YEAR, Id
 from ..app import db_session, pufa
 from ..errors import Invalid
 from ..models import utcnow
@@ -33,9 +33,9 @@ class OccurrenceQuery(BaseModel):
         description="End of the window: a date (inclusive) or an ISO date-time "
         "(exclusive). Default: 31 days after the start. At most 10 years.",
     )
-    schedule_id: int | None = Field(None, ge=1)
-    person_id: int | None = Field(None, ge=1, description="Schedules whose audience has them")
-    department_id: int | None = Field(None, ge=1)
+    schedule_id: Id | None = None
+    person_id: Id | None = Field(None, description="Schedules whose audience has them")
+    department_id: Id | None = None
     kind: Literal["lecture", "campaign", "deadline", "meeting"] | None = None
     page: int = Field(1, ge=1)
     per_page: int = Field(100, ge=1, le=500)

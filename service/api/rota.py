@@ -9,7 +9,7 @@ from flask import g
 from flask_openapi3.blueprint import APIBlueprint
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..admin.common import Instant
+from ..admin.common import Id, Instant, Line
 from ..app import db_session
 from ..models import utcnow
 from ..workflows import rota
@@ -37,15 +37,15 @@ class RotaQuery(_In):
 
 
 class GenerateBody(_In):
-    pool: list[int] = Field(min_length=1, description="person ids, in speaking order")
+    pool: list[Id] = Field(min_length=1, description="person ids, in speaking order")
     weeks: int = Field(ge=1, le=rota.MAX_WEEKS)
-    topics: list[str] = Field(default=[], description="cycled over the filled weeks")
+    topics: list[Line] = Field(default=[], description="cycled over the filled weeks")
     overwrite: bool = Field(False, description="also replace weeks that have a speaker")
 
 
 class AssignBody(_In):
-    speaker_id: int | None
-    topic: str | None = Field(None, max_length=200, description="omit to keep the topic")
+    speaker_id: Id | None
+    topic: Line | None = Field(None, description="omit to keep the topic")
 
 
 class SwapBody(_In):

@@ -4,11 +4,13 @@ Plain plan and item CRUD lives with the admin API; the logic in workflows.study.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from flask import g
 from flask_openapi3.blueprint import APIBlueprint
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..admin.common import Id, NoNul
 from ..app import db_session
 from ..models import utcnow
 from ..workflows import rollover, study
@@ -29,8 +31,10 @@ class PlanPath(BaseModel):
 class ConfirmBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    person_id: int
-    note: str = Field("", max_length=10_000, description="学习笔记: what was studied")
+    person_id: Id
+    note: Annotated[str, NoNul] = Field(
+        "", max_length=10_000, description="学习笔记: what was studied"
+    )
 
 
 class ConfirmationOut(BaseModel):

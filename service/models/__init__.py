@@ -8,7 +8,7 @@ from .admin import (
     ClockState,
     HolidayOverride,
 )
-from .base import Base, UTCDateTime, utcnow
+from .base import MAX_ID, Base, UTCDateTime, utcnow
 from .changes import FeedChange
 from .deliveries import FINAL_STATUSES, STATUSES, Delivery
 from .people import ROLES, Department, Person, person_departments
@@ -29,6 +29,7 @@ __all__ = [
     "FINAL_STATUSES",
     "HOLIDAY_POLICIES",
     "KINDS",
+    "MAX_ID",
     "RECIPIENTS",
     "ROLES",
     "STATUSES",

@@ -17,6 +17,10 @@ NAMING = {
 }
 
 
+# Ids are INTEGER columns, 32-bit on PostgreSQL: a larger number names no row.
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     """The one place the wall clock is read for stored instants."""
     return datetime.now(UTC)

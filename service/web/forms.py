@@ -90,6 +90,16 @@ def integer(value: Any) -> Any:
     return value
 
 
+_VERSION = re.compile(r"[0-9]{1,9}")
+
+
+def form_version(state: FormState) -> int | None:
+    """The row version an edit form was rendered with (its hidden ``version``), or None
+    when it holds none a row can have: the edit then goes ahead as the API's ``*``."""
+    raw = str(state.value("version"))
+    return int(raw) if _VERSION.fullmatch(raw) else None
+
+
 def absorb(
     error: PufaError, state: FormState, field_names: Mapping[str, str] | None = None
 ) -> None:

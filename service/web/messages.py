@@ -30,6 +30,7 @@ INVALID_CHOICE = "请选择一个有效选项。"
 INVALID_INTEGER = "请输入整数。"
 INVALID_DATE = "请输入有效日期，例如 2026-03-08。"
 YEAR_OUT_OF_RANGE = f"年份须在 {EARLIEST_YEAR} 到 {LATEST_YEAR} 之间。"
+CONTROL_CHARACTERS = "不能包含控制字符（例如从 Word 粘贴来的换行符）。"
 INVALID_TIME = "请输入有效时间，例如 09:00。"
 INVALID_DATETIME = "请输入有效的日期和时间。"
 INVALID_MOBILE = "请输入有效的手机号码，例如 138 0013 8000。"
@@ -64,6 +65,8 @@ def pydantic_message(error: Any) -> str:
     message = str(error.get("msg", "")).removeprefix("Value error, ")
     if message.startswith("year must be between"):  # admin.common.plausible_day
         return YEAR_OUT_OF_RANGE
+    if message.startswith("must not contain"):  # admin.common NoNul: NUL, control characters
+        return CONTROL_CHARACTERS
     return message
 
 

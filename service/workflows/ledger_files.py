@@ -12,6 +12,7 @@ import io
 import unicodedata
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -34,7 +35,7 @@ def to_xlsx(ledger: Ledger) -> bytes:
         sheet.title = table.title
         sheet.append(list(table.headers))
         for row in table.rows:
-            sheet.append(list(row))
+            sheet.append([_cell(value) for value in row])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for column in sheet.iter_cols(min_row=2):
@@ -48,6 +49,12 @@ def to_xlsx(ledger: Ledger) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _cell(value: object) -> object:
+    """Text without the control characters a worksheet cannot hold (rows saved before
+    input refused them); openpyxl raises on them, which would fail the whole export."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def to_csv(ledger: Ledger) -> bytes:

@@ -25,7 +25,7 @@ from ...app import db_session, pufa
 from ...models import Department, Person
 from .. import messages
 from ..blueprints import web_blueprint
-from ..forms import FormState, integer, posted
+from ..forms import FormState, form_version, integer, posted
 from ..page_tokens import issue_page_token
 from ..saving import save
 
@@ -72,7 +72,7 @@ def _person_form(person_id: int | None) -> ResponseReturnValue:
         "is_sms_enabled": bool(state.value("is_sms_enabled")),
         "department_ids": integer(state.value("department_ids", [])),
     }
-    version = _version(state)
+    version = form_version(state)
 
     def action(db: Session, valid: PersonIn) -> object:
         if person is None:
@@ -114,7 +114,7 @@ def _department_form(department_id: int | None) -> ResponseReturnValue:
         "description": state.value("description"),
         "head_id": integer(state.value("head_id")) or None,
     }
-    version = _version(state)
+    version = form_version(state)
 
     def action(db: Session, valid: DepartmentIn) -> object:
         if department is None:
@@ -153,11 +153,6 @@ def _get(session: Session, model: type[RowT], row_id: int | None) -> RowT | None
     if row is None:
         abort(404)
     return row
-
-
-def _version(state: FormState) -> int | None:
-    raw = str(state.value("version"))
-    return int(raw) if raw.isdigit() else None
 
 
 def _departments(session: Session) -> list[Department]:

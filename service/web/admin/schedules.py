@@ -24,7 +24,7 @@ from ...occurrences.query import expand_all, load_schedules, workday_calendar
 from ...occurrences.rules import first_from
 from .. import messages
 from ..blueprints import web_blueprint
-from ..forms import FormState, integer, posted
+from ..forms import FormState, form_version, integer, posted
 from ..recurrence import from_form, from_rrule, to_rrule
 from ..saving import save
 
@@ -72,7 +72,7 @@ def _form(schedule_id: int | None) -> ResponseReturnValue:
         return _render(session, schedule, state)
     state = posted(*MULTI)
     data, field_names = _schedule_data(state, schedule)
-    version = int(state.value("version")) if str(state.value("version")).isdigit() else None
+    version = form_version(state)
 
     def action(db: Session, valid: ScheduleIn) -> Schedule:
         if schedule is None:
