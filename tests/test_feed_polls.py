@@ -74,6 +74,9 @@ def test_a_remembered_poll_with_the_current_etag_never_reaches_the_route(
     assert route_calls == []
     head = client.head(f"/calendar/{token}.ics", headers={"If-None-Match": etag})
     assert head.status_code == 304
+    assert head.get_data() == b""
+    for weak_or_any in (f"W/{etag}", f'"other", {etag}', "*"):
+        assert fetch(client, token, **{"If-None-Match": weak_or_any}).status_code == 304
     last_modified = fetch(client, token).headers["Last-Modified"]
     assert fetch(client, token, **{"If-Modified-Since": last_modified}).status_code == 304
     assert route_calls == [token]  # only the unconditional GET
@@ -108,6 +111,31 @@ def test_it_answers_with_the_routes_headers_and_access_line(
     assert lines[1] == lines[0]
     assert token not in json.dumps(lines)
     assert lines[1]["status"] == 304 and lines[1]["route"] == "/calendar/<token>.ics"
+
+
+def test_a_head_poll_logs_its_method(
+    client: FlaskClient, token: str, etag: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="pufa.http"):
+        client.head(f"/calendar/{token}.ics", headers={"If-None-Match": etag})
+    assert [(line["method"], line["status"]) for line in access_lines(caplog)] == [("HEAD", 304)]
+
+
+@pytest.mark.parametrize(
+    "since",
+    [
+        "Mon, 01 Jan 99999999999999999999 00:00:00 GMT",
+        "not a date",
+        "Mon, 01 Jan 0000 00:00:00 GMT",
+    ],
+)
+def test_an_if_modified_since_that_is_no_date_is_ignored(
+    client: FlaskClient, token: str, etag: str, since: str
+) -> None:
+    # RFC 9110 §13.1.3: an invalid date means the field is ignored, so the full feed.
+    response = fetch(client, token, **{"If-Modified-Since": since})
+    assert response.status_code == 200
+    assert response.headers["ETag"] == etag
 
 
 def test_the_callers_request_id_is_kept(

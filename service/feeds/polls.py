@@ -73,7 +73,10 @@ def is_not_modified(
     """RFC 9110 §13.2.2: If-None-Match decides when present; If-Modified-Since otherwise."""
     if if_none_match is not None:
         return parse_etags(if_none_match).contains_weak(validator.etag)
-    since = parse_date(if_modified_since)
+    try:
+        since = parse_date(if_modified_since)
+    except OverflowError:  # a year werkzeug cannot hold: no date, as RFC 9110 says
+        since = None  # of an invalid one (§13.1.3: the field is then ignored)
     return since is not None and validator.last_modified <= since
 
 
@@ -97,12 +100,11 @@ class FeedPolls:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
-        known = self._remembered(environ)
-        if known is None or not is_not_modified(
-            known.validator,
-            environ.get("HTTP_IF_NONE_MATCH"),
-            environ.get("HTTP_IF_MODIFIED_SINCE"),
-        ):
+        try:
+            known = self._not_modified(environ)
+        except Exception:  # whatever it is (the mark unreadable), the route meets it again,
+            known = None  # and answers and logs it
+        if known is None:
             return self.app(environ, start_response)
         request_id = request_id_for(environ.get("HTTP_X_REQUEST_ID"))
         start_response(
@@ -118,6 +120,17 @@ class FeedPolls:
         )
         return []
 
+    def _not_modified(self, environ: WSGIEnvironment) -> Known | None:
+        """What the process remembers of the polled feed, if the poll is answered 304."""
+        known = self._remembered(environ)
+        if known is None or not is_not_modified(
+            known.validator,
+            environ.get("HTTP_IF_NONE_MATCH"),
+            environ.get("HTTP_IF_MODIFIED_SINCE"),
+        ):
+            return None
+        return known
+
     def _remembered(self, environ: WSGIEnvironment) -> Known | None:
         """The remembered owner and validator of a conditional poll's feed, or None."""
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
@@ -130,8 +143,5 @@ class FeedPolls:
         digest = token_digest(self.secret_key, path.group(1))
         if digest is None:
             return None
-        try:
-            mark = change_mark(self.db)
-        except Exception:  # the route meets it again, and answers and logs it
-            return None
+        mark = change_mark(self.db)
         return remembered(self.known, digest, mark, day_start(utcnow(), self.zone))
