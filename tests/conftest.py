@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
@@ -19,10 +20,11 @@ from sqlalchemy.orm import Session
 
 from service import migrate
 from service.app import Pufa, create_app
-from service.models import Base
+from service.models import Base, Person
 from service.settings import Settings
 from service.tokens import create_api_token
 from tests.fake_twilio import fake_twilio  # noqa: F401 - the fake Twilio server fixture
+from tests.feeds_support import NOW, seed_demo, token_for
 
 PG_SERVER_URL = os.environ.get(
     "PUFA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -133,3 +135,18 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+
+
+@pytest.fixture
+def feed_day() -> Iterator[None]:
+    """The clock stopped at ``feeds_support.NOW``: the feed tests' today."""
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def feed_token(pufa_state: Pufa, settings: Settings, feed_day: None) -> str:
+    """The demo data, written on the feed tests' today, and the token of 孙丽's feed
+    (党政办; she speaks in the rota)."""
+    seed_demo(pufa_state)
+    return token_for(pufa_state, settings, Person, "孙丽")

@@ -6,13 +6,11 @@ months — same starts, same ends, same cancellations.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import recurring_ical_events
-import time_machine
 from dateutil.relativedelta import relativedelta
 from feeds_support import NOW, add_schedule, fetch, parse, person, seed_demo, token_for
 from flask.testing import FlaskClient
@@ -31,14 +29,11 @@ END = START + relativedelta(months=12)
 Seen = set[tuple[int, datetime, datetime, bool]]
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("feed_day")
 
 
 @pytest.fixture
-def demo_and_more(pufa_state: Pufa) -> None:
+def demo_and_more(pufa_state: Pufa, feed_day: None) -> None:
     """The demo data plus the awkward cases: admin moves and cancellations, a skipping
     series, a COUNT that started long ago, a date UNTIL, a Berlin series across DST."""
     seed_demo(pufa_state)

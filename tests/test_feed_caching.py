@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import time_machine
-from feeds_support import NOW, add_schedule, fetch, person, seed_demo, token_for
+from feeds_support import NOW, add_schedule, fetch, person, seed_demo
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 from werkzeug.http import http_date
@@ -22,56 +21,44 @@ from service.models import (
     Department,
     HolidayOverride,
     OccurrenceOverride,
-    Person,
     StudyConfirmation,
     StudyItem,
 )
 from service.models.changes import FEED_TABLES
-from service.settings import Settings
+
+pytestmark = pytest.mark.usefixtures("feed_day")
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def token(pufa_state: Pufa, settings: Settings) -> str:
-    seed_demo(pufa_state)
-    return token_for(pufa_state, settings, Person, "孙丽")
-
-
-def etag_after(client: FlaskClient, token: str) -> str:
-    response = fetch(client, token)
+def etag_after(client: FlaskClient, feed_token: str) -> str:
+    response = fetch(client, feed_token)
     assert response.status_code == 200
     value: str = response.headers["ETag"]
     return value
 
 
 def test_a_full_answer_carries_a_strong_etag_and_last_modified(
-    client: FlaskClient, token: str
+    client: FlaskClient, feed_token: str
 ) -> None:
-    response = fetch(client, token)
+    response = fetch(client, feed_token)
     assert response.headers["ETag"].startswith('"')  # strong: no W/
     assert response.headers["Last-Modified"] == http_date(NOW)
     assert response.headers["Cache-Control"] == "private, no-cache"
 
 
-def test_if_none_match_gets_304_with_no_body(client: FlaskClient, token: str) -> None:
-    etag = fetch(client, token).headers["ETag"]
-    response = fetch(client, token, **{"If-None-Match": etag})
+def test_if_none_match_gets_304_with_no_body(client: FlaskClient, feed_token: str) -> None:
+    etag = fetch(client, feed_token).headers["ETag"]
+    response = fetch(client, feed_token, **{"If-None-Match": etag})
     assert response.status_code == 304
     assert response.get_data() == b""
     assert response.headers["ETag"] == etag
-    assert fetch(client, token, **{"If-None-Match": '"other"'}).status_code == 200
+    assert fetch(client, feed_token, **{"If-None-Match": '"other"'}).status_code == 200
 
 
 def test_a_304_carries_the_validators_and_cache_control_only(
-    client: FlaskClient, token: str
+    client: FlaskClient, feed_token: str
 ) -> None:
-    full = fetch(client, token)
-    response = fetch(client, token, **{"If-None-Match": full.headers["ETag"]})
+    full = fetch(client, feed_token)
+    response = fetch(client, feed_token, **{"If-None-Match": full.headers["ETag"]})
     assert response.status_code == 304
     for name in ("ETag", "Cache-Control"):
         assert response.headers[name] == full.headers[name]
@@ -82,48 +69,48 @@ def test_a_304_carries_the_validators_and_cache_control_only(
 
 
 def test_if_modified_since_gets_304_unless_if_none_match_disagrees(
-    client: FlaskClient, token: str
+    client: FlaskClient, feed_token: str
 ) -> None:
-    last_modified = fetch(client, token).headers["Last-Modified"]
-    assert fetch(client, token, **{"If-Modified-Since": last_modified}).status_code == 304
+    last_modified = fetch(client, feed_token).headers["Last-Modified"]
+    assert fetch(client, feed_token, **{"If-Modified-Since": last_modified}).status_code == 304
     earlier = http_date(NOW - timedelta(days=1))
-    assert fetch(client, token, **{"If-Modified-Since": earlier}).status_code == 200
+    assert fetch(client, feed_token, **{"If-Modified-Since": earlier}).status_code == 200
     # RFC 9110: If-None-Match wins over If-Modified-Since.
     both = {"If-Modified-Since": last_modified, "If-None-Match": '"stale"'}
-    assert fetch(client, token, **both).status_code == 200
+    assert fetch(client, feed_token, **both).status_code == 200
 
 
 def test_a_304_does_not_render_the_feed(
-    client: FlaskClient, token: str, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, feed_token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    etag = fetch(client, token).headers["ETag"]
+    etag = fetch(client, feed_token).headers["ETag"]
 
     def no_rendering(*_args: Any) -> bytes:
         raise AssertionError("the validator must not need the rendered feed")
 
     monkeypatch.setattr(routes, "render_feed", no_rendering)
     monkeypatch.setattr(routes, "load_content", no_rendering)
-    assert fetch(client, token, **{"If-None-Match": etag}).status_code == 304
+    assert fetch(client, feed_token, **{"If-None-Match": etag}).status_code == 304
 
 
 def test_the_same_validator_serves_rendered_bytes_from_memory(
-    client: FlaskClient, token: str, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, feed_token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = fetch(client, token).get_data()
+    first = fetch(client, feed_token).get_data()
     monkeypatch.setattr(routes, "render_feed", lambda *_args: b"rendered again")
-    assert fetch(client, token).get_data() == first
+    assert fetch(client, feed_token).get_data() == first
 
 
 def test_changing_an_override_changes_the_etag(
-    client: FlaskClient, token: str, pufa_state: Pufa
+    client: FlaskClient, feed_token: str, pufa_state: Pufa
 ) -> None:
-    before = etag_after(client, token)
+    before = etag_after(client, feed_token)
     with pufa_state.db.transaction() as session:
         row = session.scalars(select(OccurrenceOverride).limit(1)).one()
         row.topic = "宪法修正案"
-    after = etag_after(client, token)
+    after = etag_after(client, feed_token)
     assert after != before
-    assert "宪法修正案" in fetch(client, token).get_data(as_text=True)
+    assert "宪法修正案" in fetch(client, feed_token).get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -131,9 +118,9 @@ def test_changing_an_override_changes_the_etag(
     ["new_schedule_for_everyone", "holiday", "my_confirmation", "speaker_renamed", "joined"],
 )
 def test_changes_to_what_the_feed_shows_change_the_etag(
-    client: FlaskClient, token: str, pufa_state: Pufa, change: str
+    client: FlaskClient, feed_token: str, pufa_state: Pufa, change: str
 ) -> None:
-    before = etag_after(client, token)
+    before = etag_after(client, feed_token)
     with pufa_state.db.transaction() as session:
         sun = person(session, "孙丽")
         if change == "new_schedule_for_everyone":
@@ -148,14 +135,14 @@ def test_changes_to_what_the_feed_shows_change_the_etag(
         elif change == "joined":
             office = session.scalars(select(Department).where(Department.name == "司法所")).one()
             sun.departments.append(office)
-    assert etag_after(client, token) != before
+    assert etag_after(client, feed_token) != before
 
 
 @pytest.mark.parametrize("change", ["other_persons_confirmation", "others_campaign", "sms_off"])
 def test_unrelated_changes_leave_the_etag_alone(
-    client: FlaskClient, token: str, pufa_state: Pufa, change: str
+    client: FlaskClient, feed_token: str, pufa_state: Pufa, change: str
 ) -> None:
-    before = etag_after(client, token)
+    before = etag_after(client, feed_token)
     with pufa_state.db.transaction() as session:
         if change == "other_persons_confirmation":
             item = session.scalars(select(StudyItem).limit(1)).one()
@@ -171,40 +158,40 @@ def test_unrelated_changes_leave_the_etag_alone(
             )
         elif change == "sms_off":  # not a speaker: the feed has no trace of 王建国
             person(session, "王建国").is_sms_enabled = False
-    assert etag_after(client, token) == before
+    assert etag_after(client, feed_token) == before
 
 
-def test_a_new_day_gives_a_new_etag(client: FlaskClient, token: str) -> None:
-    before = etag_after(client, token)
+def test_a_new_day_gives_a_new_etag(client: FlaskClient, feed_token: str) -> None:
+    before = etag_after(client, feed_token)
     with time_machine.travel(NOW + timedelta(days=1), tick=False):
-        response = fetch(client, token, **{"If-None-Match": before})
+        response = fetch(client, feed_token, **{"If-None-Match": before})
     assert response.status_code == 200
     assert response.headers["ETag"] != before
 
 
 def test_while_no_feed_table_changes_a_304_needs_neither_token_lookup_nor_aggregates(
-    client: FlaskClient, token: str, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, feed_token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    etag = fetch(client, token).headers["ETag"]
+    etag = fetch(client, feed_token).headers["ETag"]
 
     def not_again(*_args: Any) -> None:
         raise AssertionError("remembered under the unchanged change mark")
 
     monkeypatch.setattr(routes, "find_owner", not_again)
     monkeypatch.setattr(routes, "feed_validator", not_again)
-    assert fetch(client, token, **{"If-None-Match": etag}).status_code == 304
+    assert fetch(client, feed_token, **{"If-None-Match": etag}).status_code == 304
 
 
 def test_a_change_written_past_the_app_still_changes_the_etag(
-    client: FlaskClient, token: str, pufa_state: Pufa
+    client: FlaskClient, feed_token: str, pufa_state: Pufa
 ) -> None:
     """Another process (the clock, a second web worker, a console) writes with its own
     connection: the database's triggers change the mark, so the remembered validator is
     not used."""
-    before = etag_after(client, token)
+    before = etag_after(client, feed_token)
     with pufa_state.db.engine.begin() as conn:
         conn.execute(text("UPDATE schedules SET title = title || '（改）', version = version + 1"))
-    assert etag_after(client, token) != before
+    assert etag_after(client, feed_token) != before
 
 
 def test_the_marked_tables_are_the_ones_the_validator_reads() -> None:

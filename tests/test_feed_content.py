@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -39,14 +38,11 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 LECTURE = "schedule-1@pufa"
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("feed_day")
 
 
 @pytest.fixture
-def demo(pufa_state: Pufa) -> None:
+def demo(pufa_state: Pufa, feed_day: None) -> None:
     seed_demo(pufa_state)
 
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
-import time_machine
-from feeds_support import NOW, department_id, fetch, person, person_id, seed_demo, token_for
+from feeds_support import department_id, fetch, person, person_id, seed_demo, token_for
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -15,15 +13,11 @@ from service.app import Pufa
 from service.models import AuditEntry, Person
 from service.settings import Settings
 
-
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("feed_day")
 
 
 @pytest.fixture
-def demo(pufa_state: Pufa) -> None:
+def demo(pufa_state: Pufa, feed_day: None) -> None:
     seed_demo(pufa_state)
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import time_machine
-from feeds_support import NOW, fetch, person, seed_demo, token_for
+from feeds_support import NOW, fetch, person
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -19,26 +19,15 @@ from service.app import Pufa
 from service.feeds import polls
 from service.feeds.tokens import issue_token
 from service.logs import JsonFormatter
-from service.models import Person
 from service.settings import Settings
 
-
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("feed_day")
 
 
 @pytest.fixture
-def token(pufa_state: Pufa, settings: Settings) -> str:
-    seed_demo(pufa_state)
-    return token_for(pufa_state, settings, Person, "孙丽")
-
-
-@pytest.fixture
-def etag(client: FlaskClient, token: str) -> str:
+def etag(client: FlaskClient, feed_token: str) -> str:
     """The current ETag, from a first full answer (which makes the process remember it)."""
-    value: str = fetch(client, token).headers["ETag"]
+    value: str = fetch(client, feed_token).headers["ETag"]
     return value
 
 
@@ -66,35 +55,35 @@ def access_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
 
 
 def test_a_remembered_poll_with_the_current_etag_never_reaches_the_route(
-    client: FlaskClient, token: str, etag: str, route_calls: list[str]
+    client: FlaskClient, feed_token: str, etag: str, route_calls: list[str]
 ) -> None:
-    response = fetch(client, token, **{"If-None-Match": etag})
+    response = fetch(client, feed_token, **{"If-None-Match": etag})
     assert response.status_code == 304
     assert response.headers["ETag"] == etag
     assert route_calls == []
-    head = client.head(f"/calendar/{token}.ics", headers={"If-None-Match": etag})
+    head = client.head(f"/calendar/{feed_token}.ics", headers={"If-None-Match": etag})
     assert head.status_code == 304
     assert head.get_data() == b""
     for weak_or_any in (f"W/{etag}", f'"other", {etag}', "*"):
-        assert fetch(client, token, **{"If-None-Match": weak_or_any}).status_code == 304
-    last_modified = fetch(client, token).headers["Last-Modified"]
-    assert fetch(client, token, **{"If-Modified-Since": last_modified}).status_code == 304
-    assert route_calls == [token]  # only the unconditional GET
+        assert fetch(client, feed_token, **{"If-None-Match": weak_or_any}).status_code == 304
+    last_modified = fetch(client, feed_token).headers["Last-Modified"]
+    assert fetch(client, feed_token, **{"If-Modified-Since": last_modified}).status_code == 304
+    assert route_calls == [feed_token]  # only the unconditional GET
 
 
 def test_it_answers_with_the_routes_headers_and_access_line(
     app: Flask,
     client: FlaskClient,
-    token: str,
+    feed_token: str,
     etag: str,
     route_calls: list[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     app.extensions["pufa_known_feeds"].clear()  # forgotten: the route answers the next poll
     with caplog.at_level(logging.INFO, logger="pufa.http"):
-        by_route = fetch(client, token, **{"If-None-Match": etag})
-        in_front = fetch(client, token, **{"If-None-Match": etag})
-    assert route_calls == [token]
+        by_route = fetch(client, feed_token, **{"If-None-Match": etag})
+        in_front = fetch(client, feed_token, **{"If-None-Match": etag})
+    assert route_calls == [feed_token]
     assert by_route.status == in_front.status == "304 NOT MODIFIED"
     assert in_front.get_data() == b""
 
@@ -109,15 +98,15 @@ def test_it_answers_with_the_routes_headers_and_access_line(
         assert line["request_id"] == response.headers["X-Request-Id"]
         del line["request_id"], line["duration_ms"]
     assert lines[1] == lines[0]
-    assert token not in json.dumps(lines)
+    assert feed_token not in json.dumps(lines)
     assert lines[1]["status"] == 304 and lines[1]["route"] == "/calendar/<token>.ics"
 
 
 def test_a_head_poll_logs_its_method(
-    client: FlaskClient, token: str, etag: str, caplog: pytest.LogCaptureFixture
+    client: FlaskClient, feed_token: str, etag: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="pufa.http"):
-        client.head(f"/calendar/{token}.ics", headers={"If-None-Match": etag})
+        client.head(f"/calendar/{feed_token}.ics", headers={"If-None-Match": etag})
     assert [(line["method"], line["status"]) for line in access_lines(caplog)] == [("HEAD", 304)]
 
 
@@ -130,48 +119,48 @@ def test_a_head_poll_logs_its_method(
     ],
 )
 def test_an_if_modified_since_that_is_no_date_is_ignored(
-    client: FlaskClient, token: str, etag: str, since: str
+    client: FlaskClient, feed_token: str, etag: str, since: str
 ) -> None:
     # RFC 9110 §13.1.3: an invalid date means the field is ignored, so the full feed.
-    response = fetch(client, token, **{"If-Modified-Since": since})
+    response = fetch(client, feed_token, **{"If-Modified-Since": since})
     assert response.status_code == 200
     assert response.headers["ETag"] == etag
 
 
 def test_the_callers_request_id_is_kept(
-    client: FlaskClient, token: str, etag: str, caplog: pytest.LogCaptureFixture
+    client: FlaskClient, feed_token: str, etag: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="pufa.http"):
-        response = fetch(client, token, **{"If-None-Match": etag, "X-Request-Id": "poll-7"})
+        response = fetch(client, feed_token, **{"If-None-Match": etag, "X-Request-Id": "poll-7"})
     assert response.status_code == 304
     assert response.headers["X-Request-Id"] == "poll-7"
     assert [line["request_id"] for line in access_lines(caplog)] == ["poll-7"]
 
 
 def test_a_stale_etag_or_no_condition_gets_the_feed_from_the_route(
-    client: FlaskClient, token: str, etag: str, route_calls: list[str]
+    client: FlaskClient, feed_token: str, etag: str, route_calls: list[str]
 ) -> None:
-    assert fetch(client, token, **{"If-None-Match": '"stale"'}).status_code == 200
+    assert fetch(client, feed_token, **{"If-None-Match": '"stale"'}).status_code == 200
     earlier = "Thu, 01 Jan 2015 00:00:00 GMT"
-    assert fetch(client, token, **{"If-Modified-Since": earlier}).status_code == 200
-    assert fetch(client, token).status_code == 200
-    assert route_calls == [token] * 3
+    assert fetch(client, feed_token, **{"If-Modified-Since": earlier}).status_code == 200
+    assert fetch(client, feed_token).status_code == 200
+    assert route_calls == [feed_token] * 3
 
 
 def test_other_methods_and_other_paths_reach_flask(
-    client: FlaskClient, token: str, etag: str, route_calls: list[str]
+    client: FlaskClient, feed_token: str, etag: str, route_calls: list[str]
 ) -> None:
     conditional = {"If-None-Match": etag}
-    assert client.post(f"/calendar/{token}.ics", headers=conditional).status_code == 405
-    assert client.get(f"/calendar/{token}.ics/", headers=conditional).status_code == 404
-    assert client.get(f"/calendar/{token}.ical", headers=conditional).status_code == 404
+    assert client.post(f"/calendar/{feed_token}.ics", headers=conditional).status_code == 405
+    assert client.get(f"/calendar/{feed_token}.ics/", headers=conditional).status_code == 404
+    assert client.get(f"/calendar/{feed_token}.ical", headers=conditional).status_code == 404
     assert route_calls == []
 
 
 def test_unknown_and_malformed_tokens_get_the_routes_404(
-    client: FlaskClient, token: str, etag: str, route_calls: list[str]
+    client: FlaskClient, feed_token: str, etag: str, route_calls: list[str]
 ) -> None:
-    unknown = token[:-1] + ("A" if token[-1] != "A" else "B")
+    unknown = feed_token[:-1] + ("A" if feed_token[-1] != "A" else "B")
     for other in (unknown, "short", "not a token!"):
         response = fetch(client, other, **{"If-None-Match": etag})
         assert response.status_code == 404
@@ -184,27 +173,27 @@ def test_unknown_and_malformed_tokens_get_the_routes_404(
 
 
 def test_a_rotated_token_answers_404_on_its_next_poll(
-    client: FlaskClient, token: str, etag: str, pufa_state: Pufa, settings: Settings
+    client: FlaskClient, feed_token: str, etag: str, pufa_state: Pufa, settings: Settings
 ) -> None:
     with pufa_state.db.transaction() as session:
         new = issue_token(session, settings.secret_key, person(session, "孙丽"))
-    assert fetch(client, token, **{"If-None-Match": etag}).status_code == 404
+    assert fetch(client, feed_token, **{"If-None-Match": etag}).status_code == 404
     assert fetch(client, new, **{"If-None-Match": etag}).status_code == 200  # person changed
 
 
 def test_on_a_new_day_the_route_gives_the_new_feed(
-    client: FlaskClient, token: str, etag: str, route_calls: list[str]
+    client: FlaskClient, feed_token: str, etag: str, route_calls: list[str]
 ) -> None:
     with time_machine.travel(NOW + timedelta(days=1), tick=False):
-        response = fetch(client, token, **{"If-None-Match": etag})
+        response = fetch(client, feed_token, **{"If-None-Match": etag})
     assert response.status_code == 200
     assert response.headers["ETag"] != etag
-    assert route_calls == [token]
+    assert route_calls == [feed_token]
 
 
 def test_when_the_change_mark_cannot_be_read_the_route_answers(
     client: FlaskClient,
-    token: str,
+    feed_token: str,
     etag: str,
     route_calls: list[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -213,5 +202,5 @@ def test_when_the_change_mark_cannot_be_read_the_route_answers(
         raise OSError("database unreachable")
 
     monkeypatch.setattr(polls, "change_mark", unreadable)
-    assert fetch(client, token, **{"If-None-Match": etag}).status_code == 304
-    assert route_calls == [token]
+    assert fetch(client, feed_token, **{"If-None-Match": etag}).status_code == 304
+    assert route_calls == [feed_token]

@@ -40,6 +40,12 @@ def _lecture(state: Pufa) -> tuple[int, list[str]]:
         return schedule.id, [wang.name, li.name]
 
 
+def _next_week(state: Pufa, schedule_id: int) -> rota.RotaWeek:
+    with state.db.sessions() as session:
+        schedule = rota.lecture(session, schedule_id)
+        return rota.coming_weeks(session, schedule, utcnow(), 1)[0]
+
+
 def _speakers(state: Pufa, schedule_id: int) -> list[str | None]:
     with state.db.sessions() as session:
         schedule = rota.lecture(session, schedule_id)
@@ -72,9 +78,7 @@ def test_swapping_a_week_with_itself_is_refused_on_the_form(
     schedule_id, _ = _lecture(pufa_state)
     sign_in(client, pufa_state)
     page = client.get(f"/admin/rota/{schedule_id}").get_data(as_text=True)
-    with pufa_state.db.sessions() as session:
-        schedule = rota.lecture(session, schedule_id)
-        first = rota.coming_weeks(session, schedule, utcnow(), 1)[0]
+    first = _next_week(pufa_state, schedule_id)
     key = first.original_start.isoformat()
     response = client.post(
         f"/admin/rota/{schedule_id}/swap",
@@ -114,9 +118,7 @@ def test_a_too_long_topic_is_flagged_in_its_row_and_kept(
     client: FlaskClient, pufa_state: Pufa
 ) -> None:
     schedule_id, _ = _lecture(pufa_state)
-    with pufa_state.db.sessions() as session:
-        schedule = rota.lecture(session, schedule_id)
-        week = rota.coming_weeks(session, schedule, utcnow(), 1)[0]
+    week = _next_week(pufa_state, schedule_id)
     sign_in(client, pufa_state)
     page = client.get(f"/admin/rota/{schedule_id}").get_data(as_text=True)
     response = client.post(
@@ -151,9 +153,7 @@ def test_a_week_at_the_calendars_edge_is_refused_on_the_form(
     schedule_id, names = _lecture(pufa_state)
     sign_in(client, pufa_state)
     page = client.get(f"/admin/rota/{schedule_id}").get_data(as_text=True)
-    with pufa_state.db.sessions() as session:
-        schedule = rota.lecture(session, schedule_id)
-        first = rota.coming_weeks(session, schedule, utcnow(), 1)[0]
+    first = _next_week(pufa_state, schedule_id)
     for edge in ("0001-01-01T00:00:00+08:00", "9999-12-31T23:00:00-05:00"):
         response = client.post(
             f"/admin/rota/{schedule_id}/swap",
