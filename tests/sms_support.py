@@ -40,7 +40,7 @@ def client_sender(client: FlaskClient) -> Sender:
 
 
 def add_person(
-    session: Session, name: str = "王丽", mobile: str | None = "+8613800138001", **fields: object
+    session: Session, name: str = "王丽", mobile: str | None = "+8613900008001", **fields: object
 ) -> Person:
     person = Person(name=name, mobile=mobile, **fields)
     session.add(person)

@@ -23,13 +23,13 @@ def test_console_gateway_logs_a_masked_number_and_keeps_an_outbox(
 ) -> None:
     gateway = ConsoleGateway(keep=2)
     with caplog.at_level(logging.INFO, logger="pufa.sms.console"):
-        results = [gateway.send("+8613800138001", f"第{n}条", None) for n in range(3)]
+        results = [gateway.send("+8613900008001", f"第{n}条", None) for n in range(3)]
 
     assert [m.body for m in gateway.outbox] == ["第1条", "第2条"]  # bounded
     assert all(r.provider_sid.startswith("CONSOLE-") and r.status == "sent" for r in results)
     assert len({r.provider_sid for r in results}) == 3
     assert caplog.records[0].to == "***8001"  # type: ignore[attr-defined]
-    assert "+8613800138001" not in caplog.text
+    assert "+8613900008001" not in caplog.text
 
 
 def test_the_fake_runs_standalone_with_control_endpoints() -> None:
@@ -50,8 +50,8 @@ def test_the_fake_runs_standalone_with_control_endpoints() -> None:
             api_base_url=info["base_url"],
         )
         with pytest.raises(Exception, match="20429"):
-            gateway.send("+8613800138001", "one", None)
-        sid = gateway.send("+8613800138001", "two", None).provider_sid
+            gateway.send("+8613900008001", "one", None)
+        sid = gateway.send("+8613900008001", "two", None).provider_sid
 
         with urllib.request.urlopen(info["base_url"] + "/_fake/outbox", timeout=2) as response:
             outbox = json.load(response)

@@ -74,7 +74,7 @@ def test_metrics_see_rows_written_after_the_first_scrape(
 def test_metrics_carry_no_phone_numbers(client: FlaskClient, session: Session) -> None:
     add_delivery(session, add_person(session), status="pending")
     session.commit()
-    assert "13800138001" not in client.get("/metrics").get_data(as_text=True)
+    assert "13900008001" not in client.get("/metrics").get_data(as_text=True)
 
 
 def test_metrics_count_stuck_sends_settled_by_asking_the_provider(

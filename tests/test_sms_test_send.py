@@ -42,7 +42,7 @@ def test_an_admin_sends_a_test_message_and_sees_the_sid_and_segments(
         "segments": 1,
         "backend": "twilio",
     }
-    assert message.to == "+8613800138001" and "王丽您好，这是一条测试短信" in message.body
+    assert message.to == "+8613900008001" and "王丽您好，这是一条测试短信" in message.body
     assert message.status_callback is None
 
 
@@ -72,7 +72,7 @@ def test_someone_who_cannot_receive_sms_is_a_422_and_nothing_is_sent(
     fields: dict[str, object],
     code: str,
 ) -> None:
-    person = add_person(session, **{"mobile": "+8613800138001", **fields})
+    person = add_person(session, **{"mobile": "+8613900008001", **fields})
     session.commit()
 
     response = client.post(url(person.id), headers=admin_headers)
@@ -93,7 +93,7 @@ def test_a_carrier_opt_out_is_a_422_and_marks_the_person(
 ) -> None:
     person = add_person(session)
     session.commit()
-    fake_twilio.opted_out.add("+8613800138001")
+    fake_twilio.opted_out.add("+8613900008001")
 
     response = client.post(url(person.id), headers=admin_headers)
 

@@ -15,7 +15,7 @@ from service.sms.twilio_gateway import TwilioGateway, classify, parse_retry_afte
 from tests.fake_twilio import FakeTwilio
 from tests.sms_support import FROM_NUMBER, twilio_settings
 
-TO = "+8613800138001"
+TO = "+8613900008001"
 CALLBACK = "https://pufa.example.test/webhooks/twilio/status?delivery=7"
 
 
@@ -75,7 +75,7 @@ def test_bad_number_landline_and_opted_out_are_permanent(
 
 
 def test_a_number_that_is_not_e164_is_refused_as_21211(fake_twilio: FakeTwilio) -> None:
-    error = refusal(gateway_for(fake_twilio), to="13800138001")
+    error = refusal(gateway_for(fake_twilio), to="13900008001")
     assert (error.code, error.permanent) == ("21211", True)
 
 

@@ -14,7 +14,7 @@ from service.models import Department, Person, Schedule, utcnow
 def _lecture(state: Pufa) -> None:
     with state.db.transaction() as session:
         office = Department(name="司法所")
-        session.add(Person(name="王芳", mobile="+8613800138000", departments=[office]))
+        session.add(Person(name="王芳", mobile="+8613900008000", departments=[office]))
         session.add(
             Schedule(
                 kind="lecture",
@@ -46,3 +46,15 @@ def test_a_backwards_ledger_range_is_flagged_on_the_field(
     assert response.status_code == 400
     assert 'id="to-error"' in html and "结束日期不能早于开始日期" in html
     assert 'value="2026-05-01"' in html
+
+
+def test_dates_out_of_range_or_malformed_are_flagged_in_chinese(
+    client: FlaskClient, pufa_state: Pufa
+) -> None:
+    sign_in(client, pufa_state)
+    far = client.get("/admin/ledger/?from=9999-12-31&to=9999-12-31")
+    assert far.status_code == 400
+    assert 'id="from-error">年份须在 1970 到 2200 之间。' in far.get_data(as_text=True)
+    garbled = client.get("/admin/ledger/?from=2026-13-01&to=2026-12-31")
+    assert garbled.status_code == 400
+    assert 'id="from-error">请输入有效日期，例如 2026-03-08。' in garbled.get_data(as_text=True)

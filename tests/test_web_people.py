@@ -29,7 +29,7 @@ def test_adding_a_person_stores_the_mobile_in_e164_and_audits_it(
         "/admin/people/new",
         {
             "name": "李强",
-            "mobile": "138 0013 8000",
+            "mobile": "139 0000 8000",
             "role": "staff",
             "department_ids": [str(office)],
             "is_sms_enabled": "1",
@@ -39,7 +39,7 @@ def test_adding_a_person_stores_the_mobile_in_e164_and_audits_it(
     assert response.status_code == 302
     with pufa_state.db.sessions() as session:
         person = session.scalars(select(Person)).one()
-        assert person.mobile == "+8613800138000"
+        assert person.mobile == "+8613900008000"
         assert [d.id for d in person.departments] == [office]
         entry = session.scalars(select(AuditEntry)).one()
         assert entry.actor == "web:fazhiban" and entry.resource == "person"
@@ -76,13 +76,13 @@ def test_a_mobile_already_in_use_is_refused_on_its_field(
     client: FlaskClient, pufa_state: Pufa
 ) -> None:
     with pufa_state.db.transaction() as session:
-        session.add(Person(name="王芳", mobile="+8613800138000"))
+        session.add(Person(name="王芳", mobile="+8613900008000"))
     sign_in(client, pufa_state)
     response = post_form(
         client,
         "/admin/people/new",
         "/admin/people/new",
-        {"name": "李强", "mobile": "13800138000", "role": "staff", "is_active": "1"},
+        {"name": "李强", "mobile": "13900008000", "role": "staff", "is_active": "1"},
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -94,7 +94,7 @@ def test_editing_a_person_keeps_their_departments_and_bumps_the_version(
 ) -> None:
     office = _department(pufa_state)
     with pufa_state.db.transaction() as session:
-        person = Person(name="王芳", mobile="+8613800138000")
+        person = Person(name="王芳", mobile="+8613900008000")
         person.departments = [session.get(Department, office)]  # type: ignore[list-item]
         session.add(person)
         session.flush()
@@ -109,7 +109,7 @@ def test_editing_a_person_keeps_their_departments_and_bumps_the_version(
         page,
         {
             "name": "王芳芳",
-            "mobile": "+8613800138000",
+            "mobile": "+8613900008000",
             "role": "head",
             "department_ids": [str(office)],
             "is_active": "1",

@@ -15,7 +15,7 @@ from service.models import AuditEntry, Delivery, Department, Person, ReminderRul
 def _lecture_with_rule(state: Pufa) -> tuple[int, int, int]:
     with state.db.transaction() as session:
         office = Department(name="司法所")
-        person = Person(name="王芳", mobile="+8613800138000", departments=[office])
+        person = Person(name="王芳", mobile="+8613900008000", departments=[office])
         start = (utcnow() + timedelta(days=3)).replace(second=0, microsecond=0)
         rule = ReminderRule(name="提前一天", lead_minutes=1440, template="lecture_audience")
         schedule = Schedule(
@@ -41,7 +41,7 @@ def test_the_preview_lists_messages_with_segment_counts(
     html = client.get("/admin/sms/preview?days=7").get_data(as_text=True)
     assert "王芳" in html and "宪法" in html
     assert "1 条短信，计费 1 条" in html
-    assert "+8613800138000" not in html  # numbers are masked
+    assert "+8613900008000" not in html  # numbers are masked
 
 
 def test_a_bad_preview_range_is_flagged_not_a_500(client: FlaskClient, pufa_state: Pufa) -> None:
@@ -67,7 +67,7 @@ def test_a_failed_delivery_can_be_retried_from_the_log(
                 due_at=start - timedelta(days=1),
                 useful_until=start,
                 occurrence_start_at=start,
-                to="+8613800138000",
+                to="+8613900008000",
                 body="明天每周一讲",
                 segments=1,
                 error_code="30003",

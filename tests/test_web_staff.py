@@ -18,7 +18,7 @@ def _staff(state: Pufa) -> tuple[int, str]:
     """A 司法所 member with a weekly lecture they speak at; returns (id, page token)."""
     with state.db.transaction() as session:
         office = Department(name="司法所")
-        person = Person(name="王芳", mobile="+8613800138000", departments=[office])
+        person = Person(name="王芳", mobile="+8613900008000", departments=[office])
         start = (utcnow() + timedelta(days=2)).replace(microsecond=0)
         session.add(
             Schedule(
@@ -126,7 +126,7 @@ def test_turning_sms_off_retracts_pending_deliveries(client: FlaskClient, pufa_s
                 due_at=start - timedelta(days=1),
                 useful_until=start,
                 occurrence_start_at=start,
-                to="+8613800138000",
+                to="+8613900008000",
                 body="明天每周一讲",
                 segments=1,
             )

@@ -19,7 +19,7 @@ from tests.fake_twilio import FakeTwilio
 from tests.sms_support import add_person, twilio_settings
 
 INBOUND_URL = "https://pufa.example.test/webhooks/twilio/inbound"
-MOBILE = "+8613800138001"
+MOBILE = "+8613900008001"
 
 
 @pytest.fixture
@@ -171,7 +171,7 @@ def test_a_number_not_in_e164_is_matched_after_normalising(
     someone = add_person(session)
     session.commit()
 
-    text_in(fake_twilio, client, "stop", sender="138 0013 8001")
+    text_in(fake_twilio, client, "stop", sender="139 0000 8001")
 
     assert person(session, someone.id).is_sms_opted_out
 

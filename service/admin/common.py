@@ -73,9 +73,11 @@ def _day(value: Any) -> date:
         return plausible_day(value)
     if isinstance(value, str) and len(value.strip()) == 10:
         try:
-            return plausible_day(date.fromisoformat(value.strip()))
+            day = date.fromisoformat(value.strip())
         except ValueError:
             pass
+        else:
+            return plausible_day(day)
     raise ValueError("expected a date like 2026-03-08")
 
 

@@ -65,6 +65,10 @@ def pydantic_message(error: Any) -> str:
     message = str(error.get("msg", "")).removeprefix("Value error, ")
     if message.startswith("year must be between"):  # admin.common.plausible_day
         return YEAR_OUT_OF_RANGE
+    if message.startswith("expected a date (2026-03-08) or a date and time"):  # When
+        return INVALID_DATETIME
+    if message.startswith("expected a date"):  # admin.common.Day
+        return INVALID_DATE
     if message.startswith("must not contain"):  # admin.common NoNul: NUL, control characters
         return CONTROL_CHARACTERS
     return message

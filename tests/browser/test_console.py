@@ -20,8 +20,8 @@ def _office_and_people(state: Pufa) -> None:
         office = Department(name="司法所")
         session.add_all(
             [
-                Person(name="王芳", mobile="+8613800138000", departments=[office]),
-                Person(name="李强", mobile="+8613900139000", departments=[office]),
+                Person(name="王芳", mobile="+8613900008000", departments=[office]),
+                Person(name="李强", mobile="+8613900009000", departments=[office]),
             ]
         )
 
@@ -69,8 +69,8 @@ def test_bad_input_is_shown_next_to_the_field_and_kept(page: Any, pufa_state: Pu
 def _lecture_with_rota(state: Pufa) -> tuple[int, str]:
     with state.db.transaction() as session:
         office = Department(name="司法所")
-        wang = Person(name="王芳", mobile="+8613800138000", departments=[office])
-        li = Person(name="李强", mobile="+8613900139000", departments=[office])
+        wang = Person(name="王芳", mobile="+8613900008000", departments=[office])
+        li = Person(name="李强", mobile="+8613900009000", departments=[office])
         start = (utcnow() + timedelta(days=1)).replace(second=0, microsecond=0)
         schedule = Schedule(
             kind="lecture",

@@ -61,7 +61,7 @@ def test_the_skip_link_is_the_first_stop_for_the_keyboard(page: Any) -> None:
 def _staff_with_pending_sms(state: Pufa) -> str:
     with state.db.transaction() as session:
         office = Department(name="司法所")
-        person = Person(name="王芳", mobile="+8613800138000", departments=[office])
+        person = Person(name="王芳", mobile="+8613900008000", departments=[office])
         start = (utcnow() + timedelta(days=3)).replace(second=0, microsecond=0)
         rule = ReminderRule(name="提前一天", lead_minutes=1440, template="lecture_audience")
         schedule = Schedule(
