@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from .models import AuditEntry, Base, utcnow
 
 # Columns never copied into the log: hashes of secrets stay where they are.
-_SECRET_COLUMNS = frozenset({"token_hash", "feed_token_hash", "page_token_hash"})
+_SECRET_COLUMNS = frozenset({"token_hash", "feed_token_hash", "feed_token_seed", "page_token_hash"})
 
 
 def snapshot(row: Base, **extra: Any) -> dict[str, Any]:

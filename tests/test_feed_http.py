@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from service.app import Pufa
+from service.feeds.tokens import current_token
 from service.models import AuditEntry, Person
 from service.settings import Settings
 
@@ -48,6 +49,44 @@ def test_admin_gets_https_and_webcal_urls_from_the_public_base_url(
 
 
 @pytest.mark.usefixtures("demo")
+def test_an_admin_gets_the_current_url_again_without_replacing_it(
+    client: FlaskClient, pufa_state: Pufa, admin_headers: dict[str, str]
+) -> None:
+    sun_id = person_id(pufa_state, "孙丽")
+    url = f"/api/v1/people/{sun_id}/feed"
+    assert client.get(url, headers=admin_headers).json["url"] is None
+    issued = _rotate(client, admin_headers, f"people/{sun_id}")
+    for _ in range(2):
+        state = client.get(url, headers=admin_headers)
+        assert (state.json["url"], state.json["webcal_url"]) == (
+            issued["url"],
+            issued["webcal_url"],
+        )
+        assert state.headers["Cache-Control"] == "no-store"
+    assert fetch(client, _token_of(issued["url"])).status_code == 200  # still the live one
+    rotated = _rotate(client, admin_headers, f"people/{sun_id}")
+    assert client.get(url, headers=admin_headers).json["url"] == rotated["url"]
+    client.delete(f"/api/v1/people/{sun_id}/feed-token", headers=admin_headers)
+    assert client.get(url, headers=admin_headers).json["url"] is None
+
+
+@pytest.mark.usefixtures("demo")
+def test_a_token_from_before_seeds_or_under_another_key_is_not_shown(
+    client: FlaskClient, pufa_state: Pufa, admin_headers: dict[str, str], settings: Settings
+) -> None:
+    sun_id = person_id(pufa_state, "孙丽")
+    _rotate(client, admin_headers, f"people/{sun_id}")
+    with pufa_state.db.transaction() as session:
+        row = session.get(Person, sun_id)
+        assert row is not None
+        assert current_token(settings.secret_key, row) is not None
+        assert current_token("another-secret-key-of-enough-length", row) is None
+        row.feed_token_seed = None  # as issued before migration 0011
+    state = client.get(f"/api/v1/people/{sun_id}/feed", headers=admin_headers)
+    assert state.json["has_token"] is True and state.json["url"] is None
+
+
+@pytest.mark.usefixtures("demo")
 def test_rotating_kills_the_old_url_at_once(
     client: FlaskClient, pufa_state: Pufa, admin_headers: dict[str, str]
 ) -> None:
@@ -69,6 +108,7 @@ def test_only_the_hmac_is_stored_and_the_audit_log_holds_neither(
         stored = session.get(Person, sun_id)
         assert stored is not None and stored.feed_token_hash is not None
         assert token not in stored.feed_token_hash
+        assert stored.feed_token_seed is not None and token not in stored.feed_token_seed
         [entry] = session.scalars(select(AuditEntry)).all()
         assert (entry.action, entry.resource, entry.resource_id) == (
             "issue_feed_token",
@@ -76,6 +116,7 @@ def test_only_the_hmac_is_stored_and_the_audit_log_holds_neither(
             str(sun_id),
         )
         assert token not in repr((entry.before, entry.after))
+        assert stored.feed_token_seed not in repr((entry.before, entry.after))
 
 
 @pytest.mark.usefixtures("demo")
@@ -87,11 +128,11 @@ def test_viewer_sees_whether_a_feed_exists_but_cannot_rotate(
 ) -> None:
     sun_id = person_id(pufa_state, "孙丽")
     state = client.get(f"/api/v1/people/{sun_id}/feed", headers=viewer_headers)
-    assert state.json == {"kind": "person", "id": sun_id, "has_token": False}
+    nothing = {"url": None, "webcal_url": None}
+    assert state.json == {"kind": "person", "id": sun_id, "has_token": False, **nothing}
     _rotate(client, admin_headers, f"people/{sun_id}")
     state = client.get(f"/api/v1/people/{sun_id}/feed", headers=viewer_headers)
-    assert state.json["has_token"] is True
-    assert "url" not in state.json  # it cannot be shown again: only the HMAC is kept
+    assert state.json == {"kind": "person", "id": sun_id, "has_token": True, **nothing}
     forbidden = client.post(f"/api/v1/people/{sun_id}/feed-token", headers=viewer_headers)
     assert forbidden.status_code == 403
     assert client.post(f"/api/v1/people/{sun_id}/feed-token").status_code == 401
@@ -124,7 +165,13 @@ def test_department_feed_tokens_work_the_same_way(
     assert response.status_code == 200
     assert "NAME:蟒河镇普法 · 司法所" in response.get_data(as_text=True)
     state = client.get(f"/api/v1/departments/{office_id}/feed", headers=admin_headers)
-    assert state.json == {"kind": "department", "id": office_id, "has_token": True}
+    assert state.json == {
+        "kind": "department",
+        "id": office_id,
+        "has_token": True,
+        "url": f"https://pufa.example.test/calendar/{new}.ics",
+        "webcal_url": f"webcal://pufa.example.test/calendar/{new}.ics",
+    }
 
 
 def test_feed_token_endpoints_answer_404_for_unknown_rows(

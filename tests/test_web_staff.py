@@ -174,6 +174,26 @@ def test_subscribing_shows_a_webcal_link_and_a_qr_code_that_open_the_feed(
     assert "BEGIN:VCALENDAR" in feed.get_data(as_text=True)
 
 
+def test_the_page_keeps_showing_the_same_feed_link_until_a_new_one_is_asked_for(
+    client: FlaskClient, pufa_state: Pufa
+) -> None:
+    _id, token = _staff(pufa_state)
+
+    def feed_path(html: str) -> str:
+        return "/" + html.split('href="webcal://')[1].split('"')[0].split("/", 1)[1]
+
+    page = client.get(f"/me/{token}").get_data(as_text=True)
+    issued = client.post(f"/me/{token}/subscribe", data={"csrf_token": csrf_from(page)})
+    first = feed_path(issued.get_data(as_text=True))
+    later = client.get(f"/me/{token}").get_data(as_text=True)  # another device, say
+    assert feed_path(later) == first and "换一个新链接" in later
+    assert client.get(first).status_code == 200  # the first device's still works
+    renewed = client.post(f"/me/{token}/subscribe", data={"csrf_token": csrf_from(later)})
+    second = feed_path(renewed.get_data(as_text=True))
+    assert second != first
+    assert client.get(first).status_code == 404 and client.get(second).status_code == 200
+
+
 def test_turning_sms_off_is_audited(client: FlaskClient, pufa_state: Pufa) -> None:
     pytest.importorskip("service.admin.people")
     from service.models import AuditEntry

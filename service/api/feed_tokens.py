@@ -1,15 +1,16 @@
 """Routes: the calendar-feed token of a person or a department.
 
-``POST …/feed-token`` issues a new token (revoking the old one at once) and returns the
-feed's URLs: the only moment the token is ever shown, since only its HMAC is stored.
-``GET …/feed`` says whether a live token exists; ``DELETE …/feed-token`` revokes it.
+``GET …/feed`` gives the feed's current URLs (https and webcal://), if it has a token;
+``POST …/feed-token`` issues a new one (revoking the old one at once) and returns them;
+``DELETE …/feed-token`` revokes it. The token is never stored: it is derived again from
+its seed with the secret key (feeds/tokens.py).
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from flask import Response, jsonify
+from flask import Response, g, jsonify
 from flask_openapi3.blueprint import APIBlueprint
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..admin.common import Id, committed, get_or_404
 from ..app import db_session, pufa
 from ..audit import record
-from ..feeds.tokens import feed_urls, issue_token, revoke_token
+from ..feeds.tokens import current_token, feed_urls, issue_token, revoke_token
 from ..models import Department, Person
 from .common import actor, blueprint_options, no_content
 
@@ -35,10 +36,13 @@ class DepartmentPath(BaseModel):
 class FeedState(BaseModel):
     kind: Literal["person", "department"]
     id: int
-    has_token: bool = Field(
-        description="Whether a feed URL works now. The URL itself cannot be shown again "
-        "(only its HMAC is stored): POST …/feed-token for a new one."
+    has_token: bool = Field(description="Whether a feed URL works now")
+    url: str | None = Field(
+        description="The feed's https URL, for admin tokens only (it is a secret); null "
+        "without a token, or for one issued before URLs could be shown again (POST "
+        "…/feed-token for a new one)"
     )
+    webcal_url: str | None = Field(description="The same feed as webcal://")
 
 
 class FeedToken(BaseModel):
@@ -50,7 +54,7 @@ class FeedToken(BaseModel):
 
 @bp.get("/people/<int:person_id>/feed", responses={200: FeedState})
 def person_feed(path: PersonPath) -> Response:
-    """Whether this person has a working feed URL."""
+    """This person's current feed URLs, if they have a working one."""
     person = get_or_404(db_session(), Person, path.person_id, "Person")
     return _state("person", person)
 
@@ -69,7 +73,7 @@ def revoke_person_token(path: PersonPath) -> Response:
 
 @bp.get("/departments/<int:department_id>/feed", responses={200: FeedState})
 def department_feed(path: DepartmentPath) -> Response:
-    """Whether this department has a working feed URL."""
+    """This department's current feed URLs, if it has a working one."""
     department = get_or_404(db_session(), Department, path.department_id, "Department")
     return _state("department", department)
 
@@ -90,8 +94,21 @@ Kind = Literal["person", "department"]
 
 
 def _state(kind: Kind, row: Person | Department) -> Response:
-    state = FeedState(kind=kind, id=row.id, has_token=row.feed_token_hash is not None)
-    return jsonify(state.model_dump())
+    settings = pufa().settings
+    # The URL opens someone's calendar: admins may hand it out, viewers only see it exists.
+    token = current_token(settings.secret_key, row) if g.role == "admin" else None
+    urls = feed_urls(settings.public_base_url, token) if token is not None else None
+    state = FeedState(
+        kind=kind,
+        id=row.id,
+        has_token=row.feed_token_hash is not None,
+        url=urls.https if urls else None,
+        webcal_url=urls.webcal if urls else None,
+    )
+    response = jsonify(state.model_dump())
+    # The body holds a secret: no cache may keep it.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _rotate(kind: Kind, model: type[Person] | type[Department], row_id: int) -> Response:

@@ -1,22 +1,27 @@
-"""Feed tokens: random secrets in the feed URL, stored only as their HMAC.
+"""Feed tokens: secrets in the feed URL, derived from a random seed with the secret key.
 
-A person and a department each hold at most one live token. Issuing a new one replaces
-the HMAC, so the old URL stops working at once; revoking clears it. Because only the
-HMAC is stored, a token cannot be shown again: issuing (rotating) is how an admin gets
-a working URL to hand out.
+A person and a department each hold at most one live token. Issuing draws a new seed
+(256 random bits) and stores it with the HMAC of the token it gives, which is what a
+request is looked up by; so the old URL stops working at once, and revoking clears
+both. The token itself is never stored: it is the HMAC of the seed under the secret key,
+so an admin (or the staff member on their page) can be shown the current URL again
+without replacing it, while the database alone does not give it away.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import re
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import String, bindparam, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from ..models import Department, Person
-from ..tokens import new_secret, personal_token_digest
+from ..tokens import personal_token_digest
 from .content import FeedOwner
 
 # What new_secret() makes (43 URL-safe characters); some slack for older or longer ones,
@@ -52,15 +57,36 @@ def feed_urls(public_base_url: str, token: str) -> FeedUrls:
 
 def issue_token(session: Session, secret_key: str, row: Person | Department) -> str:
     """A new token for the row, replacing (so revoking) any earlier one."""
-    token = new_secret()
+    seed = secrets.token_hex(32)
+    token = _derived(secret_key, seed)
+    row.feed_token_seed = seed
     row.feed_token_hash = personal_token_digest(secret_key, token)
     session.flush()
     return token
 
 
+def current_token(secret_key: str, row: Person | Department) -> str | None:
+    """The row's live token, derived again; None without one, for one issued before
+    seeds were kept, or for one issued under another secret key (it no longer opens
+    the feed either)."""
+    if row.feed_token_seed is None or row.feed_token_hash is None:
+        return None
+    token = _derived(secret_key, row.feed_token_seed)
+    if not hmac.compare_digest(personal_token_digest(secret_key, token), row.feed_token_hash):
+        return None
+    return token
+
+
 def revoke_token(session: Session, row: Person | Department) -> None:
     row.feed_token_hash = None
+    row.feed_token_seed = None
     session.flush()
+
+
+def _derived(secret_key: str, seed: str) -> str:
+    """43 URL-safe characters: the 256-bit HMAC of the seed under the secret key."""
+    mac = hmac.new(secret_key.encode(), f"pufa-feed-token:{seed}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
 
 
 def token_digest(secret_key: str, token: str) -> str | None:

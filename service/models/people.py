@@ -26,8 +26,10 @@ class Department(Timestamped, Base):
     head_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL", use_alter=True), index=True
     )
-    # HMAC of the department's calendar-feed token (see service/feeds/tokens.py).
+    # HMAC of the department's calendar-feed token, and the seed it is derived from with
+    # the secret key (see service/feeds/tokens.py).
     feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    feed_token_seed: Mapped[str | None] = mapped_column(String(64))
 
     head: Mapped[Person | None] = relationship(foreign_keys=[head_id])
     members: Mapped[list[Person]] = relationship(
@@ -47,8 +49,10 @@ class Person(Timestamped, Base):
     # Set when the carrier reports the number opted out (Twilio 21610) or STOP arrives.
     is_sms_opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     # HMACs of the personal secrets (feed and staff page); the tokens themselves are
-    # shown once and never stored.
+    # never stored. The feed token is derived from its seed with the secret key, so it
+    # can be shown again (service/feeds/tokens.py); the page token is shown once.
     feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    feed_token_seed: Mapped[str | None] = mapped_column(String(64))
     page_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     departments: Mapped[list[Department]] = relationship(

@@ -20,7 +20,7 @@ from ..admin.people import update_person
 from ..app import db_session, pufa
 from ..audience import concerns
 from ..errors import PufaError
-from ..feeds.tokens import feed_urls, issue_token
+from ..feeds.tokens import current_token, feed_urls, issue_token
 from ..models import Person, Schedule, StudyConfirmation, StudyItem, StudyPlan, utcnow
 from ..occurrences.expand import Occurrence, Window
 from ..occurrences.query import expand_all, load_schedules, workday_calendar
@@ -62,7 +62,13 @@ def _person(token: str) -> Person:
 
 @bp.get("/<token>")
 def page(token: str) -> ResponseReturnValue:
-    return _render(token, _person(token))
+    person = _person(token)
+    settings = pufa().settings
+    feed_token = current_token(settings.secret_key, person)
+    if feed_token is None:
+        return _render(token, person)
+    feed = feed_urls(settings.public_base_url, feed_token)
+    return _render(token, person, feed=feed.https, webcal=feed.webcal)
 
 
 @bp.post("/<token>/sms")

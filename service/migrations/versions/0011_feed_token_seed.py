@@ -1,0 +1,28 @@
+"""feed token seeds: a feed URL can be shown again without being stored
+
+Revision ID: 0011_feed_token_seed
+Revises: 0010_feed_changes
+Create Date: 2026-11-27 07:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0011_feed_token_seed"
+down_revision: str | None = "0010_feed_changes"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # Nullable: tokens issued before keep working, but cannot be shown again.
+    for table in ("people", "departments"):
+        op.add_column(table, sa.Column("feed_token_seed", sa.String(length=64), nullable=True))
+
+
+def downgrade() -> None:
+    for table in ("people", "departments"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("feed_token_seed")
