@@ -2,6 +2,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from flask import Flask
@@ -11,6 +12,7 @@ from sqlalchemy import event, text
 from service import migrate
 from service.app import Pufa, db_session
 from service.models import Base, Department
+from tests.feeds_support import seed_demo as seed
 
 
 def test_migrated_schema_equals_the_models(pufa_state: Pufa) -> None:
@@ -93,3 +95,41 @@ def test_the_change_mark_read_opens_no_transaction_and_leaves_the_connection_as_
     with db.engine.connect() as connection:  # the same pooled connection, as it was
         dbapi: Any = connection.connection.dbapi_connection
         assert (dbapi.autocommit if db.is_postgresql else dbapi.isolation_level) in (False, None)
+
+
+def test_migrations_go_down_and_up_again_without_losing_rows(pufa_state: Pufa) -> None:
+    seed(pufa_state)
+    config = migrate.alembic_config(pufa_state.db.url)
+    pufa_state.db.dispose()
+
+    def counts() -> dict[str, int]:
+        with pufa_state.db.engine.connect() as connection:
+            return {
+                table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                for table in ("people", "departments", "person_departments", "schedules")
+            }
+
+    before = counts()
+    assert before["person_departments"] > 0
+    command.downgrade(config, "0010_feed_changes")
+    assert counts() == before
+    command.upgrade(config, "head")
+    assert counts() == before
+
+
+def test_upgrading_cleans_control_characters_stored_before_they_were_refused(
+    pufa_state: Pufa,
+) -> None:
+    seed(pufa_state)
+    with pufa_state.db.engine.begin() as connection:  # as the API took them before
+        connection.execute(
+            text("UPDATE people SET name = :name WHERE name = '孙丽'"), {"name": "孙\x0b丽\x07"}
+        )
+    config = migrate.alembic_config(pufa_state.db.url)
+    pufa_state.db.dispose()
+    command.downgrade(config, "0011_feed_token_seed")
+    command.upgrade(config, "head")
+    with pufa_state.db.engine.connect() as connection:
+        names = connection.execute(text("SELECT name FROM people")).scalars().all()
+    assert "孙\n丽" in names
+    assert not any(ch in name for name in names for ch in "\x0b\x07")

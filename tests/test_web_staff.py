@@ -163,7 +163,9 @@ def test_subscribing_shows_a_webcal_link_and_a_qr_code_that_open_the_feed(
     _id, token = _staff(pufa_state)
     page = client.get(f"/me/{token}").get_data(as_text=True)
     assert "获取我的订阅链接" in page
-    response = client.post(f"/me/{token}/subscribe", data={"csrf_token": csrf_from(page)})
+    response = client.post(
+        f"/me/{token}/subscribe", data={"csrf_token": csrf_from(page)}, follow_redirects=True
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     webcal = html.split('href="webcal://')[1].split('"')[0]
@@ -183,12 +185,16 @@ def test_the_page_keeps_showing_the_same_feed_link_until_a_new_one_is_asked_for(
         return "/" + html.split('href="webcal://')[1].split('"')[0].split("/", 1)[1]
 
     page = client.get(f"/me/{token}").get_data(as_text=True)
-    issued = client.post(f"/me/{token}/subscribe", data={"csrf_token": csrf_from(page)})
+    issued = client.post(
+        f"/me/{token}/subscribe", data={"csrf_token": csrf_from(page)}, follow_redirects=True
+    )
     first = feed_path(issued.get_data(as_text=True))
     later = client.get(f"/me/{token}").get_data(as_text=True)  # another device, say
     assert feed_path(later) == first and "换一个新链接" in later
     assert client.get(first).status_code == 200  # the first device's still works
-    renewed = client.post(f"/me/{token}/subscribe", data={"csrf_token": csrf_from(later)})
+    renewed = client.post(
+        f"/me/{token}/subscribe", data={"csrf_token": csrf_from(later)}, follow_redirects=True
+    )
     second = feed_path(renewed.get_data(as_text=True))
     assert second != first
     assert client.get(first).status_code == 404 and client.get(second).status_code == 200
@@ -234,6 +240,12 @@ def test_confirming_a_study_item_with_a_note(client: FlaskClient, pufa_state: Pu
     )
     assert too_long.status_code == 400
     assert f'id="note-{item_id}-error"' in too_long.get_data(as_text=True)
+    for odd in ("学习\x00笔记", "学习\x0b笔记"):  # NUL: PostgreSQL refuses it on write
+        refused = client.post(
+            f"/me/{token}/study/{item_id}", data={"note": odd, "csrf_token": csrf_from(page)}
+        )
+        assert refused.status_code == 400
+        assert "不能包含控制字符" in refused.get_data(as_text=True)
     response = client.post(
         f"/me/{token}/study/{item_id}",
         data={"note": "学习了婚姻家庭编", "csrf_token": csrf_from(page)},

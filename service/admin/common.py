@@ -40,8 +40,9 @@ EARLIEST_YEAR, LATEST_YEAR = 1970, 2200
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL refuses NUL in text; say so instead of failing on write.
+def plain_text(value: str) -> str:
+    """``value``, if it holds no NUL (PostgreSQL refuses it: say so instead of failing
+    on write) and no other control character but tab and line breaks; else ValueError."""
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
     if _CONTROL.search(value):
@@ -49,7 +50,7 @@ def _no_nul(value: str) -> str:
     return value
 
 
-NoNul = AfterValidator(_no_nul)
+NoNul = AfterValidator(plain_text)
 # Stripped strings no longer than their column.
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), NoNul]

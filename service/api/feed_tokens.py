@@ -36,7 +36,10 @@ class DepartmentPath(BaseModel):
 class FeedState(BaseModel):
     kind: Literal["person", "department"]
     id: int
-    has_token: bool = Field(description="Whether a feed URL works now")
+    has_token: bool = Field(
+        description="Whether a feed token is set (it opens nothing under another "
+        "SECRET_KEY, nor for someone who left)"
+    )
     url: str | None = Field(
         description="The feed's https URL, for admin tokens only (it is a secret); null "
         "without a token, or for one issued before URLs could be shown again (POST "

@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..admin.common import committed
+from ..admin.common import committed, plain_text
 from ..admin.people import update_person
 from ..app import db_session, pufa
 from ..audience import concerns
@@ -92,10 +92,11 @@ def subscribe(token: str) -> ResponseReturnValue:
     person = _person(token)
     session = db_session()
     settings = pufa().settings
-    feed = feed_urls(settings.public_base_url, issue_token(session, settings.secret_key, person))
+    issue_token(session, settings.secret_key, person)
     session.commit()
     flash(messages.FEED_LINK_ISSUED, "success")
-    return _render(token, person, feed=feed.https, webcal=feed.webcal)
+    # The page shows the current link: a reload there does not issue another.
+    return redirect(url_for("web_staff.page", token=token) + "#subscribe")
 
 
 @bp.post("/<token>/study/<int:item_id>")
@@ -105,6 +106,10 @@ def confirm(token: str, item_id: int) -> ResponseReturnValue:
     state = FormState(values={"note": note})
     if len(note) > NOTE_MAX:
         state.add("note", f"不能超过 {NOTE_MAX} 个字符。")
+    try:
+        plain_text(note)
+    except ValueError:
+        state.add("note", messages.CONTROL_CHARACTERS)
     session = db_session()
     if state.is_valid:
         try:

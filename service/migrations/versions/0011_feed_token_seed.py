@@ -23,6 +23,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Not batch_alter_table: on SQLite its rebuild drops the table, and with foreign keys
+    # on that cascades into the link tables. SQLite (3.35+) drops a plain column itself.
     for table in ("people", "departments"):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("feed_token_seed")
+        op.drop_column(table, "feed_token_seed")
