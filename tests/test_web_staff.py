@@ -10,7 +10,15 @@ from sqlalchemy import select
 from webtools import csrf_from, sign_in
 
 from service.app import Pufa
-from service.models import Delivery, Department, Person, ReminderRule, Schedule, utcnow
+from service.models import (
+    AuditEntry,
+    Delivery,
+    Department,
+    Person,
+    ReminderRule,
+    Schedule,
+    utcnow,
+)
 from service.web.page_tokens import issue_page_token
 
 
@@ -198,11 +206,16 @@ def test_the_page_keeps_showing_the_same_feed_link_until_a_new_one_is_asked_for(
     second = feed_path(renewed.get_data(as_text=True))
     assert second != first
     assert client.get(first).status_code == 404 and client.get(second).status_code == 200
+    with pufa_state.db.sessions() as session:
+        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        assert [(e.actor, e.action, e.before, e.after) for e in entries] == [
+            (f"staff:{_id}", "issue_feed_token", None, None),
+            (f"staff:{_id}", "rotate_feed_token", None, None),
+        ]
 
 
 def test_turning_sms_off_is_audited(client: FlaskClient, pufa_state: Pufa) -> None:
     pytest.importorskip("service.admin.people")
-    from service.models import AuditEntry
 
     person_id, token = _staff(pufa_state)
     page = client.get(f"/me/{token}").get_data(as_text=True)

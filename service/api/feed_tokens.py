@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..admin.common import Id, committed, get_or_404
 from ..app import db_session, pufa
 from ..audit import record
-from ..feeds.tokens import current_token, feed_urls, issue_token, revoke_token
+from ..feeds.tokens import current_token, feed_urls, issue_audited, revoke_token
 from ..models import Department, Person
 from .common import actor, blueprint_options, no_content
 
@@ -118,9 +118,7 @@ def _rotate(kind: Kind, model: type[Person] | type[Department], row_id: int) -> 
     settings = pufa().settings
     with committed(db_session()) as session:
         row = get_or_404(session, model, row_id, model.__name__)
-        action = "rotate_feed_token" if row.feed_token_hash else "issue_feed_token"
-        token = issue_token(session, settings.secret_key, row)
-        _audit(session, action, kind, row.id)
+        token = issue_audited(session, settings.secret_key, row, actor())
     urls = feed_urls(settings.public_base_url, token)
     body = FeedToken(kind=kind, id=row.id, url=urls.https, webcal_url=urls.webcal)
     response = jsonify(body.model_dump())

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import String, bindparam, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from ..audit import record
 from ..models import Department, Person
 from ..tokens import personal_token_digest
 from .content import FeedOwner
@@ -62,6 +63,24 @@ def issue_token(session: Session, secret_key: str, row: Person | Department) -> 
     row.feed_token_seed = seed
     row.feed_token_hash = personal_token_digest(secret_key, token)
     session.flush()
+    return token
+
+
+def issue_audited(session: Session, secret_key: str, row: Person | Department, actor: str) -> str:
+    """``issue_token``, with an audit entry saying it was issued or replaced (by whom):
+    neither the token, its seed nor its HMAC goes into the log."""
+    action = "rotate_feed_token" if row.feed_token_hash else "issue_feed_token"
+    token = issue_token(session, secret_key, row)
+    kind = "person" if isinstance(row, Person) else "department"
+    record(
+        session,
+        actor=actor,
+        action=action,
+        resource=kind,
+        resource_id=row.id,
+        before=None,
+        after=None,
+    )
     return token
 
 

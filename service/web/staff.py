@@ -20,7 +20,7 @@ from ..admin.people import update_person
 from ..app import db_session, pufa
 from ..audience import concerns
 from ..errors import PufaError
-from ..feeds.tokens import current_token, feed_urls, issue_token
+from ..feeds.tokens import current_token, feed_urls, issue_audited
 from ..models import Person, Schedule, StudyConfirmation, StudyItem, StudyPlan, utcnow
 from ..occurrences.expand import Occurrence, Window
 from ..occurrences.query import expand_all, load_schedules, workday_calendar
@@ -92,7 +92,7 @@ def subscribe(token: str) -> ResponseReturnValue:
     person = _person(token)
     session = db_session()
     settings = pufa().settings
-    issue_token(session, settings.secret_key, person)
+    issue_audited(session, settings.secret_key, person, actor=f"staff:{person.id}")
     session.commit()
     flash(messages.FEED_LINK_ISSUED, "success")
     # The page shows the current link: a reload there does not issue another.
