@@ -24,7 +24,9 @@ def twilio_settings(settings: Settings, fake: FakeTwilio, **overrides: object) -
         twilio_auth_token=fake.auth_token,
         twilio_from=FROM_NUMBER,
         twilio_api_base_url=fake.base_url,
-        twilio_timeout_seconds=0.5,
+        # Generous: a loaded CI machine can take a while to answer even on loopback;
+        # tests of timeouts script a hang longer than this, or set their own.
+        twilio_timeout_seconds=2.0,
         **overrides,  # type: ignore[arg-type]
     )
 

@@ -242,7 +242,7 @@ def test_a_timed_out_send_the_provider_took_is_recorded_once_its_settle_time_pas
 ) -> None:
     [row] = outbox(World(session), 1, CLAIMED_AT, LECTURE)
     fake_twilio.script("accept-timeout")
-    fake_twilio.hang_seconds = 0.6  # longer than the client's 0.5 s timeout
+    fake_twilio.hang_seconds = 2.2  # longer than the client's 2 s timeout
 
     dispatcher.run()
     assert fresh(session, row).status == "sending"
