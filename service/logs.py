@@ -35,6 +35,18 @@ def mask_text(text: str) -> str:
     return _SECRETS.sub(_masked, text)
 
 
+# A Twilio SID (SM…, MM…, AC…: two letters, 32 hex digits) often holds ten digits in a
+# row; it is the provider's id, never a phone number, and is logged to be searched for.
+_PROVIDER_SID = re.compile(r"[A-Z]{2}[0-9a-f]{32}")
+
+
+def _field(value: object) -> object:
+    """A logged field: text masked, unless it is a provider's SID."""
+    if not isinstance(value, str) or _PROVIDER_SID.fullmatch(value):
+        return value
+    return mask_text(value)
+
+
 def _masked(match: re.Match[str]) -> str:
     token_prefix, phone_tail = match.groups()
     return f"{token_prefix}…" if token_prefix else f"***{phone_tail}"
@@ -54,7 +66,7 @@ class JsonFormatter(logging.Formatter):
         }
         for key, value in vars(record).items():
             if key not in _RESERVED and not key.startswith("_"):
-                entry[key] = mask_text(value) if isinstance(value, str) else value
+                entry[key] = _field(value)
         if record.exc_info:
             # A traceback quotes values (a URL, a number) as freely as a message does.
             entry["exception"] = mask_text(self.formatException(record.exc_info))

@@ -75,6 +75,15 @@ def test_a_phone_number_is_masked_wherever_it_stands(text: str, logged: str) -> 
     assert mask_text(text) == logged
 
 
+def test_a_provider_sid_is_logged_whole_but_a_phone_number_beside_it_is_not() -> None:
+    sid = "SM0123456789abcdef0123456789abcdef"  # ten digits in a row, as SIDs often have
+    record = logging.makeLogRecord({"msg": "status", "sid": sid, "to": "+8613900000007"})
+    line = json.loads(JsonFormatter().format(record))
+    assert (line["sid"], line["to"]) == (sid, "***0007")
+    hidden = logging.makeLogRecord({"msg": "x", "sid": "SM13900000007 13900000007"})
+    assert "13900000007" not in JsonFormatter().format(hidden)  # not a SID: masked
+
+
 def test_a_logged_traceback_is_masked_too() -> None:
     try:
         raise ValueError("no feed at /calendar/AbCdEfGhIjKlMnOpQrStUv.ics for +8613900000007")
