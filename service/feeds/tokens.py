@@ -25,8 +25,8 @@ from ..models import Department, Person
 from ..tokens import personal_token_digest
 from .content import FeedOwner
 
-# What new_secret() makes (43 URL-safe characters); some slack for older or longer ones,
-# and a floor of 128 bits.
+# What _derived makes (43 URL-safe characters, as the random tokens before it); some
+# slack for older or longer ones, and a floor of 128 bits.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{22,128}")
 
 
