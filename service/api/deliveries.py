@@ -9,11 +9,18 @@ from typing import Annotated, Literal
 
 from flask import Response, g, jsonify
 from flask_openapi3.blueprint import APIBlueprint
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+)
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..admin.common import EARLIEST_YEAR, LATEST_YEAR, Id
+from ..admin.common import Id, plausible_day
 from ..app import db_session
 from ..errors import Conflict, NotFound
 from ..logs import mask_phone
@@ -33,13 +40,17 @@ def _iso_only(value: object) -> object:
         raise ValueError(
             "must be an ISO 8601 date-time with an offset, e.g. 2026-12-06T16:00+08:00"
         )
-    if not EARLIEST_YEAR <= int(value[:4]) <= LATEST_YEAR:
-        raise ValueError(f"year must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return value
+
+
+def _plausible(value: datetime) -> datetime:
+    # Past the calendar's edge, the UTC conversion on the way to the query overflows.
+    plausible_day(value.date())
     return value
 
 
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*")
-Instant = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_only), AfterValidator(_plausible)]
 
 
 class _Strict(BaseModel):

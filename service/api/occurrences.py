@@ -8,7 +8,7 @@ from typing import Literal
 from flask_openapi3.blueprint import APIBlueprint
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..admin.common import EARLIEST_YEAR, LATEST_YEAR, Id
+from ..admin.common import Id, plausible_day
 from ..app import db_session, pufa
 from ..errors import Invalid
 from ..models import utcnow
@@ -103,10 +103,10 @@ def _when(value: str | None, field: str) -> date | datetime | None:
     except ValueError:
         reason = "must be a date (YYYY-MM-DD) or an ISO 8601 date-time"
         raise Invalid(f"{field}: {reason}", fields={field: reason}) from None
-    day = when.date() if isinstance(when, datetime) else when
-    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-        reason = f"year must be between {EARLIEST_YEAR} and {LATEST_YEAR}"
-        raise Invalid(f"{field}: {reason}", fields={field: reason})
+    try:
+        plausible_day(when.date() if isinstance(when, datetime) else when)
+    except ValueError as error:
+        raise Invalid(f"{field}: {error}", fields={field: str(error)}) from None
     return when
 
 

@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...admin.common import EARLIEST_YEAR, LATEST_YEAR
+from ...admin.common import plausible_day
 from ...api.concurrency import conflicts_as_409
 from ...api.rota import AssignBody, SwapBody
 from ...app import db_session
@@ -114,7 +114,9 @@ def _instant(value: str, state: FormState, field: str) -> datetime | None:
     if parsed is None or parsed.tzinfo is None:
         state.add(field, messages.INVALID_DATETIME)
         return None
-    if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+    try:
+        plausible_day(parsed.date())
+    except ValueError:
         state.add(field, messages.YEAR_OUT_OF_RANGE)
         return None
     return parsed
