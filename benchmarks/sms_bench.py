@@ -32,7 +32,7 @@ from sqlalchemy import select
 from benchmarks.loopback import HttpGateway, RemoteProvider
 from benchmarks.sms_proof import ROOT, fresh_database, seed_outbox
 from jobs import clock
-from service.app import Pufa
+from service.context import Pufa
 from service.db import Database
 from service.models import Delivery, Department, Person, utcnow
 from service.seed import load_demo_file, seed

@@ -22,7 +22,8 @@ from sqlalchemy import select
 
 from benchmarks.proof_rig import fresh_database
 from jobs import clock
-from service.app import Pufa, create_app
+from service.app import create_app
+from service.context import Pufa
 from service.models import Delivery, ReminderRule
 from service.settings import Settings
 from service.sms.dispatcher import Dispatcher

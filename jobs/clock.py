@@ -22,7 +22,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.app import Pufa, create_app
+from service.app import create_app
+from service.context import Pufa
 from service.models import ClockHeartbeat, utcnow
 from service.occurrences.workdays import coverage
 from service.sms import outbox, planner

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, g, has_request_context, request
 from flask_openapi3.models.info import Info
 from flask_openapi3.openapi import OpenAPI
-from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from .context import Pufa, close_session
 from .db import Database
 from .errors import register_error_handlers
 from .logs import configure_logging, install_request_logging
@@ -21,14 +20,6 @@ from .models import MAX_ID
 from .settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-@dataclass
-class Pufa:
-    """What a request or a clock job needs, hung on the app as ``extensions['pufa']``."""
-
-    settings: Settings
-    db: Database
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> OpenAPI:
@@ -66,7 +57,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> OpenAPI:
 
     register_error_handlers(app)
     install_request_logging(app)
-    app.teardown_appcontext(_close_session)
+    app.teardown_appcontext(close_session)
 
     from .health import bp as health_bp
 
@@ -117,34 +108,3 @@ class RowId(IntegerConverter):
 
 
 _MAX_ID_DIGITS = len(str(MAX_ID))
-
-
-def pufa() -> Pufa:
-    ext: Pufa = current_app.extensions["pufa"]
-    return ext
-
-
-def db_session() -> Session:
-    """The request's session; closed (rolled back if uncommitted) at teardown.
-
-    Requests that may change data (POST, PUT, PATCH, DELETE) get a writer session, so
-    on SQLite they queue for the write lock instead of failing halfway; reads never wait.
-    Requests that only read get ``Database.read_sessions`` (autocommit on PostgreSQL);
-    code outside a request gets a plain session.
-    """
-    if "db_session" not in g:
-        db = pufa().db
-        if not has_request_context():
-            g.db_session = db.sessions()
-        elif request.method in ("GET", "HEAD", "OPTIONS"):
-            g.db_session = db.read_sessions()
-        else:
-            g.db_session = db.write_sessions()
-    session: Session = g.db_session
-    return session
-
-
-def _close_session(_exc: BaseException | None) -> None:
-    session: Session | None = g.pop("db_session", None)
-    if session is not None:
-        session.close()

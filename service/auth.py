@@ -17,7 +17,7 @@ from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from .app import db_session
+from .context import db_session
 from .errors import TooManyRequests, Unauthorized
 from .tokens import find_api_token, note_use
 

@@ -43,7 +43,7 @@ def register_commands(app: Flask) -> None:
 
 
 def _pufa() -> Any:
-    from .app import pufa
+    from .context import pufa
 
     return pufa()
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import migrate
-from .app import db_session
+from .context import db_session
 from .models import ClockHeartbeat, HolidayOverride, utcnow
 from .occurrences.workdays import coverage
 

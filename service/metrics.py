@@ -18,7 +18,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .app import pufa
+from .context import pufa
 from .db import Database
 from .models import STATUSES, ClockHeartbeat, Delivery, utcnow
 from .sms import clockstate

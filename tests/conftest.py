@@ -19,7 +19,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from service import migrate
-from service.app import Pufa, create_app
+from service.app import create_app
+from service.context import Pufa
 from service.models import Base, Person
 from service.settings import Settings
 from service.tokens import create_api_token

@@ -10,7 +10,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.app import Pufa
+from service.context import Pufa
 from service.feeds.tokens import issue_token
 from service.models import Department, Person, Schedule
 from service.seed import load_demo_file, seed

@@ -9,7 +9,7 @@ import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from service.app import Pufa
+from service.context import Pufa
 from service.models import ApiToken
 
 NEW_DEPARTMENT = {"name": "司法所"}

@@ -193,9 +193,9 @@ def test_the_version_column_stops_a_change_that_lands_after_the_check(
     client: FlaskClient, admin_headers: dict[str, str], pufa_state: Any
 ) -> None:
     """Another process commits between the If-Match comparison and the UPDATE."""
-    from service.admin import schedules as admin
-    from service.admin.common import committed
-    from service.errors import PreconditionFailed
+    from service.domain import schedules as admin
+    from service.domain.common import committed
+    from service.errors import Conflict
 
     schedule_id = _post(client, admin_headers, LECTURE).get_json()["id"]
     with pufa_state.db.sessions() as first, pufa_state.db.sessions() as second:
@@ -206,7 +206,7 @@ def test_the_version_column_stops_a_change_that_lands_after_the_check(
         assert theirs is not None
         with committed(second):
             admin.update_schedule(second, "其他管理员", theirs, {"topic": "禁毒法"}, 1)
-        with pytest.raises(PreconditionFailed), committed(first):
+        with pytest.raises(Conflict, match="at the same time"), committed(first):
             admin.update_schedule(first, "我", mine, {"topic": "行政处罚法"}, 1)
     final = client.get(f"{API}/schedules/{schedule_id}", headers=admin_headers).get_json()
     assert final["topic"] == "禁毒法"

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from webtools import csrf_from, sign_in
 
-from service.app import Pufa
+from service.context import Pufa
 from service.models import Person, Schedule, StudyConfirmation, StudyItem
 
 TOO_BIG = 2**31  # one past the largest INTEGER id

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from jobs import clock
-from service.app import Pufa
+from service.context import Pufa
 from service.models import ClockHeartbeat, Delivery
 from service.settings import Settings
 from service.sms.dispatcher import Dispatcher

@@ -10,7 +10,7 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import event, text
 
 from service import migrate
-from service.app import Pufa, db_session
+from service.context import Pufa, db_session
 from service.models import Base, Department
 from tests.feeds_support import seed_demo as seed
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.app import Pufa
+from service.context import Pufa
 from service.models import Delivery, Person
 from service.settings import Settings
 from service.sms.dispatcher import Dispatcher, reconcile

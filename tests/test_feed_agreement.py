@@ -16,7 +16,7 @@ from feeds_support import NOW, add_schedule, fetch, parse, person, seed_demo, to
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from service.app import Pufa
+from service.context import Pufa
 from service.models import Department, OccurrenceOverride, Person, Schedule
 from service.settings import Settings
 

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text
 from werkzeug.http import http_date
 
-from service.app import Pufa
+from service.context import Pufa
 from service.feeds import routes, validators
 from service.feeds.validators import change_mark
 from service.models import (

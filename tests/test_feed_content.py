@@ -26,7 +26,7 @@ from flask.testing import FlaskClient
 from icalendar import Component, Event
 from sqlalchemy import select
 
-from service.app import Pufa
+from service.context import Pufa
 from service.feeds import render
 from service.feeds.cache import ByteCache
 from service.feeds.content import FeedOwner, load_content

@@ -9,7 +9,7 @@ from feeds_support import department_id, fetch, person, person_id, seed_demo, to
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from service.app import Pufa
+from service.context import Pufa
 from service.feeds.tokens import current_token
 from service.models import AuditEntry, Person
 from service.settings import Settings

@@ -15,7 +15,7 @@ from feeds_support import NOW, fetch, person
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service.app import Pufa
+from service.context import Pufa
 from service.feeds import polls
 from service.feeds.tokens import issue_token
 from service.logs import JsonFormatter

@@ -9,7 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from service.app import Pufa, create_app
+from service.app import create_app
+from service.context import Pufa
 from service.logs import JsonFormatter, mask_text
 from service.models import ApiToken
 from service.settings import Settings

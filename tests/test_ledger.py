@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from workflow_support import item, lecture, local, pending_delivery, person, rule, seed_demo
 
-from service.app import Pufa
+from service.context import Pufa
 from service.models import OccurrenceOverride
 from service.workflows import labels, study
 

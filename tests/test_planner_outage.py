@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jobs import clock
-from service.app import Pufa
+from service.context import Pufa
 from service.models import Delivery, ReminderRule, Schedule
 from service.settings import Settings
 from service.sms import clockstate

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from workflow_support import local, seed_demo
 
-from service.app import Pufa
+from service.context import Pufa
 from service.models import AuditEntry, OccurrenceOverride, Person, Schedule
 from service.workflows import replan, rota
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from workflow_support import lecture, local, pending_delivery, person, rule, seed_demo, statuses
 
-from service.app import Pufa
+from service.context import Pufa
 from service.models import AuditEntry, OccurrenceOverride, Person
 from service.workflows import replan, rota
 
@@ -146,11 +146,12 @@ def test_swapping_with_a_cancelled_week_is_a_conflict_and_changes_nothing(
         assert week(session, demo, MAR_9) == ("胡晓燕", "农村常用法律知识")
 
 
-def test_losing_a_race_with_another_admin_is_a_conflict_not_a_crash() -> None:
+def test_losing_a_race_with_another_admin_is_a_conflict_not_a_crash(pufa_state: Pufa) -> None:
     from sqlalchemy.orm.exc import StaleDataError
 
-    from service.api.concurrency import conflicts_as_409
+    from service.domain.common import committed
     from service.errors import Conflict
 
-    with pytest.raises(Conflict, match="at the same time"), conflicts_as_409():
+    session = pufa_state.db.sessions()
+    with pytest.raises(Conflict, match="at the same time"), committed(session):
         raise StaleDataError("UPDATE statement on table 'occurrence_overrides' expected 1 row")

@@ -4,7 +4,7 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from service.app import Pufa
+from service.context import Pufa
 from service.models import (
     Department,
     OccurrenceOverride,

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.app import Pufa
+from service.context import Pufa
 from service.models import Delivery
 from service.settings import Settings
 from service.sms import clockstate

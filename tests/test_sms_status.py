@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from service.app import Pufa
+from service.context import Pufa
 from service.models import Delivery
 from service.sms.status import apply_status, status_callback_url
 from tests.sms_support import NOW, add_delivery, add_person

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from workflow_support import item, local, pending_delivery, person, rule, seed_demo, statuses
 
-from service.app import Pufa
+from service.context import Pufa
 from service.models import AuditEntry, Department, Person, Schedule, StudyConfirmation, StudyItem
 from service.workflows import replan, study
 

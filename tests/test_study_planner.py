@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from workflow_support import item, local, person, seed_demo
 
-from service.app import Pufa
+from service.context import Pufa
 from service.models import Delivery, ReminderRule
 from service.sms import planner
 from service.workflows import study

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from workflow_support import local, person, seed_demo
 
-from service.app import Pufa
+from service.context import Pufa
 from service.models import Department, Schedule, StudyItem, StudyPlan
 from service.seed import parse_lead
 

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from webtools import csrf_from, post_form, sign_in
 
-from service.app import Pufa
+from service.context import Pufa
 from service.models import HolidayOverride
 from service.occurrences.query import workday_calendar
 

@@ -6,7 +6,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from webtools import post_form, sign_in
 
-from service.app import Pufa
+from service.context import Pufa
 from service.models import AuditEntry, Department, Person
 
 

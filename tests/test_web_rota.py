@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 from webtools import csrf_from, sign_in
 
-from service.app import Pufa
+from service.context import Pufa
 from service.models import Department, OccurrenceOverride, Person, Schedule, utcnow
 from service.workflows import rota
 

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from webtools import ADMIN_PASSWORD, ADMIN_USERNAME, csrf_token, make_admin, sign_in
 
-from service.app import Pufa
+from service.context import Pufa
 from service.models import AdminAccount
 from service.web.signin import IDLE_SECONDS, safe_next
 

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from webtools import csrf_from, sign_in
 
-from service.app import Pufa
+from service.context import Pufa
 from service.models import (
     AuditEntry,
     Delivery,
@@ -215,7 +215,7 @@ def test_the_page_keeps_showing_the_same_feed_link_until_a_new_one_is_asked_for(
 
 
 def test_turning_sms_off_is_audited(client: FlaskClient, pufa_state: Pufa) -> None:
-    pytest.importorskip("service.admin.people")
+    pytest.importorskip("service.domain.people")
 
     person_id, token = _staff(pufa_state)
     page = client.get(f"/me/{token}").get_data(as_text=True)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from service.app import create_app
 from service.models import AuditEntry, Person, Schedule, StudyConfirmation, StudyItem, StudyPlan
 from service.settings import Settings
-from service.sms.inbound import parse_command
+from service.workflows.inbound import parse_command
 from tests.fake_twilio import FakeTwilio
 from tests.sms_support import add_person, twilio_settings
 

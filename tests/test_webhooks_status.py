@@ -14,7 +14,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from service.app import Pufa, create_app
+from service.app import create_app
+from service.context import Pufa
 from service.models import AuditEntry, Delivery, Person
 from service.settings import Settings
 from service.sms.gateway import SendResult

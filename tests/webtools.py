@@ -6,7 +6,7 @@ import re
 
 from flask.testing import FlaskClient
 
-from service.app import Pufa
+from service.context import Pufa
 from service.web.accounts import create_account
 
 ADMIN_USERNAME = "fazhiban"

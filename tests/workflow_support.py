@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.app import Pufa
+from service.context import Pufa
 from service.models import Delivery, Person, ReminderRule, Schedule, StudyItem, StudyPlan
 from service.seed import load_demo_file, seed
 

@@ -9,7 +9,7 @@ from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Row
 
-from ..admin.queries import Window
+from ..domain.queries import Window
 from ..errors import PreconditionFailed, PreconditionRequired
 
 MAX_PER_PAGE = 100

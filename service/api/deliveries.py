@@ -2,69 +2,30 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
 
 from flask import Response, g, jsonify
 from flask_openapi3.blueprint import APIBlueprint
 from pydantic import (
-    AfterValidator,
-    AwareDatetime,
     BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
 )
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..admin.common import Id, plausible_day
-from ..app import db_session
+from ..context import db_session
+from ..domain.common import Id
+from ..domain.deliveries import DeliveriesQuery, PreviewQuery, Strict
 from ..errors import Conflict, NotFound
 from ..logs import mask_phone
-from ..models import STATUSES, AuditEntry, Delivery, utcnow
+from ..models import AuditEntry, Delivery, utcnow
 from ..sms import outbox
 from ..sms.desired import PlanRun
 from ..sms.planner import existing_rows
 from .common import blueprint_options
 
 bp = APIBlueprint("deliveries", __name__, **blueprint_options("deliveries"))
-Status = Literal[STATUSES]  # type: ignore[valid-type]
-
-
-def _iso_only(value: object) -> object:
-    # pydantic would read "0.5" as a Unix time; the API promises ISO 8601 only.
-    if not isinstance(value, str) or not _ISO.fullmatch(value):
-        raise ValueError(
-            "must be an ISO 8601 date-time with an offset, e.g. 2026-12-06T16:00+08:00"
-        )
-    return value
-
-
-def _plausible(value: datetime) -> datetime:
-    # Past the calendar's edge, the UTC conversion on the way to the query overflows.
-    plausible_day(value.date())
-    return value
-
-
-_ISO = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*")
-Instant = Annotated[AwareDatetime, BeforeValidator(_iso_only), AfterValidator(_plausible)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class DeliveriesQuery(_Strict):
-    status: Status | None = None
-    person_id: Id | None = None
-    schedule_id: Id | None = None
-    due_from: Instant | None = Field(None, alias="from", description="due_at >= this")
-    due_to: Instant | None = Field(None, alias="to", description="due_at < this")
-    page: Annotated[int, Field(ge=1, le=100_000)] = 1
-    per_page: Annotated[int, Field(ge=1, le=500)] = 50
 
 
 class DeliveryOut(BaseModel):
@@ -102,13 +63,8 @@ class DeliveriesPage(BaseModel):
     per_page: int
 
 
-class DeliveryPath(_Strict):
+class DeliveryPath(Strict):
     delivery_id: Id
-
-
-class PreviewQuery(_Strict):
-    days: Annotated[int, Field(ge=1, le=31)] = 7
-    limit: Annotated[int, Field(ge=0, le=1000, description="items listed; totals count all")] = 200
 
 
 class PreviewItem(BaseModel):

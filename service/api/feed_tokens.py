@@ -15,9 +15,9 @@ from flask_openapi3.blueprint import APIBlueprint
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from ..admin.common import Id, committed, get_or_404
-from ..app import db_session, pufa
 from ..audit import record
+from ..context import db_session, pufa
+from ..domain.common import Id, committed, get_or_404
 from ..feeds.tokens import current_token, feed_urls, issue_audited, revoke_token
 from ..models import Department, Person
 from .common import actor, blueprint_options, no_content

@@ -6,22 +6,14 @@ from urllib.parse import quote
 
 from flask import Response
 from flask_openapi3.blueprint import APIBlueprint
-from pydantic import BaseModel, ConfigDict, Field
 
-from ..admin.common import Day
-from ..app import db_session, pufa
+from ..context import db_session, pufa
+from ..domain.ledger import RangeQuery
 from ..models import utcnow
 from ..workflows import ledger, ledger_files
 from .common import blueprint_options
 
 bp = APIBlueprint("ledger", __name__, **blueprint_options("ledger"))
-
-
-class RangeQuery(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, extra="forbid")
-
-    start: Day = Field(alias="from", description="first local day, e.g. 2026-01-01")
-    end: Day = Field(alias="to", description=f"last local day; at most {ledger.MAX_DAYS} days")
 
 
 def _file(query: RangeQuery, extension: str) -> Response:

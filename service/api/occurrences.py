@@ -8,8 +8,8 @@ from typing import Literal
 from flask_openapi3.blueprint import APIBlueprint
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..admin.common import Id, plausible_day
-from ..app import db_session, pufa
+from ..context import db_session, pufa
+from ..domain.common import Id, plausible_day
 from ..errors import Invalid
 from ..models import utcnow
 from ..occurrences.expand import Occurrence

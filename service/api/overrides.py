@@ -15,10 +15,10 @@ from flask_openapi3.blueprint import APIBlueprint
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from ..admin import overrides as admin
-from ..admin.common import Id, InputModel, Instant, Name, committed, get_or_404
-from ..admin.overrides import ONE_YEAR, OverrideIn, Recipients, RuleIn
-from ..app import db_session
+from ..context import db_session
+from ..domain import overrides as admin
+from ..domain.common import Id, InputModel, Instant, Name, committed, get_or_404
+from ..domain.overrides import ONE_YEAR, OverrideIn, Recipients, RuleIn
 from ..errors import NotFound
 from ..models import OccurrenceOverride, ReminderRule, Schedule
 from .common import (

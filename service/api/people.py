@@ -8,11 +8,11 @@ from flask import Response
 from flask_openapi3.blueprint import APIBlueprint
 from pydantic import BaseModel, Field
 
-from ..admin import people as admin
-from ..admin.common import Id, InputModel, Label, Name, Note, committed, get_or_404
-from ..admin.people import DepartmentIn, PersonIn, Role
-from ..admin.queries import find_departments, find_people
-from ..app import db_session
+from ..context import db_session
+from ..domain import people as admin
+from ..domain.common import Id, InputModel, Label, Name, Note, committed, get_or_404
+from ..domain.people import DepartmentIn, PersonIn, Role
+from ..domain.queries import find_departments, find_people
 from ..models import Department, Person
 from .common import (
     IfMatch,

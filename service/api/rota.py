@@ -9,12 +9,12 @@ from flask import g
 from flask_openapi3.blueprint import APIBlueprint
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..admin.common import Id, Instant, Line
-from ..app import db_session
+from ..context import db_session
+from ..domain.common import Instant, committed
+from ..domain.rota import AssignBody, GenerateBody, SwapBody
 from ..models import utcnow
 from ..workflows import rota
 from .common import blueprint_options
-from .concurrency import conflicts_as_409
 
 bp = APIBlueprint("rota", __name__, **blueprint_options("rota"))
 
@@ -34,24 +34,6 @@ class WeekPath(_In):
 
 class RotaQuery(_In):
     weeks: int = Field(8, ge=1, le=rota.MAX_WEEKS)
-
-
-class GenerateBody(_In):
-    pool: list[Id] = Field(min_length=1, description="person ids, in speaking order")
-    weeks: int = Field(ge=1, le=rota.MAX_WEEKS)
-    topics: list[Line] = Field(default=[], description="cycled over the filled weeks")
-    overwrite: bool = Field(False, description="also replace weeks that have a speaker")
-
-
-class AssignBody(_In):
-    speaker_id: Id | None
-    topic: Line | None = Field(None, description="omit to keep the topic")
-
-
-class SwapBody(_In):
-    first: Instant = Field(description="original start of one week")
-    second: Instant = Field(description="original start of the other week")
-    swap_topics: bool = False
 
 
 class WeekOut(BaseModel):
@@ -93,7 +75,7 @@ def get_rota(path: SchedulePath, query: RotaQuery) -> dict[str, object]:
 def generate_rota(path: SchedulePath, body: GenerateBody) -> dict[str, object]:
     """Fill the coming weeks round-robin; answers with the weeks that changed."""
     session = db_session()
-    with conflicts_as_409():
+    with committed(session):
         changed = rota.generate(
             session,
             path.schedule_id,
@@ -104,7 +86,6 @@ def generate_rota(path: SchedulePath, body: GenerateBody) -> dict[str, object]:
             now=utcnow(),
             actor=g.actor,
         )
-        session.commit()
     return _out(path.schedule_id, changed)
 
 
@@ -113,7 +94,7 @@ def assign_week(path: WeekPath, body: AssignBody) -> dict[str, object]:
     """Set one week's speaker (null clears it) and, if given, its topic."""
     session = db_session()
     schedule = rota.lecture(session, path.schedule_id)
-    with conflicts_as_409():
+    with committed(session):
         week = rota.assign(
             session,
             schedule.id,
@@ -123,7 +104,6 @@ def assign_week(path: WeekPath, body: AssignBody) -> dict[str, object]:
             now=utcnow(),
             actor=g.actor,
         )
-        session.commit()
     return WeekOut.model_validate(week, from_attributes=True).model_dump(mode="json")
 
 
@@ -132,7 +112,7 @@ def swap_weeks(path: SchedulePath, body: SwapBody) -> dict[str, object]:
     """Exchange two weeks' speakers (and topics with ``swap_topics``), both or neither."""
     session = db_session()
     schedule = rota.lecture(session, path.schedule_id)
-    with conflicts_as_409():
+    with committed(session):
         weeks = rota.swap(
             session,
             schedule.id,
@@ -142,5 +122,4 @@ def swap_weeks(path: SchedulePath, body: SwapBody) -> dict[str, object]:
             now=utcnow(),
             actor=g.actor,
         )
-        session.commit()
     return _out(schedule.id, weeks)

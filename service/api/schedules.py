@@ -10,8 +10,9 @@ from flask import Response
 from flask_openapi3.blueprint import APIBlueprint
 from pydantic import BaseModel, Field
 
-from ..admin import schedules as admin
-from ..admin.common import (
+from ..context import db_session
+from ..domain import schedules as admin
+from ..domain.common import (
     Day,
     Id,
     IdList,
@@ -24,9 +25,8 @@ from ..admin.common import (
     committed,
     get_or_404,
 )
-from ..admin.queries import Audience, ScheduleFilter, audience, find_schedules
-from ..admin.schedules import HolidayPolicy, Kind, ScheduleIn
-from ..app import db_session
+from ..domain.queries import Audience, ScheduleFilter, audience, find_schedules
+from ..domain.schedules import HolidayPolicy, Kind, ScheduleIn
 from ..errors import Invalid
 from ..models import Schedule
 from .common import (

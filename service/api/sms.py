@@ -12,7 +12,7 @@ from flask import g
 from flask_openapi3.blueprint import APIBlueprint
 from pydantic import BaseModel
 
-from ..app import db_session, pufa
+from ..context import db_session, pufa
 from ..errors import Invalid, NotFound, PufaError
 from ..logs import mask_phone
 from ..models import Person, utcnow

@@ -9,11 +9,11 @@ from flask import Response
 from flask_openapi3.blueprint import APIBlueprint
 from pydantic import BaseModel, Field
 
-from ..admin import study as admin
-from ..admin.common import Day, Id, IdList, InputModel, LongText, Title, committed, get_or_404
-from ..admin.queries import find_plans
-from ..admin.study import ItemIn, PlanIn
-from ..app import db_session, pufa
+from ..context import db_session, pufa
+from ..domain import study as admin
+from ..domain.common import Day, Id, IdList, InputModel, LongText, Title, committed, get_or_404
+from ..domain.queries import find_plans
+from ..domain.study import ItemIn, PlanIn
 from ..errors import NotFound
 from ..models import StudyItem, StudyPlan
 from .common import (

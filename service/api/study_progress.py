@@ -10,12 +10,11 @@ from flask import g
 from flask_openapi3.blueprint import APIBlueprint
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..admin.common import Id, NoNul
-from ..app import db_session
+from ..context import db_session
+from ..domain.common import Id, NoNul, committed
 from ..models import utcnow
 from ..workflows import rollover, study
 from .common import blueprint_options
-from .concurrency import conflicts_as_409
 
 bp = APIBlueprint("study_workflows", __name__, **blueprint_options("study"))
 
@@ -94,12 +93,11 @@ class RolledOverOut(PlanOut):
 @bp.post("/study-items/<int:item_id>/confirmations", responses={201: ConfirmationOut})
 def confirm_item(path: ItemPath, body: ConfirmBody) -> tuple[dict[str, object], int]:
     session = db_session()
-    with conflicts_as_409():
+    with committed(session):
         confirmation = study.confirm(
             session, path.item_id, person_id=body.person_id, note=body.note, now=utcnow(),
             actor=g.actor,
         )  # fmt: skip
-        session.commit()
     out = ConfirmationOut.model_validate(confirmation, from_attributes=True)
     return out.model_dump(mode="json"), 201
 
@@ -137,9 +135,8 @@ def _tally(id_: int, name: str, tally: study.Tally) -> TallyOut:
 def rollover_plan(path: PlanPath) -> tuple[dict[str, object], int]:
     """Copy the plan to next year (dates +1 year, Feb 29 -> Feb 28) for admins to edit."""
     session = db_session()
-    with conflicts_as_409():
+    with committed(session):
         plan = rollover.rollover(session, path.plan_id, now=utcnow(), actor=g.actor)
-        session.commit()
     out = RolledOverOut(
         id=plan.id, year=plan.year, title=plan.title, is_closed=plan.is_closed,
         items=[NewItemOut.model_validate(i, from_attributes=True) for i in plan.items],

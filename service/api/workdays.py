@@ -1,7 +1,7 @@
 """The workday calendar: ``GET /api/v1/workdays?year=``.
 
 The admins' holiday overrides are edited through ``/api/v1/holiday-overrides``
-(service/api/admin_data.py); they win over official and provisional data here.
+(service/api/holidays.py); they win over official and provisional data here.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Literal
 from flask_openapi3.blueprint import APIBlueprint
 from pydantic import BaseModel, Field
 
-from ..app import db_session
+from ..context import db_session
 from ..occurrences.query import workday_calendar
 from ..occurrences.workdays import FIRST_YEAR, LAST_YEAR, WorkdayCalendar, year_status
 from .common import blueprint_options

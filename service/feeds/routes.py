@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.http import http_date
 
-from ..app import db_session, pufa
+from ..context import db_session, pufa
 from ..errors import NotFound
 from ..models import utcnow
 from .cache import ByteCache, LruCache

@@ -1,16 +1,12 @@
 """The data model. Import from here; the submodules group tables by concern."""
 
-from .admin import (
-    TOKEN_ROLES,
-    ApiToken,
-    AuditEntry,
-    ClockHeartbeat,
-    ClockState,
-    HolidayOverride,
-)
+from .accounts import AdminAccount
+from .audit import AuditEntry
 from .base import MAX_ID, Base, UTCDateTime, utcnow
 from .changes import FeedChange
+from .clock import ClockHeartbeat, ClockState
 from .deliveries import FINAL_STATUSES, STATUSES, Delivery
+from .holidays import HolidayOverride
 from .people import ROLES, Department, Person, person_departments
 from .schedules import (
     HOLIDAY_POLICIES,
@@ -23,7 +19,7 @@ from .schedules import (
     schedule_people,
 )
 from .study import StudyConfirmation, StudyItem, StudyPlan
-from .web import AdminAccount
+from .tokens import TOKEN_ROLES, ApiToken
 
 __all__ = [
     "FINAL_STATUSES",

@@ -76,6 +76,12 @@ class Recurrence:
             return self.plain.between(dtstart, max(start, dtstart), last)
         return self.rule(self._rebased(start)).between(start, end, inc=True)
 
+    def first_after(self, moment: datetime) -> datetime | None:
+        """The first occurrence strictly after ``moment`` (naive local), or None."""
+        if first_occurrence(self) is None:
+            return None
+        return self.rule(self._rebased(moment)).after(moment, inc=False)
+
     def _rebased(self, start: datetime) -> datetime:
         target = start - _REBASE_MARGIN
         if self.has_count or self.freq not in FREQUENCIES or target <= self.dtstart:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..admin.common import EARLIEST_YEAR, LATEST_YEAR
+from ..domain.common import EARLIEST_YEAR, LATEST_YEAR
 
 SIGNED_IN = "已登录。"
 SIGNED_OUT = "已退出登录。"

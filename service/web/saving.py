@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from ..admin.common import committed
+from ..domain.common import committed
 from ..errors import PufaError
 from .forms import FormState, absorb, validate
 

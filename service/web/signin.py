@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
-from ..app import db_session
+from ..context import db_session
 from . import messages
 from .accounts import active_account, authenticate
 from .blueprints import web_blueprint

@@ -15,10 +15,10 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..admin.common import committed, plain_text
-from ..admin.people import update_person
-from ..app import db_session, pufa
 from ..audience import concerns
+from ..context import db_session, pufa
+from ..domain.common import committed, plain_text
+from ..domain.people import update_person
 from ..errors import PufaError
 from ..feeds.tokens import current_token, feed_urls, issue_audited
 from ..models import Person, Schedule, StudyConfirmation, StudyItem, StudyPlan, utcnow

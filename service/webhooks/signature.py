@@ -15,7 +15,7 @@ from twilio.request_validator import (
 )
 from werkzeug.datastructures import MultiDict
 
-from ..app import pufa
+from ..context import pufa
 from ..errors import Forbidden
 
 log = logging.getLogger("pufa.webhooks")

@@ -12,12 +12,12 @@ from flask import Response, request
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.messaging_response import MessagingResponse
 
-from ..app import db_session
+from ..context import db_session
 from ..errors import BadRequest, PufaError
 from ..logs import mask_phone
 from ..models import utcnow
-from ..sms.inbound import handle_inbound
 from ..sms.status import apply_status
+from ..workflows.inbound import handle_inbound
 from .signature import verified_form
 
 log = logging.getLogger("pufa.webhooks")

@@ -10,7 +10,7 @@ from browsertools import shot
 from sqlalchemy import select
 from test_signin_and_staff import _sign_in
 
-from service.app import Pufa
+from service.context import Pufa
 from service.models import Department, OccurrenceOverride, Person, Schedule, utcnow
 from service.web.page_tokens import issue_page_token
 

@@ -10,7 +10,7 @@ from browsertools import shot
 from sqlalchemy import select
 from webtools import ADMIN_PASSWORD, ADMIN_USERNAME, make_admin
 
-from service.app import Pufa
+from service.context import Pufa
 from service.models import Delivery, Department, Person, ReminderRule, Schedule, utcnow
 from service.web.page_tokens import issue_page_token
 

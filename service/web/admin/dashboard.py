@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...app import db_session, pufa
+from ...context import db_session, pufa
 from ...models import Delivery, Person, utcnow
 from ...occurrences.expand import Window
 from ...occurrences.query import expand_all, load_schedules, workday_calendar

@@ -1,5 +1,5 @@
 """Holiday overrides: the admins' word on days the official data does not cover yet
-(a year the State Council has not published), saved by ``service.admin.holidays``."""
+(a year the State Council has not published), saved by ``service.domain.holidays``."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...admin.common import committed
-from ...admin.holidays import HolidayOverrideIn, create_holiday_override, delete_holiday_override
-from ...app import db_session, pufa
+from ...context import db_session, pufa
+from ...domain.common import committed
+from ...domain.holidays import HolidayOverrideIn, create_holiday_override, delete_holiday_override
 from ...models import HolidayOverride, utcnow
 from ...occurrences.query import workday_calendar
 from ...occurrences.workdays import WorkdayCalendar, coverage

@@ -10,8 +10,8 @@ from urllib.parse import quote
 from flask import Response, render_template, request
 from flask.typing import ResponseReturnValue
 
-from ...api.ledger import RangeQuery
-from ...app import db_session, pufa
+from ...context import db_session, pufa
+from ...domain.ledger import RangeQuery
 from ...errors import PufaError
 from ...models import utcnow
 from ...workflows import ledger, ledger_files

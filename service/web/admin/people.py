@@ -1,6 +1,6 @@
 """People and departments: the list, the editors, and each person's staff-page link.
 
-Saving goes through ``service.admin.people`` exactly as the API does, so the mobile
+Saving goes through ``service.domain.people`` exactly as the API does, so the mobile
 number, the duplicate checks and the audit log follow one set of rules.
 """
 
@@ -13,7 +13,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ...admin.people import (
+from ...context import db_session, pufa
+from ...domain.people import (
     DepartmentIn,
     PersonIn,
     create_department,
@@ -21,7 +22,6 @@ from ...admin.people import (
     update_department,
     update_person,
 )
-from ...app import db_session, pufa
 from ...models import Department, Person
 from .. import messages
 from ..blueprints import web_blueprint

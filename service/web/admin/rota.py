@@ -12,10 +12,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...admin.common import plausible_day
-from ...api.concurrency import conflicts_as_409
-from ...api.rota import AssignBody, SwapBody
-from ...app import db_session
+from ...context import db_session
+from ...domain.common import committed, plausible_day
+from ...domain.rota import AssignBody, SwapBody
 from ...errors import PufaError
 from ...models import Person, Schedule, utcnow
 from ...workflows import rota
@@ -55,7 +54,7 @@ def assign(schedule_id: int) -> ResponseReturnValue:
         return _render(schedule_id, rows={key: state}), 400
     session = db_session()
     try:
-        with conflicts_as_409():
+        with committed(session):
             rota.assign(
                 session,
                 schedule_id,
@@ -65,7 +64,6 @@ def assign(schedule_id: int) -> ResponseReturnValue:
                 now=utcnow(),
                 actor=g.actor,
             )
-            session.commit()
     except PufaError as error:
         session.rollback()
         absorb(error, state, {"speaker_id": "speaker_id", "original_start": "topic"})
@@ -87,7 +85,7 @@ def swap(schedule_id: int) -> ResponseReturnValue:
         return _render(schedule_id, swap_form=state), 400
     session = db_session()
     try:
-        with conflicts_as_409():
+        with committed(session):
             rota.swap(
                 session,
                 schedule_id,
@@ -97,7 +95,6 @@ def swap(schedule_id: int) -> ResponseReturnValue:
                 now=utcnow(),
                 actor=g.actor,
             )
-            session.commit()
     except PufaError as error:
         session.rollback()
         absorb(error, state)

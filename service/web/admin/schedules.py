@@ -16,8 +16,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...admin.schedules import ScheduleIn, create_schedule, local_start, update_schedule
-from ...app import db_session, pufa
+from ...context import db_session, pufa
+from ...domain.schedules import ScheduleIn, create_schedule, local_start, update_schedule
 from ...models import KINDS, Department, Person, Schedule, utcnow
 from ...occurrences.expand import Window
 from ...occurrences.query import expand_all, load_schedules, workday_calendar

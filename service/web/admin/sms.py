@@ -13,8 +13,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ...api.deliveries import DeliveriesQuery, PreviewQuery
-from ...app import db_session
+from ...context import db_session
+from ...domain.deliveries import DeliveriesQuery, PreviewQuery
 from ...logs import mask_phone
 from ...models import STATUSES, AuditEntry, Delivery, Person, utcnow
 from ...sms import outbox

@@ -1,6 +1,6 @@
 """Study plans (学法计划): plans, their items, and who has confirmed what.
 
-Plans and items are saved by ``service.admin.study`` (as the API does); progress comes
+Plans and items are saved by ``service.domain.study`` (as the API does); progress comes
 from ``service.workflows.study.progress``, the same figures the API reports.
 """
 
@@ -13,8 +13,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...admin.study import ItemIn, PlanIn, create_item, create_plan
-from ...app import db_session, pufa
+from ...context import db_session, pufa
+from ...domain.study import ItemIn, PlanIn, create_item, create_plan
 from ...models import Department, StudyPlan, utcnow
 from ...workflows.study import progress
 from .. import messages

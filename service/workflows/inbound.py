@@ -30,9 +30,9 @@ from ..audience import concerns
 from ..errors import Conflict
 from ..logs import mask_phone
 from ..models import Person, StudyItem
-from ..workflows.study import confirm
-from .optout import set_opted_out
+from ..sms.optout import set_opted_out
 from .replies import reply_text
+from .study import confirm
 
 log = logging.getLogger("pufa.sms.inbound")
 

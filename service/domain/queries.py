@@ -22,7 +22,8 @@ from ..models import (
     schedule_departments,
     schedule_people,
 )
-from .schedules import check_rrule, local_start
+from ..occurrences.rules import RuleError, compile_rule
+from .schedules import local_start
 
 _EARLIEST, _LATEST = date(1900, 1, 1), date(2300, 12, 31)
 
@@ -221,7 +222,10 @@ def _meets(schedule: Any, first_day: date | None, last_day: date | None) -> bool
     high = datetime.combine(last_day or _LATEST, time(0)) + timedelta(days=1)
     if not schedule.rrule:
         return low < start < high
-    following = check_rrule(schedule.rrule, start).after(low, inc=False)
+    try:
+        following = compile_rule(schedule.rrule, start, schedule.timezone).first_after(low)
+    except RuleError:  # saved before a check refused it: it lists no occurrence either
+        return False
     return following is not None and following < high
 
 

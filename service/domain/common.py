@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit import record, snapshot
-from ..errors import Conflict, Invalid, NotFound, PreconditionFailed
+from ..errors import Conflict, Invalid, NotFound, PreconditionFailed, PufaError
 from ..models import MAX_ID, Base
 
 RowT = TypeVar("RowT", bound=Base)
@@ -200,25 +200,38 @@ def delete_audited(
 
 @contextmanager
 def committed(session: Session) -> Iterator[Session]:
-    """One transaction for one change: committed on success, rolled back on any error,
-    with the database's refusals turned into 409, 412 and 422."""
+    """The one transaction style of a change made by a request (API, console, staff page,
+    webhook): committed on success, rolled back on any error, with the database's
+    refusals turned into HTTP errors by ``refusal``. Clock jobs, which answer no one,
+    use ``Database.transaction`` instead."""
     try:
         yield session
         session.commit()
-    except IntegrityError as error:
+    except (IntegrityError, StaleDataError, DataError) as error:
         session.rollback()
-        raise Conflict(
-            "The change conflicts with existing data (a duplicate, or a row still in use).",
-            code="conflict",
-        ) from error
-    except StaleDataError as error:
-        session.rollback()
-        raise PreconditionFailed(
-            "It was changed by someone else at the same time; reload it and try again."
-        ) from error
-    except DataError as error:
-        session.rollback()
-        raise Invalid("A value is out of range for the database.") from error
+        raise refusal(error) from error
     except BaseException:
         session.rollback()
         raise
+
+
+def refusal(error: IntegrityError | StaleDataError | DataError) -> PufaError:
+    """The one mapping of a database refusal to an HTTP error.
+
+    - a unique key or a reference still in use: 409 ``conflict``;
+    - a row version (``Timestamped.version``) that moved between the read and the write,
+      i.e. a concurrent change: 409 ``concurrent_change`` (an ``If-Match`` that is stale
+      already when the request reads the row is a 412, from ``check_version``);
+    - a value the column cannot hold: 422.
+    """
+    if isinstance(error, StaleDataError):
+        return Conflict(
+            "Someone else changed these rows at the same time; reload and try again.",
+            code="concurrent_change",
+        )
+    if isinstance(error, DataError):
+        return Invalid("A value is out of range for the database.")
+    return Conflict(
+        "The change conflicts with existing data (a duplicate, or a row still in use).",
+        code="conflict",
+    )

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from ..audit import record, snapshot
 from ..errors import Invalid
 from ..models import OccurrenceOverride, Person, ReminderRule, Schedule
+from ..occurrences.specs import schedule_spec
+from ..occurrences.validate import validate_override_target
 from .common import (
     Id,
     InputModel,
@@ -26,7 +28,7 @@ from .common import (
     existing,
     validated,
 )
-from .schedules import MAX_MINUTES, is_occurrence
+from .schedules import MAX_MINUTES
 
 SMS_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "sms"
 Recipients = Literal["audience", "speaker", "unconfirmed", "overdue_heads"]
@@ -50,15 +52,13 @@ class OverrideIn(InputModel):
 
 def original_start_at(schedule: Schedule, value: datetime) -> datetime:
     """The UTC instant of an original start given in local time (or with an offset);
-    422 unless the series really has an occurrence there."""
+    422 unless the series really has an occurrence there (one the engine lists: on the
+    rule and not removed by an EXDATE)."""
     zone = ZoneInfo(schedule.timezone)
     local = value.astimezone(zone).replace(tzinfo=None) if value.tzinfo else value
-    if not is_occurrence(schedule, local):
-        raise Invalid(
-            f"{local.isoformat()} is not an occurrence of schedule {schedule.id}.",
-            fields={"original_start": "not an occurrence of this schedule"},
-        )
-    return local.replace(tzinfo=zone).astimezone(UTC)
+    aware = local.replace(tzinfo=zone)
+    validate_override_target(schedule_spec(schedule), aware)
+    return aware.astimezone(UTC)
 
 
 def find_override(

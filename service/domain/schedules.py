@@ -6,13 +6,11 @@ converted into the schedule's timezone. Stored: the first start as a UTC instant
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import rrule, rrulestr
 from pydantic import Field, field_validator
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -20,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..audit import record, snapshot
 from ..errors import Conflict, Invalid
 from ..models import Department, Person, Schedule, StudyItem
-from ..occurrences.validate import validate_rrule, validate_start_matches_rule
+from ..occurrences.validate import validate_schedule
 from .common import (
     Id,
     IdList,
@@ -36,9 +34,7 @@ from .common import (
 
 Kind = Literal["lecture", "campaign", "deadline", "meeting"]
 HolidayPolicy = Literal["keep", "skip", "next_workday", "previous_workday"]
-FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 MAX_MINUTES = 7 * 24 * 60
-_FREQ = re.compile(r"(?:^|;)FREQ=([A-Z]+)(?:;|$)")
 
 
 class ScheduleIn(InputModel):
@@ -119,15 +115,12 @@ def resolve_timing(data: ScheduleIn, stored: Schedule | None = None) -> Timing:
                 "end must come after start (and within the longest duration).",
                 fields={"end": "结束时间必须晚于开始时间 end before start"},
             )
-    if data.rrule is not None:
-        check_rrule(data.rrule, start)
     if data.rrule is not None and not _keeps_rule(stored, data, start):
         # What the engine can evaluate (e.g. not a rule that never happens), and a start
         # that is one of the rule's occurrences: RFC 5545 leaves the set undefined
         # otherwise, and calendar apps would disagree with the SMS.
         aware_start = datetime.combine(start, start.time(), zone)
-        validate_rrule(data.rrule, aware_start, data.timezone)
-        validate_start_matches_rule(data.rrule, aware_start, data.timezone)
+        validate_schedule(data.rrule, aware_start, data.timezone)
     exdates = sorted({_local(value, zone).isoformat() for value in data.exdates})
     return Timing(zone, start, minutes, days, exdates)
 
@@ -140,25 +133,6 @@ def _keeps_rule(stored: Schedule | None, data: ScheduleIn, start: datetime) -> b
         and stored.is_all_day == data.is_all_day
         and local_start(stored) == start
     )
-
-
-def check_rrule(text: str, local_start: datetime) -> rrule:
-    body = text.removeprefix("RRULE:")
-    frequency = _FREQ.search(body)
-    if not body or any(c in body for c in "\r\n:"):
-        problem = "one RRULE line without DTSTART, e.g. FREQ=WEEKLY;BYDAY=MO"
-    elif frequency is None or frequency.group(1) not in FREQUENCIES:
-        problem = f"FREQ must be one of {', '.join(FREQUENCIES)}"
-    else:
-        try:
-            rule = rrulestr(body, dtstart=local_start)
-        except (ValueError, TypeError, OverflowError) as error:
-            problem = f"invalid RRULE: {error}"
-        else:
-            if isinstance(rule, rrule):
-                return rule
-            problem = "one RRULE only"
-    raise Invalid(f"rrule: {problem}", fields={"rrule": problem})
 
 
 def schedule_snapshot(schedule: Schedule) -> dict[str, Any]:
@@ -278,12 +252,3 @@ def delete_schedule(session: Session, actor: str, schedule: Schedule, expected: 
         before=before,
         after=None,
     )
-
-
-def is_occurrence(schedule: Schedule, local: datetime) -> bool:
-    """Whether ``local`` (naive wall-clock) is an original start of the series."""
-    first = local_start(schedule)
-    if not schedule.rrule:
-        return local == first
-    rule = check_rrule(schedule.rrule, first)
-    return bool(rule.between(local - timedelta(seconds=1), local + timedelta(seconds=1)))

@@ -1,0 +1,15 @@
+"""What asks for the work ledger (台账): a range of local days."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..workflows.ledger import MAX_DAYS
+from .common import Day
+
+
+class RangeQuery(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    start: Day = Field(alias="from", description="first local day, e.g. 2026-01-01")
+    end: Day = Field(alias="to", description=f"last local day; at most {MAX_DAYS} days")
