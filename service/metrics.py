@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .context import pufa
 from .db import Database
-from .models import STATUSES, ClockHeartbeat, Delivery, utcnow
+from .models import STATUSES, ClockHeartbeat, Delivery, DeliveryStatus, utcnow
 from .sms import clockstate
 from .sms.reconcile import COUNTER_PREFIX as RECONCILED
 
@@ -56,7 +56,7 @@ class DatabaseCollector(Collector):
                 ).all()
             )
             due = (
-                Delivery.status == "pending",
+                Delivery.status == DeliveryStatus.PENDING,
                 Delivery.due_at <= now,
                 or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
             )
@@ -80,7 +80,7 @@ class DatabaseCollector(Collector):
         depth = GaugeMetricFamily(
             "pufa_delivery_queue_depth", "pending deliveries", labels=["state"]
         )
-        depth.add_metric(["pending"], by_status.get("pending", 0))
+        depth.add_metric([DeliveryStatus.PENDING], by_status.get(DeliveryStatus.PENDING, 0))
         depth.add_metric(["due"], due_count)
         yield depth
 

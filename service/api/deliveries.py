@@ -19,7 +19,7 @@ from ..domain.common import Id
 from ..domain.deliveries import DeliveriesQuery, PreviewQuery, Strict
 from ..errors import Conflict, NotFound
 from ..logs import mask_phone
-from ..models import AuditEntry, Delivery, utcnow
+from ..models import AuditEntry, Delivery, DeliveryStatus, utcnow
 from ..sms import outbox
 from ..sms.desired import PlanRun
 from ..sms.planner import existing_rows
@@ -146,7 +146,7 @@ def retry_delivery(path: DeliveryPath) -> Response:
             resource="delivery",
             resource_id=str(row.id),
             before={"status": before},
-            after={"status": "pending"},
+            after={"status": DeliveryStatus.PENDING},
         )
     )
     session.commit()

@@ -5,7 +5,7 @@ from .audit import AuditEntry
 from .base import MAX_ID, Base, UTCDateTime, utcnow
 from .changes import FeedChange
 from .clock import ClockHeartbeat, ClockState
-from .deliveries import FINAL_STATUSES, STATUSES, Delivery
+from .deliveries import FINAL_STATUSES, STATUSES, Delivery, DeliveryStatus
 from .holidays import HolidayOverride
 from .people import ROLES, Department, Person, person_departments
 from .schedules import (
@@ -37,6 +37,7 @@ __all__ = [
     "ClockHeartbeat",
     "ClockState",
     "Delivery",
+    "DeliveryStatus",
     "Department",
     "FeedChange",
     "HolidayOverride",

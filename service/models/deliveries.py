@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,20 +12,34 @@ from .base import Base, UTCDateTime, utcnow
 from .people import Person
 from .schedules import ReminderRule, Schedule
 
-# pending -> sending -> sent -> delivered | undelivered | failed
-# pending -> expired | retracted;  sending -> unknown (crash, and the provider cannot be asked)
-STATUSES = (
-    "pending",
-    "sending",
-    "sent",
-    "delivered",
-    "undelivered",
-    "failed",
-    "unknown",
-    "expired",
-    "retracted",
+
+class DeliveryStatus(StrEnum):
+    """Where an outbox row stands. A ``str``: stored, compared and sent as its value.
+
+    pending -> sending -> sent -> delivered | undelivered | failed;
+    pending -> expired | retracted; sending -> unknown (a crash, and the provider cannot
+    be asked).
+    """
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    RETRACTED = "retracted"
+
+
+STATUSES = tuple(status.value for status in DeliveryStatus)
+FINAL_STATUSES = (
+    DeliveryStatus.DELIVERED,
+    DeliveryStatus.UNDELIVERED,
+    DeliveryStatus.FAILED,
+    DeliveryStatus.EXPIRED,
+    DeliveryStatus.RETRACTED,
 )
-FINAL_STATUSES = ("delivered", "undelivered", "failed", "expired", "retracted")
 
 
 class Delivery(Base):

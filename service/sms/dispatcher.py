@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..db import Database
-from ..models import utcnow
+from ..models import DeliveryStatus, utcnow
 from ..settings import Settings
 from . import outbox
 from .gateway import Gateway, SendResult, SmsError
@@ -46,7 +46,10 @@ class DispatchStats:
 _Outcome = tuple[outbox.Claimed, SendResult | SmsError, DispatchStats]
 
 
-_STATS_NAMES = {"pending": "retrying", "sending": "ambiguous"}
+_STATS_NAMES: dict[str, str] = {
+    DeliveryStatus.PENDING: "retrying",
+    DeliveryStatus.SENDING: "ambiguous",
+}
 
 
 class Dispatcher:

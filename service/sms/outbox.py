@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from ..models import Delivery, Person, ReminderRule, UTCDateTime
+from ..models import Delivery, DeliveryStatus, Person, ReminderRule, UTCDateTime
 from ..settings import QuietHours
 from .gateway import SmsError
 from .planner import retract_for_person
@@ -48,7 +48,7 @@ class Claimed:
 
 def _due(now: datetime) -> ColumnElement[bool]:
     return and_(
-        Delivery.status == "pending",
+        Delivery.status == DeliveryStatus.PENDING,
         Delivery.due_at <= now,
         or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
     )
@@ -62,8 +62,8 @@ def expire_useless(session: Session, now: datetime) -> int:
     )
     statement = (
         update(Delivery)
-        .where(Delivery.status == "pending", Delivery.useful_until <= now)
-        .values(status="expired", reason=reason, updated_at=now)
+        .where(Delivery.status == DeliveryStatus.PENDING, Delivery.useful_until <= now)
+        .values(status=DeliveryStatus.EXPIRED, reason=reason, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
@@ -97,7 +97,7 @@ def hold_for_quiet_hours(session: Session, now: datetime, quiet: QuietHours, zon
         update(Delivery)
         .where(_due(now), routine, Delivery.useful_until <= end)
         .values(
-            status="expired",
+            status=DeliveryStatus.EXPIRED,
             reason=f"quiet hours until {local_end}; no longer useful by then",
             updated_at=now,
         )
@@ -126,8 +126,13 @@ def claim(session: Session, now: datetime, limit: int, *, skip_locked: bool) -> 
         return []
     statement = (
         update(Delivery)
-        .where(Delivery.id.in_(ids), Delivery.status == "pending")
-        .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1, updated_at=now)
+        .where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.PENDING)
+        .values(
+            status=DeliveryStatus.SENDING,
+            claimed_at=now,
+            attempts=Delivery.attempts + 1,
+            updated_at=now,
+        )
         .returning(Delivery.id, Delivery.to, Delivery.body, Delivery.attempts)
         .execution_options(synchronize_session=False)
     )
@@ -138,8 +143,13 @@ def release(session: Session, delivery_id: int, now: datetime) -> None:
     """Give back a claimed row that was never handed to the provider (shutdown)."""
     session.execute(
         update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.status == "sending")
-        .values(status="pending", claimed_at=None, attempts=Delivery.attempts - 1, updated_at=now)
+        .where(Delivery.id == delivery_id, Delivery.status == DeliveryStatus.SENDING)
+        .values(
+            status=DeliveryStatus.PENDING,
+            claimed_at=None,
+            attempts=Delivery.attempts - 1,
+            updated_at=now,
+        )
         .execution_options(synchronize_session=False)
     )
 
@@ -152,7 +162,19 @@ _RECORD_SENT = (
         # Written out rather than IN (…): an expanding IN cannot run as executemany.
         # "pending": a send so slow to be recorded that reconcile requeued it meanwhile.
         status=case(
-            (or_(*(_TABLE.c.status == s for s in ("sending", "unknown", "pending"))), "sent"),
+            (
+                or_(
+                    *(
+                        _TABLE.c.status == s
+                        for s in (
+                            DeliveryStatus.SENDING,
+                            DeliveryStatus.UNKNOWN,
+                            DeliveryStatus.PENDING,
+                        )
+                    )
+                ),
+                DeliveryStatus.SENT,
+            ),
             else_=_TABLE.c.status,
         ),
         provider_sid=func.coalesce(_TABLE.c.provider_sid, bindparam("b_sid")),
@@ -188,11 +210,11 @@ def record_failure(
     rng: random.Random,
 ) -> str:
     """Record a refused send; returns the row's new status."""
-    where = (Delivery.id == claimed.id, Delivery.status == "sending")
+    where = (Delivery.id == claimed.id, Delivery.status == DeliveryStatus.SENDING)
     values: dict[str, object]
     detail = f"{error.code}: {error.message}".rstrip(": ")[:400]
     if error.permanent:
-        values = {"status": "failed", "reason": f"refused: {detail}"}
+        values = {"status": DeliveryStatus.FAILED, "reason": f"refused: {detail}"}
         if error.code == OPTED_OUT:
             _opt_out(session, claimed.id, now)
     elif error.code in AMBIGUOUS_CODES:
@@ -204,13 +226,20 @@ def record_failure(
             delay = max(delay, timedelta(seconds=error.retry_after))
         useful_until = session.scalar(select(Delivery.useful_until).where(*where))
         if useful_until is not None and now + delay < useful_until:
-            values = {"status": "pending", "next_attempt_at": now + delay, "reason": detail}
+            values = {
+                "status": DeliveryStatus.PENDING,
+                "next_attempt_at": now + delay,
+                "reason": detail,
+            }
         else:
             gave_up = f"gave up after attempt {claimed.attempts} ({detail})"
-            values = {"status": "expired", "reason": f"{gave_up}: no longer useful by the next try"}
+            values = {
+                "status": DeliveryStatus.EXPIRED,
+                "reason": f"{gave_up}: no longer useful by the next try",
+            }
     statement = update(Delivery).where(*where).values(error_code=error.code[:20], updated_at=now)
     session.execute(statement.values(**values).execution_options(synchronize_session=False))
-    return str(values.get("status", "sending"))
+    return str(values.get("status", DeliveryStatus.SENDING))
 
 
 def _opt_out(session: Session, delivery_id: int, now: datetime) -> None:
@@ -229,11 +258,13 @@ def _opt_out(session: Session, delivery_id: int, now: datetime) -> None:
 def next_due_at(session: Session) -> datetime | None:
     """The earliest instant a pending row becomes sendable (for a prompt wake-up)."""
     when = func.coalesce(Delivery.next_attempt_at, Delivery.due_at)
-    query = select(type_coerce(func.min(when), UTCDateTime)).where(Delivery.status == "pending")
+    query = select(type_coerce(func.min(when), UTCDateTime)).where(
+        Delivery.status == DeliveryStatus.PENDING
+    )
     return session.scalar(query)
 
 
-RETRYABLE = ("failed", "unknown")
+RETRYABLE = (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
 
 
 def retry(session: Session, delivery: Delivery, now: datetime) -> str | None:
@@ -251,7 +282,7 @@ def retry(session: Session, delivery: Delivery, now: datetime) -> str | None:
         update(Delivery)
         .where(Delivery.id == delivery.id, Delivery.status == delivery.status)
         .values(
-            status="pending",
+            status=DeliveryStatus.PENDING,
             next_attempt_at=None,
             claimed_at=None,
             reason=f"retried by an admin after {delivery.status}",

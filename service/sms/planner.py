@@ -23,7 +23,7 @@ from sqlalchemy import Table, and_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..models import Delivery
+from ..models import Delivery, DeliveryStatus
 from . import clockstate
 from .desired import Key, Planned, PlanRun, group_triples
 
@@ -103,7 +103,7 @@ def plan_deliveries(
     # Plain rows, not ORM objects: the horizon can hold tens of thousands.
     pending_query = select(
         Delivery.id, *(getattr(Delivery, c) for c in (*_KEY_COLUMNS, *_PLANNED_FIELDS))
-    ).where(Delivery.status == "pending")
+    ).where(Delivery.status == DeliveryStatus.PENDING)
     if ids is not None:
         pending_query = pending_query.where(Delivery.schedule_id.in_(ids))
     pending = {_key(row): row for row in session.execute(pending_query)}
@@ -118,18 +118,22 @@ def plan_deliveries(
     changes, revivals = [], []
     for key, planned in desired.items():
         row_id, status = existing.get(key, (None, None))
-        if status == "pending" and _differs(pending[key], planned):
+        if status == DeliveryStatus.PENDING and _differs(pending[key], planned):
             changes.append(_fields(planned, row_id))
-        elif status == "retracted" and planned.useful_until > now:
+        elif status == DeliveryStatus.RETRACTED and planned.useful_until > now:
             revivals.append(_fields(planned, row_id))
-    result.updated = _cas_update(session, changes, "pending", now)
-    result.reactivated = _cas_update(session, revivals, "retracted", now, status="pending")
+    result.updated = _cas_update(session, changes, DeliveryStatus.PENDING, now)
+    result.reactivated = _cas_update(
+        session, revivals, DeliveryStatus.RETRACTED, now, status=DeliveryStatus.PENDING
+    )
     gone = [
         {"b_id": row.id, "b_reason": run.explain(key[:3], key[3])[:500]}
         for key, row in pending.items()
         if key not in desired and key[0] not in run.failed
     ]
-    result.retracted = _cas_update(session, gone, "pending", now, status="retracted")
+    result.retracted = _cas_update(
+        session, gone, DeliveryStatus.PENDING, now, status=DeliveryStatus.RETRACTED
+    )
     return result
 
 
@@ -147,8 +151,8 @@ def retract_for_person(session: Session, person_id: int, reason: str, now: datet
     """
     statement = (
         update(Delivery)
-        .where(Delivery.person_id == person_id, Delivery.status == "pending")
-        .values(status="retracted", reason=reason[:500], updated_at=now)
+        .where(Delivery.person_id == person_id, Delivery.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.RETRACTED, reason=reason[:500], updated_at=now)
         .execution_options(synchronize_session=False)
     )
     return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
@@ -182,7 +186,7 @@ def _insert(session: Session, fresh: list[Planned], now: datetime) -> tuple[int,
         rows.append(
             {
                 **{c: getattr(p, c) for c in (*_KEY_COLUMNS, *_PLANNED_FIELDS)},
-                "status": "pending" if useful else "expired",
+                "status": DeliveryStatus.PENDING if useful else DeliveryStatus.EXPIRED,
                 "reason": "" if useful else "planned after it stopped being useful (clock down?)",
                 "attempts": 0,
                 "created_at": now,
@@ -194,7 +198,7 @@ def _insert(session: Session, fresh: list[Planned], now: datetime) -> tuple[int,
     statement = insert(_TABLE).on_conflict_do_nothing(index_elements=list(_KEY_COLUMNS))
     for start in range(0, len(rows), 1000):
         session.execute(statement, rows[start : start + 1000])
-    expired = sum(1 for r in rows if r["status"] == "expired")
+    expired = sum(1 for r in rows if r["status"] == DeliveryStatus.EXPIRED)
     return len(rows) - expired, expired
 
 

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..db import Database
-from ..models import Delivery
+from ..models import Delivery, DeliveryStatus
 from . import clockstate
 from .gateway import Gateway, SendResult, SmsError
 from .outbox import AMBIGUOUS_CODES
@@ -73,7 +73,7 @@ def stuck_sending(
     crashed = or_(Delivery.error_code.is_(None), Delivery.error_code.not_in(AMBIGUOUS_CODES))
     query = (
         select(Delivery.id, Delivery.to, Delivery.body, Delivery.claimed_at)
-        .where(Delivery.status == "sending", Delivery.provider_sid.is_(None))
+        .where(Delivery.status == DeliveryStatus.SENDING, Delivery.provider_sid.is_(None))
         .where(
             or_(
                 and_(timed_out, Delivery.claimed_at <= now - settle),
@@ -161,7 +161,7 @@ def _settle(
 def _same_claim(row: Stuck) -> tuple[object, ...]:
     return (
         Delivery.id == row.id,
-        Delivery.status == "sending",
+        Delivery.status == DeliveryStatus.SENDING,
         Delivery.provider_sid.is_(None),
         Delivery.claimed_at == row.claimed_at,
     )
@@ -183,7 +183,7 @@ def _record_found(session: Session, row: Stuck, found: SendResult, now: datetime
         session,
         row,
         now=now,
-        status="sent",
+        status=DeliveryStatus.SENT,
         provider_sid=found.provider_sid,
         sent_at=now,
         error_code=None,
@@ -200,7 +200,9 @@ def _record_found(session: Session, row: Stuck, found: SendResult, now: datetime
 
 def _requeue(session: Session, row: Stuck, now: datetime) -> str | None:
     reason = "claimed but never reached the provider (it has no such message): sending it now"
-    if not _moved(session, row, now=now, status="pending", next_attempt_at=now, reason=reason):
+    if not _moved(
+        session, row, now=now, status=DeliveryStatus.PENDING, next_attempt_at=now, reason=reason
+    ):
         return None
     log.warning("stuck send never reached the provider; requeued", extra={"delivery": row.id})
     return "requeued"
@@ -211,7 +213,7 @@ def _mark_unknown(session: Session, row: Stuck, error: SmsError, now: datetime) 
         f"claimed, then no provider id or callback, and the provider could not be asked "
         f"({error.code}): may or may not have been sent; check, then retry from the API"
     )
-    if not _moved(session, row, now=now, status="unknown", reason=reason[:500]):
+    if not _moved(session, row, now=now, status=DeliveryStatus.UNKNOWN, reason=reason[:500]):
         return None
     log.warning("stuck send left unknown", extra={"delivery": row.id, "code": error.code})
     return "unknown"

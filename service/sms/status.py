@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..models import Delivery, Person
+from ..models import Delivery, DeliveryStatus, Person
 from .optout import set_opted_out
 from .twilio_gateway import OPTED_OUT_CODE
 
@@ -25,21 +25,26 @@ log = logging.getLogger("pufa.sms.status")
 # Twilio's message statuses, in our words. Anything Twilio has taken is "sent" until
 # the carrier's receipt says more; "read" (RCS/WhatsApp) implies delivered.
 PROVIDER_STATUSES = {
-    "accepted": "sent",
-    "scheduled": "sent",
-    "queued": "sent",
-    "sending": "sent",
-    "sent": "sent",
-    "delivered": "delivered",
-    "read": "delivered",
-    "undelivered": "undelivered",
-    "failed": "failed",
-    "canceled": "failed",
+    "accepted": DeliveryStatus.SENT,
+    "scheduled": DeliveryStatus.SENT,
+    "queued": DeliveryStatus.SENT,
+    "sending": DeliveryStatus.SENT,
+    "sent": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "read": DeliveryStatus.DELIVERED,
+    "undelivered": DeliveryStatus.UNDELIVERED,
+    "failed": DeliveryStatus.FAILED,
+    "canceled": DeliveryStatus.FAILED,
 }
 # ``unknown`` is "sending, but we lost track": a late callback may still settle it.
 # ``expired`` and ``retracted`` rows were never handed to the provider and stay put.
-_RANK = {"pending": 0, "sending": 1, "unknown": 1, "sent": 2}
-_FINAL = ("delivered", "undelivered", "failed")
+_RANK: dict[str, int] = {
+    DeliveryStatus.PENDING: 0,
+    DeliveryStatus.SENDING: 1,
+    DeliveryStatus.UNKNOWN: 1,
+    DeliveryStatus.SENT: 2,
+}
+_FINAL = (DeliveryStatus.DELIVERED, DeliveryStatus.UNDELIVERED, DeliveryStatus.FAILED)
 for _status in _FINAL:
     _RANK[_status] = 3
 
@@ -148,7 +153,7 @@ def _compare_and_set(
         values["provider_sid"] = sid
     if error_code:
         values["error_code"] = error_code
-    if new in ("undelivered", "failed"):
+    if new in (DeliveryStatus.UNDELIVERED, DeliveryStatus.FAILED):
         values["reason"] = f"provider reported {new}" + (
             f" (error {error_code})" if error_code else ""
         )

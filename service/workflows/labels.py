@@ -3,6 +3,8 @@ names, statuses). Codes stay English in data and API; people read these."""
 
 from __future__ import annotations
 
+from ..models import DeliveryStatus
+
 KIND = {"lecture": "每周一讲", "campaign": "宣传活动", "deadline": "学法截止", "meeting": "会议"}
 
 OCCURRENCE_STATUS = {
@@ -19,16 +21,16 @@ UPCOMING = "待举行"
 IN_PROGRESS = "进行中"
 NOT_HELD = "未举行"
 
-DELIVERY_STATUS = {
-    "pending": "待发送",
-    "sending": "发送中",
-    "sent": "已发送",
-    "delivered": "已送达",
-    "undelivered": "未送达",
-    "failed": "发送失败",
-    "unknown": "状态未知",
-    "expired": "过时未发",
-    "retracted": "已撤回",
+DELIVERY_STATUS: dict[str, str] = {
+    DeliveryStatus.PENDING: "待发送",
+    DeliveryStatus.SENDING: "发送中",
+    DeliveryStatus.SENT: "已发送",
+    DeliveryStatus.DELIVERED: "已送达",
+    DeliveryStatus.UNDELIVERED: "未送达",
+    DeliveryStatus.FAILED: "发送失败",
+    DeliveryStatus.UNKNOWN: "状态未知",
+    DeliveryStatus.EXPIRED: "过时未发",
+    DeliveryStatus.RETRACTED: "已撤回",
 }
 
 ALL_DAY = "全天"

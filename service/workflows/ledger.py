@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..errors import Invalid
-from ..models import Delivery, Person, Schedule, StudyPlan
+from ..models import Delivery, DeliveryStatus, Person, Schedule, StudyPlan
 from ..occurrences.expand import Occurrence, Window
 from ..occurrences.query import expand_all, load_schedules, workday_calendar
 from . import labels
@@ -208,7 +208,7 @@ def _deliveries(session: Session, window: Window, zone: ZoneInfo) -> list[tuple[
         .where(
             Delivery.due_at >= window.start,
             Delivery.due_at < window.end,
-            Delivery.status != "retracted",
+            Delivery.status != DeliveryStatus.RETRACTED,
         )
         .options(
             selectinload(Delivery.person),

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..models import Delivery, ReminderRule
+from ..models import Delivery, DeliveryStatus, ReminderRule
 from ..sms import planner
 
 
@@ -44,7 +44,7 @@ def retract_pending(
         .join(ReminderRule, ReminderRule.id == Delivery.rule_id)
         .where(
             Delivery.schedule_id == schedule_id,
-            Delivery.status == "pending",
+            Delivery.status == DeliveryStatus.PENDING,
             ReminderRule.recipients == recipients,
         )
     )
@@ -59,8 +59,8 @@ def retract_pending(
         return 0
     result = session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(ids), Delivery.status == "pending")
-        .values(status="retracted", reason=reason[:500], updated_at=now)
+        .where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.RETRACTED, reason=reason[:500], updated_at=now)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -10,14 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...context import db_session, pufa
-from ...models import Delivery, Person, utcnow
+from ...models import Delivery, DeliveryStatus, Person, utcnow
 from ...occurrences.expand import Window
 from ...occurrences.query import expand_all, load_schedules, workday_calendar
 from ...occurrences.workdays import coverage
 from ..blueprints import web_blueprint
 
 bp = web_blueprint("web_admin", __name__, "/admin", admin=True)
-NEEDS_ATTENTION = ("failed", "undelivered", "unknown")
+NEEDS_ATTENTION = (DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED, DeliveryStatus.UNKNOWN)
 HORIZON = timedelta(days=14)
 
 

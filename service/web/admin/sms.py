@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from ...context import db_session
 from ...domain.deliveries import DeliveriesQuery, PreviewQuery
 from ...logs import mask_phone
-from ...models import STATUSES, AuditEntry, Delivery, Person, utcnow
+from ...models import STATUSES, AuditEntry, Delivery, DeliveryStatus, Person, utcnow
 from ...sms import outbox
 from ...sms.desired import PlanRun
 from ...sms.planner import existing_rows
@@ -110,7 +110,7 @@ def retry(delivery_id: int) -> ResponseReturnValue:
                 resource="delivery",
                 resource_id=str(row.id),
                 before={"status": before},
-                after={"status": "pending"},
+                after={"status": DeliveryStatus.PENDING},
             )
         )
         session.commit()
