@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -91,7 +91,12 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(error: HTTPException) -> ResponseReturnValue:
         response = error.get_response()
         if not _wants_json():
-            return response
+            # A person in a browser: the console's Chinese error page, not werkzeug's
+            # English one. Redirects and the like pass through as they are.
+            if (error.code or 500) < 400:
+                return response
+            status = error.code or 500
+            return render_template("error.html", status=status, reason=str(status)), status
         code = (error.name or "error").lower().replace(" ", "_")
         body = {"error": code, "message": error.description or error.name, "fields": {}}
         json_response = jsonify(body)

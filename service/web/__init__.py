@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, Request, Response
+from flask import Flask, Request, Response, redirect, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
+from flask.typing import ResponseReturnValue
 
 from .blueprints import csrf
 from .filters import register_filters
@@ -33,6 +34,13 @@ def register_web(app: Flask) -> None:
     for bp in (signin.bp, staff.bp, *admin.blueprints()):
         app.register_blueprint(bp)
     app.cli.add_command(admin_group)
+    app.add_url_rule("/", "home", _home)
+
+
+def _home() -> ResponseReturnValue:
+    """A visitor at the bare address is on their way to the console (staff arrive by
+    their personal link, which never needs this page)."""
+    return redirect(url_for("web_admin.dashboard"))
 
 
 class CookieSessions(SecureCookieSessionInterface):

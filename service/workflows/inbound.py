@@ -31,7 +31,7 @@ from ..errors import Conflict
 from ..logs import mask_phone
 from ..models import Person, StudyItem
 from ..sms.optout import set_opted_out
-from .replies import reply_text
+from ..sms.wording import reply_text
 from .study import confirm
 
 log = logging.getLogger("pufa.sms.inbound")
