@@ -1,9 +1,9 @@
 """Instructions per 304 feed poll, Pufa and the bare yardstick, counted by callgrind.
 
-    /work/venv/bin/python benchmarks/feed_304_instructions.py [--requests 300]
+    .venv/bin/python benchmarks/feed_304_instructions.py [--requests 300]
 
 Not a test. The HTTP benchmark (feed_bench.py) measures time, which on a shared VM
-varies by 2x between runs; an instruction count does not, so two checkouts can be
+varies widely between runs; an instruction count does not, so two checkouts can be
 compared one change at a time. Each app answers If-None-Match polls through its WSGI
 callable in-process (no gunicorn, no sockets) on the demo database; only the polls are
 counted (callgrind collects inside ``math.fsum``, which drives them), not start-up.

@@ -1,7 +1,7 @@
 """Feed benchmark (not a test): rendering time, feed size, and HTTP throughput under
 gunicorn against a bare Flask endpoint serving the same bytes from memory.
 
-    /work/venv/bin/python benchmarks/feed_bench.py [--requests 2000] [--seconds 8]
+    .venv/bin/python benchmarks/feed_bench.py [--requests 2000] [--seconds 8]
         [--clients 4] [--rounds 2] [--log-level INFO]
 
 Everything runs on loopback in a temporary directory (SQLite), and stops by itself: each

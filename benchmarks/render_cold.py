@@ -1,7 +1,7 @@
 """Cold feed rendering only: median CPU milliseconds of ``render_feed`` with no schedule
 blocks cached, for the demo person and for 50 schedules with 500 overrides.
 
-    /work/venv/bin/python benchmarks/render_cold.py [--times 15] [--dir DIR] [--parts]
+    .venv/bin/python benchmarks/render_cold.py [--times 15] [--dir DIR] [--parts]
 
 CPU time (``time.process_time``) and medians, because the machine is shared. With
 ``--dir``, the databases are made once and kept, so two versions of the renderer can be

@@ -1,4 +1,4 @@
-"""Proof of "nothing silently skipped" (DESIGN §2): the clock stops for an hour.
+"""Proof of "nothing silently skipped" (guarantee 2): the clock stops for an hour.
 
     python -m benchmarks.sms_downtime [--people 1000] [--database sqlite|postgresql]
 

@@ -1,4 +1,4 @@
-"""Full-size proofs of "exactly one SMS per (occurrence, rule, person)" (DESIGN §1),
+"""Full-size proofs of "exactly one SMS per (occurrence, rule, person)" (guarantee 1),
 through the real path: the ``twilio`` gateway and client, aimed (TWILIO_API_BASE_URL) at
 the fake Twilio server from ``tests/fake_twilio.py`` on 127.0.0.1.
 

@@ -44,8 +44,8 @@ class Database:
     def read_scalar(self, sql: str) -> Any:
         """The first value of one read-only statement without parameters, run outside
         any transaction on a pooled driver connection: for a lookup on every request,
-        SQLAlchemy's statement handling and BEGIN and ROLLBACK would cost several times
-        the query. (pysqlite is in autocommit already; psycopg is put in it for the
+        SQLAlchemy's statement handling and BEGIN and ROLLBACK would cost more than the
+        query itself. (pysqlite is in autocommit already; psycopg is put in it for the
         statement, so that it opens no transaction, and the pool's rollback on return
         has nothing to send.)"""
         connection = self.engine.raw_connection()

@@ -1,6 +1,7 @@
 """One small exception hierarchy, turned into JSON by one handler.
 
-Body: ``{"error": code, "message": …, "fields": {field: reason}}`` (DESIGN.md §6).
+Body: ``{"error": code, "message": …, "fields": {field: reason}}`` (docs/architecture.md,
+guarantee 6).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def new_secret() -> str:
-    """A URL-safe secret of 256 bits: far beyond guessing (DESIGN.md asks ≥128)."""
+    """A URL-safe secret of 256 bits: far beyond guessing (feed tokens need ≥128)."""
     return secrets.token_urlsafe(32)
 
 

@@ -41,7 +41,7 @@ def demo_app(app: Flask, session: Session) -> Flask:
 
 @schemathesis.check
 def error_body_on_every_4xx(ctx: Any, response: Any, case: Any) -> bool | None:
-    """DESIGN.md §6: every client error answers {"error", "message", "fields"}."""
+    """Guarantee 6: every client error answers {"error", "message", "fields"}."""
     if 400 <= response.status_code < 500:
         body = response.json()
         assert set(body) == {"error", "message", "fields"}, body

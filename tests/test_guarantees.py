@@ -1,6 +1,6 @@
-"""DESIGN §1 and §2 proved at reduced size: exactly once across processes and crashes,
+"""Guarantees 1 and 2 proved at reduced size: exactly once across processes and crashes,
 and nothing silently skipped after downtime. Full size: benchmarks/sms_proof.py and
-benchmarks/sms_downtime.py (see README)."""
+benchmarks/sms_downtime.py (figures in docs/performance.md)."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ _READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def validation_error_response(error: ValidationError) -> Response:
-    """pydantic's errors in the project's error body (DESIGN.md §6)."""
+    """pydantic's errors in the project's error body (guarantee 6)."""
     fields: dict[str, str] = {}
     for item in error.errors(include_url=False):
         location = ".".join(str(part) for part in item["loc"]) or "body"

@@ -16,7 +16,7 @@ MAX_PER_PAGE = 100
 
 
 class ErrorBody(BaseModel):
-    """Every 4xx answer (DESIGN.md §6)."""
+    """Every 4xx answer (guarantee 6)."""
 
     error: str = Field(description="A machine-readable code, e.g. invalid, not_found")
     message: str
@@ -130,7 +130,7 @@ def answer(
     row: Any = None,
     location: str | None = None,
 ) -> Response:
-    # Serialised by pydantic in one step: several times faster than jsonify on a dict.
+    # Serialised by pydantic in one step, much cheaper than jsonify on a dict.
     response = Response(payload.model_dump_json(), status, mimetype="application/json")
     if row is not None:
         response.headers["ETag"] = etag(row)

@@ -127,8 +127,8 @@ def _feed_headers(validator: Validator) -> dict[str, str]:
 
 # RFC 9110 §15.4.5: a 304 carries what updates the client's stored response (the ETag,
 # Cache-Control), not the rest of the 200's metadata, which the client keeps (werkzeug
-# drops Last-Modified from a 304 itself). Each header costs a poll several microseconds
-# in werkzeug, and polls are nearly all 304s.
+# drops Last-Modified from a 304 itself). Each header costs a poll measurable time in
+# werkzeug, and polls are nearly all 304s.
 _NOT_MODIFIED_FIELDS = ("ETag", "Cache-Control")
 
 

@@ -12,11 +12,11 @@ Two costs of dateutil shape this module:
 * A rule that can never match (FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30) makes dateutil
   search up to the year 9999: seconds of CPU per call. ``first_occurrence`` detects it
   cheaply (see there) and such a rule yields nothing.
-* Its generic loop costs about 2 µs an occurrence, and a feed enumerates every weekly
-  lecture over three years. The rules of this office are nearly all plain DAILY or
-  WEEKLY ones (``PlainRule``), whose occurrences are simple date arithmetic: those are
-  listed directly, the same as dateutil lists them (a property test holds the two
-  together), and every other rule goes to dateutil.
+* Its generic loop is slow per occurrence (docs/performance.md), and a feed enumerates
+  every weekly lecture over three years. The rules of this office are nearly all plain
+  DAILY or WEEKLY ones (``PlainRule``), whose occurrences are simple date arithmetic:
+  those are listed directly, the same as dateutil lists them (a property test holds the
+  two together), and every other rule goes to dateutil.
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ class Planned:
 
 
 def useful_until(rule: ReminderRule, due_at: datetime, start: datetime) -> datetime:
-    """Until when a late message is still worth sending (DESIGN §2)."""
+    """Until when a late message is still worth sending (guarantee 2)."""
     if rule.window_minutes is not None:
         return due_at + timedelta(minutes=rule.window_minutes)
     if rule.lead_minutes <= 0:

@@ -1,6 +1,6 @@
 """The dispatcher: claims due messages, sends them with bounded concurrency, records them.
 
-Order of events for one message (DESIGN §1): the claim (``pending -> sending``) is
+Order of events for one message (guarantee 1): the claim (``pending -> sending``) is
 committed, then the gateway is called, then the provider's id is recorded in its own
 short transaction. A crash between the two leaves the row ``sending``; its status callback
 URL carries the delivery id, so the callback settles it, or reconcile asks the provider

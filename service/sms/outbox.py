@@ -32,7 +32,7 @@ from ..settings import QuietHours
 from .gateway import SmsError
 from .planner import retract_for_person
 
-# The request may have reached the provider: never resend at once (DESIGN §1).
+# The request may have reached the provider: never resend at once (guarantee 1).
 AMBIGUOUS_CODES = frozenset({"timeout", "read_timeout"})
 OPTED_OUT = "21610"
 BACKOFF_CAP = timedelta(minutes=30)

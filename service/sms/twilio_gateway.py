@@ -1,6 +1,6 @@
 """The Twilio backend: the real ``twilio`` client, a request timeout, a movable base URL.
 
-Error mapping (DESIGN.md, SMS): 21211 / 21614 (bad or landline number) and 21610
+Error mapping (docs/sms.md): 21211 / 21614 (bad or landline number) and 21610
 (recipient opted out) are permanent; 429 / 20429, any 5xx, timeouts and connection
 errors are transient; any other 4xx is permanent.
 """
