@@ -10,5 +10,8 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-TEMPLATES = Path(str(files("service.templates")))
+try:
+    TEMPLATES = Path(str(files("service.templates")))
+except ModuleNotFoundError:  # an editable install made before setup.py mapped the folder
+    raise ImportError("service.templates is not installed: run `pip install -e .` again") from None
 SMS_TEMPLATES = TEMPLATES / "sms"
