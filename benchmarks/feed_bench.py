@@ -36,8 +36,8 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from service import migrate  # noqa: E402
 from service.db import Database  # noqa: E402
-from service.feeds.cache import ByteCache  # noqa: E402
 from service.feeds.content import FeedOwner, load_content  # noqa: E402
+from service.feeds.fast.cache import ByteCache  # noqa: E402
 from service.feeds.render import render_feed  # noqa: E402
 from service.feeds.tokens import issue_token  # noqa: E402
 from service.models import OccurrenceOverride, Person, Schedule  # noqa: E402

@@ -32,7 +32,7 @@ from benchmarks.feed_304_instructions import instructions_in_fsum  # noqa: E402
 from benchmarks.feed_bench import ZONE, big_database, demo_database  # noqa: E402
 from service.db import Database  # noqa: E402
 from service.feeds.content import FeedOwner, load_content  # noqa: E402
-from service.feeds.ical_writer import IcalWriter  # noqa: E402
+from service.feeds.fast.ical_writer import IcalWriter  # noqa: E402
 from service.feeds.render import FeedRange, _EventWriter, render_feed  # noqa: E402
 from service.feeds.series import plan_series  # noqa: E402
 from service.occurrences.expand import recurrence  # noqa: E402

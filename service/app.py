@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from flask_openapi3.models.info import Info
@@ -18,8 +17,7 @@ from .errors import register_error_handlers
 from .logs import configure_logging, install_request_logging
 from .models import MAX_ID
 from .settings import Settings
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from .template_folder import TEMPLATES
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> OpenAPI:
@@ -39,8 +37,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> OpenAPI:
         validation_error_callback=validation_error_response,
         doc_prefix="/api/v1",
         doc_url="/openapi.json",
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "service" / "static"),
+        template_folder=str(TEMPLATES),
+        static_folder="static",  # service/static
     )
     # Before any route: every <int:…> in a path is a row id (see RowId).
     app.url_map.converters["int"] = RowId

@@ -28,8 +28,8 @@ from sqlalchemy import select
 
 from service.context import Pufa
 from service.feeds import render
-from service.feeds.cache import ByteCache
 from service.feeds.content import FeedOwner, load_content
+from service.feeds.fast.cache import ByteCache
 from service.feeds.render import render_feed
 from service.models import Department, OccurrenceOverride, Person, StudyConfirmation, StudyItem
 from service.settings import Settings

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.context import Pufa
-from service.feeds import polls
+from service.feeds.fast import polls
 from service.feeds.tokens import issue_token
 from service.logs import JsonFormatter
 from service.settings import Settings

@@ -24,8 +24,8 @@ from icalendar import (
 )
 from icalendar.parser.string import _foldline
 
-from service.feeds.ical_writer import IcalWriter, _fold
-from service.feeds.render import ZonedDatetime, zoned_datetime
+from service.feeds.fast.ical_writer import IcalWriter, _fold
+from service.feeds.fast.shortcuts import ZonedDatetime, zoned_datetime
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LONG_CHINESE = "关于《中华人民共和国民法典》合同编的专题讲座，第三讲：违约责任；主讲人：张三\\李四"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -16,6 +15,7 @@ from ..errors import Invalid
 from ..models import OccurrenceOverride, Person, ReminderRule, Schedule
 from ..occurrences.specs import schedule_spec
 from ..occurrences.validate import validate_override_target
+from ..template_folder import SMS_TEMPLATES
 from .common import (
     Id,
     InputModel,
@@ -30,7 +30,6 @@ from .common import (
 )
 from .schedules import MAX_MINUTES
 
-SMS_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "sms"
 Recipients = Literal["audience", "speaker", "unconfirmed", "overdue_heads"]
 ONE_YEAR = 366 * 24 * 60
 MAX_MOVE = timedelta(days=366)

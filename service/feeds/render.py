@@ -8,7 +8,6 @@ UID from a row's id.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
@@ -20,7 +19,6 @@ from icalendar import (
     Alarm,
     Calendar,
     Event,
-    Parameters,
     Timezone,
     vDate,
     vDatetime,
@@ -34,10 +32,11 @@ from ..models import OccurrenceOverride, ReminderRule, Schedule
 from ..occurrences.expand import Occurrence
 from ..occurrences.specs import schedule_spec
 from . import texts
-from .blocks import block_key
-from .cache import ByteCache
 from .content import FeedContent
-from .ical_writer import IcalWriter
+from .fast.blocks import block_key
+from .fast.cache import ByteCache
+from .fast.ical_writer import IcalWriter
+from .fast.shortcuts import put_property, zoned_datetime
 from .series import SeriesPlan, plan_series
 
 log = logging.getLogger(__name__)
@@ -196,7 +195,7 @@ class _EventWriter:
             # Above the master's SEQUENCE, and rising with every saved change of the override.
             sequence = self.version + max(1, occurrence.sequence)
             event = self._event(occurrence, sequence=sequence)
-            _put(event, "RECURRENCE-ID", self._instant(occurrence.original_start))
+            put_property(event, "RECURRENCE-ID", self._instant(occurrence.original_start))
             result.append(event)
         return result
 
@@ -235,25 +234,24 @@ class _EventWriter:
             # Not STATUS:CANCELLED: Google Calendar deletes those, and staff should see it.
             summary = texts.CANCELLED + summary
         # Values typed as Component.add would type them, and stored as it would store
-        # them (each name once, upper case; _put is the OrderedDict's own setter, without
-        # CaselessDict's normalising of the name): add's checks are most of the cost of
-        # building. Equal values are one shared object, which IcalWriter writes once.
+        # them (put_property: each name once, upper case), without add's checks. Equal
+        # values are one shared object, which IcalWriter writes once.
         event = Event()
-        _put(event, "UID", self.uid)
+        put_property(event, "UID", self.uid)
         stamp_value = self._stamp(stamp)
-        _put(event, "DTSTAMP", stamp_value)
-        _put(event, "LAST-MODIFIED", stamp_value)
-        _put(event, "SEQUENCE", self._shared(vInt, sequence))
-        _put(event, "DTSTART", self._instant(start))
-        _put(event, "DTEND", self._instant(end))
-        _put(event, "SUMMARY", self._shared(vText, summary))
+        put_property(event, "DTSTAMP", stamp_value)
+        put_property(event, "LAST-MODIFIED", stamp_value)
+        put_property(event, "SEQUENCE", self._shared(vInt, sequence))
+        put_property(event, "DTSTART", self._instant(start))
+        put_property(event, "DTEND", self._instant(end))
+        put_property(event, "SUMMARY", self._shared(vText, summary))
         description = self._description(speaker, topic, note)
         if description:
-            _put(event, "DESCRIPTION", self._shared(vText, description))
+            put_property(event, "DESCRIPTION", self._shared(vText, description))
         if location:
-            _put(event, "LOCATION", self._shared(vText, location))
+            put_property(event, "LOCATION", self._shared(vText, location))
         if self.is_all_day or is_cancelled:
-            _put(event, "TRANSP", self._shared(vText, "TRANSPARENT"))
+            put_property(event, "TRANSP", self._shared(vText, "TRANSPARENT"))
         if not is_cancelled:
             for rule in self.alarm_rules[is_mine]:
                 event.add_component(self._alarm(rule, summary))
@@ -340,43 +338,6 @@ class _EventWriter:
         if typed is None:
             typed = self.values[key] = kind(value)
         return cast(_Shared, typed)
-
-
-# Sets a property of a component whose name is already upper case (see _component).
-_put = OrderedDict.__setitem__
-
-
-class ZonedDatetime(vDatetime):
-    """``vDatetime(dt)`` for a zone whose TZID is known: made and written without
-    icalendar deriving the TZID again, which it does for each value, twice (making and
-    writing it), while a feed has thousands of values in one or two zones.
-    tests/test_feed_writer.py holds the two to the same bytes."""
-
-    def __init__(self, dt: datetime, params: Parameters) -> None:
-        self.dt = dt
-        self.params = params  # the zone's own (zone_parameters), shared: never changed
-
-    def to_ical(self) -> bytes:
-        # vDatetime.to_ical's text; never UTC, so never its "Z".
-        dt = self.dt
-        text = f"{dt.year:04}{dt.month:02}{dt.day:02}T{dt.hour:02}{dt.minute:02}{dt.second:02}"
-        return text.encode()
-
-
-def zoned_datetime(value: datetime) -> vDatetime:
-    """What ``vDatetime(value)`` would be, made cheaply when the zone allows it."""
-    assert value.tzinfo is not None
-    params = zone_parameters(value.tzinfo)
-    return vDatetime(value) if params is None else ZonedDatetime(value, params)
-
-
-@lru_cache(maxsize=64)
-def zone_parameters(zone: tzinfo) -> Parameters | None:
-    """The parameters icalendar gives a datetime in ``zone`` (its TZID), or None for UTC
-    and its equivalents, which icalendar writes with a "Z" and no TZID. icalendar reads
-    the TZID off the zone alone (``tzid_from_tzinfo``), so any instant tells it."""
-    params = vDatetime(datetime(2000, 1, 1, tzinfo=zone)).params
-    return None if params.is_utc() or "TZID" not in params else params
 
 
 def _alarm(rule: ReminderRule, summary: str) -> Alarm:

@@ -10,9 +10,9 @@ from werkzeug.http import http_date
 from ..context import db_session, pufa
 from ..errors import NotFound
 from ..models import utcnow
-from .cache import ByteCache, LruCache
 from .content import FeedOwner, load_content
-from .polls import FEED_ROUTE, FeedPolls, Known, is_not_modified, remembered
+from .fast.cache import ByteCache, LruCache
+from .fast.polls import FEED_ROUTE, FeedPolls, Known, is_not_modified, remembered
 from .render import day_start, render_feed
 from .tokens import find_owner, token_digest
 from .validators import Validator, change_mark, feed_validator
@@ -25,10 +25,10 @@ def register_feeds(app: Flask) -> None:
     app.extensions["pufa_feed_cache"] = ByteCache()
     # Per token (by its HMAC): owner and validator under the current change mark.
     known = app.extensions["pufa_known_feeds"] = LruCache[Known](max_entries=8192)
-    # Schedules' VEVENTs, shared between feeds: many small entries (render.block_key).
+    # Schedules' VEVENTs, shared between feeds: many small entries (fast.blocks.block_key).
     app.extensions["pufa_feed_blocks"] = ByteCache(max_entries=4096)
     app.register_blueprint(bp)
-    # Polls that are 304s are answered in front of Flask (polls.py).
+    # Polls that are 304s are answered in front of Flask (fast/polls.py).
     state = app.extensions["pufa"]
     app.wsgi_app = FeedPolls(  # type: ignore[method-assign]
         app.wsgi_app,

@@ -11,7 +11,7 @@ other departments) are left out, so their changes leave the ETag alone. Speakers
 with their whole row, so any edit of a speaker (not only of the name) costs one render.
 
 The feed also depends on the day (it shows 12 months back from today) and on the code
-that renders it (``FORMAT``), so both are part of the ETag.
+that renders it (``FORMAT``, from ``fast.RENDER_VERSION``), so both are part of the ETag.
 """
 
 from __future__ import annotations
@@ -53,11 +53,12 @@ from ..models import (
     schedule_people,
 )
 from .content import FeedOwner, OwnerKind
+from .fast import RENDER_VERSION
 
 AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 
-# Bump when the rendering changes, so clients and the byte cache do not keep old output.
-FORMAT = "pufa-feed-2"
+# Clients and the byte cache must not keep a feed rendered by other code (fast/__init__).
+FORMAT = f"pufa-feed-{RENDER_VERSION}"
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 

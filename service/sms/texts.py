@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache
-from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "sms"
+from ..template_folder import SMS_TEMPLATES
+
+TEMPLATES = SMS_TEMPLATES
 MAX_BODY_CHARS = 500
 TEMPLATE_VARIABLES = (
     "name",

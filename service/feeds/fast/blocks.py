@@ -1,11 +1,11 @@
 """The key under which a schedule's serialised VEVENTs can be reused.
 
-It names everything ``render._EventWriter`` and ``series.plan_series`` read: the
-schedule's row version (any column change bumps it), its rules' and overrides' versions,
-the holiday overrides, the speakers' names, what is personal to the feed's owner (only
-whether they speak in this schedule, and their study status for it), and the feed's
-range. Two feeds that would write a schedule the same way share one block: a department
-and everyone who does not speak in it share the lecture.
+It names ``RENDER_VERSION`` and everything ``render._EventWriter`` and
+``series.plan_series`` read: the schedule's row version (any column change bumps it),
+its rules' and overrides' versions, the holiday overrides, the speakers' names, what is
+personal to the feed's owner (only whether they speak in this schedule, and their study
+status for it), and the feed's range. Two feeds that would write a schedule the same way
+share one block: a department and everyone who does not speak in it share the lecture.
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ from __future__ import annotations
 from collections.abc import Hashable
 from datetime import datetime
 
-from ..models import Schedule
-from .content import FeedContent
-
-# Bump when the rendering of a schedule changes (as validators.FORMAT for whole feeds).
-BLOCK_FORMAT = 2
+from ...models import Schedule
+from ..content import FeedContent
+from . import RENDER_VERSION
 
 
 def block_key(
@@ -27,7 +25,7 @@ def block_key(
     speakers.discard(None)
     person_id = content.person_id
     return (
-        BLOCK_FORMAT,
+        RENDER_VERSION,
         schedule.id,
         schedule.version,
         tuple(sorted((r.id, r.version) for r in schedule.rules)),

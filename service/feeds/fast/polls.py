@@ -28,14 +28,14 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.http import parse_date, parse_etags
 
-from ..db import Database
-from ..logs import log_request, request_id_for
-from ..models import utcnow
+from ...db import Database
+from ...logs import log_request, request_id_for
+from ...models import utcnow
+from ..content import FeedOwner
+from ..render import day_start
+from ..tokens import token_digest
+from ..validators import Validator, change_mark
 from .cache import LruCache
-from .content import FeedOwner
-from .render import day_start
-from .tokens import token_digest
-from .validators import Validator, change_mark
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
