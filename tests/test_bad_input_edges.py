@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from feeds_support import seed_demo
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from webtools import csrf_from, sign_in
 
 from service.app import Pufa
 from service.models import Person, Schedule, StudyConfirmation, StudyItem
+from tests.support.feeds import seed_demo
+from tests.support.web import csrf_from, sign_in
 
 TOO_BIG = 2**31  # one past the largest INTEGER id
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.models import AuditEntry, Delivery
-from tests.sms_world import World, local, outbox
+from tests.support.sms_world import World, local, outbox
 
 AFTERNOON = local(2026, 12, 6, 15)
 LECTURE = local(2026, 12, 7, 16)

@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from browsertools import shot
 from sqlalchemy import select
-from test_signin_and_staff import _sign_in
 
 from service.app import Pufa
 from service.models import Department, OccurrenceOverride, Person, Schedule, utcnow
 from service.web.page_tokens import issue_page_token
+from tests.support.browser import shot, sign_in
 
 
 def _office_and_people(state: Pufa) -> None:
@@ -28,7 +27,7 @@ def _office_and_people(state: Pufa) -> None:
 
 def test_create_a_weekly_schedule_with_the_recurrence_editor(page: Any, pufa_state: Pufa) -> None:
     _office_and_people(pufa_state)
-    _sign_in(page, pufa_state, "/admin/schedules/new")
+    sign_in(page, pufa_state, "/admin/schedules/new")
     page.wait_for_url("**/admin/schedules/new")
     page.get_by_label("名称").fill("机关职工每周一讲")
     page.get_by_label("类别", exact=True).select_option("lecture")
@@ -53,7 +52,7 @@ def test_create_a_weekly_schedule_with_the_recurrence_editor(page: Any, pufa_sta
 
 
 def test_bad_input_is_shown_next_to_the_field_and_kept(page: Any, pufa_state: Pufa) -> None:
-    _sign_in(page, pufa_state, "/admin/people/new")
+    sign_in(page, pufa_state, "/admin/people/new")
     page.wait_for_url("**/admin/people/new")
     page.get_by_label("姓名").fill("赵敏")
     page.get_by_label("手机号码").fill("12345")
@@ -104,7 +103,7 @@ def test_swapping_two_speakers_changes_the_rota_and_the_feed(page: Any, pufa_sta
     before = page.request.get(feed_path).text()
     assert "主讲人：王芳" in before or "王芳" in before
 
-    _sign_in(page, pufa_state, f"/admin/rota/{schedule_id}")
+    sign_in(page, pufa_state, f"/admin/rota/{schedule_id}")
     page.wait_for_url(f"**/admin/rota/{schedule_id}")
     rows = page.locator("tbody tr")
     assert rows.nth(0).get_by_label("主讲人").input_value() != ""
@@ -133,7 +132,7 @@ def test_screenshots_of_the_main_pages_with_demo_data(page: Any, pufa_state: Puf
 
     with pufa_state.db.transaction() as session:
         seed(session, load_demo_file())
-    _sign_in(page, pufa_state, "/admin/")
+    sign_in(page, pufa_state, "/admin/")
     page.wait_for_url("**/admin/")
     for path, name in [
         ("/admin/", "20-dashboard-demo"),

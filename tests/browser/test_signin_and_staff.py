@@ -6,21 +6,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from browsertools import shot
 from sqlalchemy import select
-from webtools import ADMIN_PASSWORD, ADMIN_USERNAME, make_admin
 
 from service.app import Pufa
 from service.models import Delivery, Department, Person, ReminderRule, Schedule, utcnow
 from service.web.page_tokens import issue_page_token
-
-
-def _sign_in(page: Any, state: Pufa, wanted: str = "/admin/") -> None:
-    make_admin(state)
-    page.goto(wanted)
-    page.get_by_label("用户名").fill(ADMIN_USERNAME)
-    page.get_by_label("密码").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="登录").click()
+from tests.support.browser import shot, sign_in
+from tests.support.web import ADMIN_USERNAME, make_admin
 
 
 def test_an_admin_signs_in_and_lands_on_the_page_they_asked_for(
@@ -29,7 +21,7 @@ def test_an_admin_signs_in_and_lands_on_the_page_they_asked_for(
     page.goto("/admin/people/")
     assert "/admin/login" in page.url
     shot(page, "01-login")
-    _sign_in(page, pufa_state, page.url)
+    sign_in(page, pufa_state, page.url)
     page.wait_for_url("**/admin/people/")
     assert page.get_by_role("heading", name="人员与站所").is_visible()
     page.goto("/admin/")

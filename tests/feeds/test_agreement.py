@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import recurring_ical_events
 from dateutil.relativedelta import relativedelta
-from feeds_support import NOW, add_schedule, fetch, parse, person, seed_demo, token_for
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from service.app import Pufa
 from service.models import Department, OccurrenceOverride, Person, Schedule
 from service.settings import Settings
+from tests.support.feeds import NOW, add_schedule, fetch, parse, person, seed_demo, token_for
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")

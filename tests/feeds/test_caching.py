@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import time_machine
-from feeds_support import NOW, add_schedule, fetch, person, seed_demo
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 from werkzeug.http import http_date
@@ -25,6 +24,7 @@ from service.models import (
     StudyItem,
 )
 from service.models.changes import FEED_TABLES
+from tests.support.feeds import NOW, add_schedule, fetch, person, seed_demo
 
 pytestmark = pytest.mark.usefixtures("feed_day")
 

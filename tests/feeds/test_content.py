@@ -8,7 +8,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from feeds_support import (
+from flask.testing import FlaskClient
+from icalendar import Component, Event
+from sqlalchemy import select
+
+from service.app import Pufa
+from service.feeds import render
+from service.feeds.cache import ByteCache
+from service.feeds.content import FeedOwner, load_content
+from service.feeds.render import render_feed
+from service.models import Department, OccurrenceOverride, Person, StudyConfirmation, StudyItem
+from service.settings import Settings
+from tests.support.feeds import (
     NOW,
     add_schedule,
     department,
@@ -22,17 +33,6 @@ from feeds_support import (
     seed_demo,
     token_for,
 )
-from flask.testing import FlaskClient
-from icalendar import Component, Event
-from sqlalchemy import select
-
-from service.app import Pufa
-from service.feeds import render
-from service.feeds.cache import ByteCache
-from service.feeds.content import FeedOwner, load_content
-from service.feeds.render import render_feed
-from service.models import Department, OccurrenceOverride, Person, StudyConfirmation, StudyItem
-from service.settings import Settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LECTURE = "schedule-1@pufa"

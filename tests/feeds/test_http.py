@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-from feeds_support import department_id, fetch, person, person_id, seed_demo, token_for
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -13,6 +12,7 @@ from service.app import Pufa
 from service.feeds.tokens import current_token
 from service.models import AuditEntry, Person
 from service.settings import Settings
+from tests.support.feeds import department_id, fetch, person, person_id, seed_demo, token_for
 
 pytestmark = pytest.mark.usefixtures("feed_day")
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import time_machine
-from feeds_support import NOW, fetch, person
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -20,6 +19,7 @@ from service.feeds import polls
 from service.feeds.tokens import issue_token
 from service.logs import JsonFormatter
 from service.settings import Settings
+from tests.support.feeds import NOW, fetch, person
 
 pytestmark = pytest.mark.usefixtures("feed_day")
 

@@ -22,10 +22,9 @@ from service.app import Pufa
 from service.models import ClockHeartbeat, Delivery
 from service.settings import Settings
 from service.sms.dispatcher import Dispatcher
-from tests.sms_fakes import RecordingGateway
-from tests.sms_world import World, local
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
+from tests.support.sms_fakes import RecordingGateway
+from tests.support.sms_world import World, local
 
 
 @pytest.fixture

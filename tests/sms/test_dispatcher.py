@@ -16,8 +16,8 @@ from service.settings import Settings
 from service.sms.dispatcher import Dispatcher, reconcile
 from service.sms.gateway import SmsError
 from service.sms.reconcile import LOOKUP_PATIENCE
-from tests.sms_fakes import RecordingGateway
-from tests.sms_world import World, local, outbox
+from tests.support.sms_fakes import RecordingGateway
+from tests.support.sms_world import World, local, outbox
 
 AFTERNOON = local(2026, 12, 6, 15)
 LECTURE = local(2026, 12, 7, 16)

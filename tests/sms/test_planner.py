@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from service.models import Delivery
 from service.sms.planner import plan_deliveries, replan_schedule, retract_for_person
-from tests.sms_world import World, local
+from tests.support.sms_world import World, local
 
 SUNDAY_MORNING = local(2026, 12, 6, 10)  # the lecture is Monday 12-07 16:00
 

@@ -19,8 +19,8 @@ from service.models import Delivery, ReminderRule, Schedule
 from service.settings import Settings
 from service.sms import clockstate
 from service.sms.dispatcher import Dispatcher
-from tests.sms_fakes import RecordingGateway
-from tests.sms_world import SHANGHAI, World, local
+from tests.support.sms_fakes import RecordingGateway
+from tests.support.sms_world import SHANGHAI, World, local
 
 STOPPED = local(2026, 12, 7, 12)  # Monday noon: the last plan tick before the outage
 RESTARTED = STOPPED + timedelta(days=3)  # Thursday noon

@@ -7,15 +7,13 @@ import logging
 import subprocess
 import sys
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from service.sms.console import ConsoleGateway
 from service.sms.twilio_gateway import TwilioGateway
-from tests.sms_support import FROM_NUMBER
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
+from tests.support.sms import FROM_NUMBER
 
 
 def test_console_gateway_logs_a_masked_number_and_keeps_an_outbox(
@@ -34,7 +32,7 @@ def test_console_gateway_logs_a_masked_number_and_keeps_an_outbox(
 
 def test_the_fake_runs_standalone_with_control_endpoints() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_twilio", "--port", "0", "--script", "429,ok"],
+        [sys.executable, "-m", "tests.support.fake_twilio", "--port", "0", "--script", "429,ok"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

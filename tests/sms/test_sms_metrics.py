@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from service.models import ClockHeartbeat
 from service.sms import clockstate
 from service.sms.reconcile import COUNTER_PREFIX as RECONCILED
-from tests.sms_support import NOW, add_delivery, add_person
+from tests.support.sms import NOW, add_delivery, add_person
 
 
 def scrape(client: FlaskClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

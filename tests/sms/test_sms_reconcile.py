@@ -23,9 +23,9 @@ from service.sms.gateway import Gateway
 from service.sms.reconcile import COUNTER_PREFIX, LOOKUP_PATIENCE
 from service.sms.status import status_callback_url
 from service.sms.twilio_gateway import TwilioGateway
-from tests.fake_twilio import FakeTwilio
-from tests.sms_support import twilio_settings
-from tests.sms_world import World, local, outbox
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.sms import twilio_settings
+from tests.support.sms_world import World, local, outbox
 
 CLAIMED_AT = local(2026, 12, 6, 15)
 LECTURE = local(2026, 12, 7, 16)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from service.app import Pufa
 from service.models import Delivery
 from service.sms.status import apply_status, status_callback_url
-from tests.sms_support import NOW, add_delivery, add_person
+from tests.support.sms import NOW, add_delivery, add_person
 
 
 def test_the_dispatcher_records_a_send_result_through_apply_status(session: Session) -> None:

@@ -11,8 +11,8 @@ from service.models import Person
 from service.settings import Settings
 from service.sms.console import ConsoleGateway
 from service.sms.factory import app_gateway
-from tests.fake_twilio import FakeTwilio
-from tests.sms_support import add_person, twilio_settings
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.sms import add_person, twilio_settings
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from service.sms.console import ConsoleGateway
 from service.sms.factory import make_gateway
 from service.sms.gateway import SmsError
 from service.sms.twilio_gateway import TwilioGateway, classify, parse_retry_after
-from tests.fake_twilio import FakeTwilio
-from tests.sms_support import FROM_NUMBER, twilio_settings
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.sms import FROM_NUMBER, twilio_settings
 
 TO = "+8613900008001"
 CALLBACK = "https://pufa.example.test/webhooks/twilio/status?delivery=7"

@@ -54,17 +54,16 @@ import threading
 import urllib.parse
 import urllib.request
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-import pytest
 from twilio.request_validator import RequestValidator
 
-from tests.fake_twilio_http import Handler
+from tests.support.fake_twilio_http import Handler
 
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "fake-twilio-auth-token-0123456789"
@@ -361,13 +360,6 @@ def post_to_loopback(url: str, params: dict[str, str], headers: dict[str, str]) 
             return int(response.status)
     except urllib.error.HTTPError as error:
         return int(error.code)
-
-
-@pytest.fixture
-def fake_twilio() -> Iterator[FakeTwilio]:
-    """A started fake Twilio on an ephemeral loopback port, stopped at teardown."""
-    with FakeTwilio(seed=1234, hang_seconds=2.0) as fake:
-        yield fake
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,5 +1,5 @@
 """The pieces the proofs run on, all on 127.0.0.1: a migrated throw-away database, the
-fake Twilio server (``tests/fake_twilio.py``) delivering its signed status callbacks,
+fake Twilio server (``tests/support/fake_twilio.py``) delivering its signed status callbacks,
 and the real Pufa web app under gunicorn to receive them."""
 
 from __future__ import annotations
@@ -16,44 +16,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
-from service import migrate
-from tests.fake_twilio import FakeTwilio, post_to_loopback
-
-ROOT = Path(__file__).resolve().parent.parent
-PG_SERVER = os.environ.get(
-    "PUFA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-
-
-@contextmanager
-def fresh_database(kind: str) -> Iterator[str]:
-    """A migrated, empty database that is dropped afterwards."""
-    if kind == "postgresql":
-        name = f"pufa_proof_{uuid.uuid4().hex[:8]}"
-        server = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
-        with server.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = PG_SERVER.rsplit("/", 1)[0] + f"/{name}"
-        try:
-            migrate.upgrade(url)
-            yield url
-        finally:
-            with server.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            server.dispose()
-    else:
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite:///{folder}/proof.sqlite3"
-            migrate.upgrade(url)
-            yield url
+from tests.support import ROOT
+from tests.support.fake_twilio import FakeTwilio, post_to_loopback
 
 
 def free_port() -> int:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from service.models import Delivery, Person, ReminderRule, Schedule
 from service.settings import Settings
-from tests.fake_twilio import FakeTwilio, Sender
+from tests.support.fake_twilio import FakeTwilio, Sender
 
 FROM_NUMBER = "+15005550006"
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai

@@ -1,6 +1,6 @@
-"""Proof of "nothing silently skipped" (DESIGN §2): the clock stops for an hour.
-
-    python -m benchmarks.sms_downtime [--people 1000] [--database sqlite|postgresql]
+"""The proof of "nothing silently skipped" (DESIGN §2): the clock stops for an hour.
+``tests/test_guarantees.py`` runs it for a few people, ``benchmarks/sms_downtime.py`` for
+many.
 
 A weekly lecture (Monday 16:00, Asia/Shanghai) has six reminder rules for everyone.
 The clock runs until 14:40, is down until 15:40, then runs again. Time is frozen and
@@ -11,8 +11,6 @@ reason; none may stay pending or vanish.
 
 from __future__ import annotations
 
-import argparse
-import json
 from collections import Counter
 from datetime import datetime
 from typing import Any
@@ -20,14 +18,12 @@ from typing import Any
 import time_machine
 from sqlalchemy import select
 
-from benchmarks.proof_rig import fresh_database
 from jobs import clock
-from service.app import Pufa, create_app
+from service.app import Pufa
 from service.models import Delivery, ReminderRule
-from service.settings import Settings
 from service.sms.dispatcher import Dispatcher
-from tests.sms_fakes import RecordingGateway
-from tests.sms_world import World, local
+from tests.support.sms_fakes import RecordingGateway
+from tests.support.sms_world import World, local
 
 # name: (minutes before 16:00, window in minutes or None)
 RULES = {
@@ -90,23 +86,3 @@ def _ticks(state: Pufa, dispatcher: Dispatcher, at: datetime, *, plan: bool) -> 
 
 def _local(instant: datetime) -> str:
     return instant.astimezone(RUNNING.tzinfo).strftime("%H:%M")
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--people", type=int, default=1000)
-    parser.add_argument("--database", choices=("postgresql", "sqlite"), default="sqlite")
-    args = parser.parse_args(argv)
-    with fresh_database(args.database) as url:
-        settings = Settings(
-            env="test", database_url=url, secret_key="proof-" + "x" * 40, log_level="ERROR"
-        )
-        app = create_app(settings)
-        state: Pufa = app.extensions["pufa"]
-        report = run(state, args.people)
-        state.db.dispose()
-    print(json.dumps(report, indent=2, ensure_ascii=False))
-
-
-if __name__ == "__main__":
-    main()

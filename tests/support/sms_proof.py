@@ -1,41 +1,38 @@
-"""Full-size proofs of "exactly one SMS per (occurrence, rule, person)" (DESIGN §1),
-through the real path: the ``twilio`` gateway and client, aimed (TWILIO_API_BASE_URL) at
-the fake Twilio server from ``tests/fake_twilio.py`` on 127.0.0.1.
+"""The proofs of "exactly one SMS per (occurrence, rule, person)" (DESIGN §1), through the
+real path: the ``twilio`` gateway and client, aimed (TWILIO_API_BASE_URL) at the fake
+Twilio server (``tests/support/fake_twilio.py``) on 127.0.0.1. ``tests/test_guarantees.py``
+runs them at reduced size, ``benchmarks/sms_proof.py`` at full size.
 
-    python -m benchmarks.sms_proof two-clocks --count 2000 [--database postgresql]
-    python -m benchmarks.sms_proof chaos --count 2000 [--seconds 60] [--database postgresql]
-
-``two-clocks``: two dispatching processes share one outbox; the fake counts what
-arrives. ``chaos``: the same while one process is killed with SIGKILL and restarted
-every few seconds, the fake answering 10% 5xx, 5% 429 and 2% timeouts (half of them
-accepted but answered too late), and sending signed status callbacks to the real web app
-(gunicorn, POST /webhooks/twilio/status), which checks X-Twilio-Signature and applies
-them. Rows a kill left ``sending`` are settled by reconcile asking the fake's Message
-list. Both print lost / duplicated / unknown / expired counts. Loopback only; bounded
-in count and time; each stops by itself.
+``two_clocks``: two dispatching processes (``tests/support/sms_worker.py``) share one
+outbox; the fake counts what arrives. ``chaos``: the same while one process is killed
+with SIGKILL and restarted every few seconds, the fake answering 5xx, 429 and timeouts
+(half of them accepted but answered too late), and sending signed status callbacks to the
+real web app (gunicorn, POST /webhooks/twilio/status), which checks X-Twilio-Signature and
+applies them. Rows a kill left ``sending`` are settled by reconcile asking the fake's
+Message list. Both report lost / duplicated / unknown / expired counts. Loopback only;
+bounded in count and time; each stops by itself.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from benchmarks.proof_rig import ROOT, CallbackPump, fresh_database, web_app
 from service.db import Database
 from service.models import Delivery, Person, ReminderRule, Schedule, utcnow
 from service.sms import clockstate
 from service.sms.reconcile import COUNTER_PREFIX
-from tests.fake_twilio import FakeTwilio
+from tests.support import ROOT
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.proof_rig import CallbackPump, web_app
 
 
 def seed_outbox(
@@ -86,7 +83,7 @@ def seed_outbox(
 
 
 def start_worker(url: str, fake: FakeTwilio, *extra: str) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "benchmarks.sms_worker", "--database-url", url]
+    command = [sys.executable, "-m", "tests.support.sms_worker", "--database-url", url]
     command += ["--twilio-base-url", fake.base_url, "--account-sid", fake.account_sid]
     command += ["--auth-token", fake.auth_token, *extra]
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -217,27 +214,3 @@ def _wait_until_settled(db: Database, timeout: float) -> None:
         if not busy:
             return
         time.sleep(0.2)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
-    )
-    parser.add_argument("proof", choices=("two-clocks", "chaos"))
-    parser.add_argument("--count", type=int, default=2000)
-    parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
-    args = parser.parse_args(argv)
-    run: Callable[[str], dict[str, Any]]
-    if args.proof == "two-clocks":
-        run = lambda url: two_clocks(url, args.count)  # noqa: E731
-    else:
-        run = lambda url: chaos(url, args.count, seconds=args.seconds)  # noqa: E731
-    with fresh_database(args.database) as url:
-        report = run(url)
-    report["at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    print(json.dumps(report, indent=2, ensure_ascii=False))
-
-
-if __name__ == "__main__":
-    main()

@@ -2,7 +2,7 @@
 same ``Dispatcher`` and ``service.sms.reconcile`` code) through the real Twilio gateway
 aimed at a fake Twilio on loopback, with the grace and settle periods cut to seconds.
 
-    python -m benchmarks.sms_worker --database-url URL --twilio-base-url URL \\
+    python -m tests.support.sms_worker --database-url URL --twilio-base-url URL \\
         --account-sid AC… --auth-token … --public-base-url URL [--until-idle]
 """
 

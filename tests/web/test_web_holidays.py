@@ -6,11 +6,11 @@ from datetime import date
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from webtools import csrf_from, post_form, sign_in
 
 from service.app import Pufa
 from service.models import HolidayOverride
 from service.occurrences.query import workday_calendar
+from tests.support.web import csrf_from, post_form, sign_in
 
 
 def test_a_holiday_override_changes_the_workday_calendar(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask.testing import FlaskClient
-from webtools import sign_in
 
 from service.app import Pufa
 from service.models import Department, Person, Schedule, utcnow
+from tests.support.web import sign_in
 
 
 def _lecture(state: Pufa) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from webtools import post_form, sign_in
 
 from service.app import Pufa
 from service.models import AuditEntry, Department, Person
+from tests.support.web import post_form, sign_in
 
 
 def _department(state: Pufa, name: str = "司法所") -> int:

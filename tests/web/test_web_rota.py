@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask.testing import FlaskClient
-from webtools import csrf_from, sign_in
 
 from service.app import Pufa
 from service.models import Department, OccurrenceOverride, Person, Schedule, utcnow
 from service.workflows import rota
+from tests.support.web import csrf_from, sign_in
 
 
 def _lecture(state: Pufa) -> tuple[int, list[str]]:

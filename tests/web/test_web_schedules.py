@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from webtools import post_form, sign_in
 
 from service.app import Pufa
 from service.models import Department, Schedule
+from tests.support.web import post_form, sign_in
 
 NEW = "/admin/schedules/new"
 

@@ -8,11 +8,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from webtools import ADMIN_PASSWORD, ADMIN_USERNAME, csrf_token, make_admin, sign_in
 
 from service.app import Pufa
 from service.models import AdminAccount
 from service.web.signin import IDLE_SECONDS, safe_next
+from tests.support.web import ADMIN_PASSWORD, ADMIN_USERNAME, csrf_token, make_admin, sign_in
 
 
 def test_console_pages_send_a_stranger_to_sign_in_and_remember_where_they_were_going(

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from webtools import csrf_from, sign_in
 
 from service.app import Pufa
 from service.models import AuditEntry, Delivery, Department, Person, ReminderRule, Schedule, utcnow
+from tests.support.web import csrf_from, sign_in
 
 
 def _lecture_with_rule(state: Pufa) -> tuple[int, int, int]:

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from webtools import csrf_from, sign_in
 
 from service.app import Pufa
 from service.models import (
@@ -20,6 +19,7 @@ from service.models import (
     utcnow,
 )
 from service.web.page_tokens import issue_page_token
+from tests.support.web import csrf_from, sign_in
 
 
 def _staff(state: Pufa) -> tuple[int, str]:

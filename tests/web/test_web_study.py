@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from webtools import post_form, sign_in
 
 from service.app import Pufa
 from service.models import Person, StudyConfirmation, StudyItem, StudyPlan
+from tests.support.web import post_form, sign_in
 
 
 def test_a_plan_and_an_item_then_progress_counts_a_confirmation(

@@ -15,8 +15,8 @@ from service.app import create_app
 from service.models import AuditEntry, Person, Schedule, StudyConfirmation, StudyItem, StudyPlan
 from service.settings import Settings
 from service.sms.inbound import parse_command
-from tests.fake_twilio import FakeTwilio
-from tests.sms_support import add_person, twilio_settings
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.sms import add_person, twilio_settings
 
 INBOUND_URL = "https://pufa.example.test/webhooks/twilio/inbound"
 MOBILE = "+8613900008001"

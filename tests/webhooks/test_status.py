@@ -20,8 +20,8 @@ from service.settings import Settings
 from service.sms.gateway import SendResult
 from service.sms.status import status_callback_url
 from service.sms.twilio_gateway import TwilioGateway
-from tests.fake_twilio import FakeTwilio
-from tests.sms_support import add_delivery, add_person, client_sender, twilio_settings
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.sms import add_delivery, add_person, client_sender, twilio_settings
 
 BASE = "https://pufa.example.test"
 STATUS_URL = f"{BASE}/webhooks/twilio/status"

@@ -13,11 +13,11 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
-from workflow_support import item, lecture, local, pending_delivery, person, rule, seed_demo
 
 from service.app import Pufa
 from service.models import OccurrenceOverride
 from service.workflows import labels, study
+from tests.support.workflows import item, lecture, local, pending_delivery, person, rule, seed_demo
 
 RANGE = "from=2026-02-01&to=2026-03-31"
 

@@ -11,11 +11,11 @@ import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from workflow_support import local, seed_demo
 
 from service.app import Pufa
 from service.models import AuditEntry, OccurrenceOverride, Person, Schedule
 from service.workflows import replan, rota
+from tests.support.workflows import local, seed_demo
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ import pytest
 import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from workflow_support import lecture, local, person, seed_demo
 
 from service.app import Pufa
 from service.models import Delivery, ReminderRule
 from service.sms import planner
+from tests.support.workflows import lecture, local, person, seed_demo
 
 NOW = local(2026, 3, 8, 10, 0)
 MAR_9 = local(2026, 3, 9, 16, 0)  # 胡晓燕

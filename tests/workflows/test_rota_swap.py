@@ -10,11 +10,19 @@ import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from workflow_support import lecture, local, pending_delivery, person, rule, seed_demo, statuses
 
 from service.app import Pufa
 from service.models import AuditEntry, OccurrenceOverride, Person
 from service.workflows import replan, rota
+from tests.support.workflows import (
+    lecture,
+    local,
+    pending_delivery,
+    person,
+    rule,
+    seed_demo,
+    statuses,
+)
 
 MAR_9 = local(2026, 3, 9, 16, 0)  # 胡晓燕, 农村常用法律知识
 MAR_16 = local(2026, 3, 16, 16, 0)  # 冯强, 宪法

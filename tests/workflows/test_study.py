@@ -10,11 +10,11 @@ import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from workflow_support import item, local, pending_delivery, person, rule, seed_demo, statuses
 
 from service.app import Pufa
 from service.models import AuditEntry, Department, Person, Schedule, StudyConfirmation, StudyItem
 from service.workflows import replan, study
+from tests.support.workflows import item, local, pending_delivery, person, rule, seed_demo, statuses
 
 BEFORE_DEADLINE = local(2026, 3, 20, 10, 0)  # 宪法 is due 2026-03-31
 

@@ -8,12 +8,12 @@ from datetime import datetime
 import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from workflow_support import item, local, person, seed_demo
 
 from service.app import Pufa
 from service.models import Delivery, ReminderRule
 from service.sms import planner
 from service.workflows import study
+from tests.support.workflows import item, local, person, seed_demo
 
 
 def messages(pufa_state: Pufa, recipients: str) -> dict[str, tuple[str, str]]:

@@ -6,11 +6,11 @@ from datetime import date
 
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from workflow_support import local, person, seed_demo
 
 from service.app import Pufa
 from service.models import Department, Schedule, StudyItem, StudyPlan
 from service.seed import parse_lead
+from tests.support.workflows import local, person, seed_demo
 
 
 def plan_id(pufa_state: Pufa, year: int) -> int:
