@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.testing import FlaskClient
 
 API = "/api/v1"
 
 
-def _create(client: FlaskClient, headers: dict[str, str], path: str, body: object) -> dict:  # type: ignore[type-arg]
+def _create(
+    client: FlaskClient, headers: dict[str, str], path: str, body: object
+) -> dict[str, Any]:
     response = client.post(f"{API}/{path}", json=body, headers=headers)
     assert response.status_code == 201, response.get_json()
-    data: dict = response.get_json()  # type: ignore[type-arg]
+    data: dict[str, Any] = response.get_json()
     return data
 
 

@@ -20,7 +20,7 @@ LECTURE = local(2026, 12, 7, 16)
 def test_listing_needs_a_token(client: FlaskClient) -> None:
     response = client.get("/api/v1/deliveries")
     assert response.status_code == 401
-    assert response.json is not None and response.json["error"] == "unauthorized"
+    assert response.json is not None and response.get_json()["error"] == "unauthorized"
 
 
 def test_deliveries_are_listed_newest_first_with_masked_numbers(
@@ -33,7 +33,7 @@ def test_deliveries_are_listed_newest_first_with_masked_numbers(
     response = client.get("/api/v1/deliveries?per_page=2", headers=viewer_headers)
 
     assert response.status_code == 200
-    page = response.json
+    page = response.get_json()
     assert page is not None
     assert (page["total"], page["page"], page["per_page"], len(page["items"])) == (3, 1, 2, 2)
     item = page["items"][0]
@@ -83,7 +83,7 @@ def test_bad_list_queries_get_422_with_the_json_error_body(
 ) -> None:
     response = client.get(f"/api/v1/deliveries?{query}", headers=viewer_headers)
     assert response.status_code == 422
-    body = response.json
+    body = response.get_json()
     assert body is not None and body["error"] == "invalid" and body["fields"]
 
 
@@ -98,7 +98,7 @@ def test_a_failed_delivery_can_be_retried_while_still_useful(
         response = client.post(f"/api/v1/deliveries/{row.id}/retry", headers=admin_headers)
 
     assert response.status_code == 200
-    assert response.json is not None and response.json["status"] == "pending"
+    assert response.json is not None and response.get_json()["status"] == "pending"
     assert session.scalars(select(AuditEntry.action)).all() == ["retry"]
 
 
@@ -114,7 +114,7 @@ def test_only_failed_or_unknown_deliveries_can_be_retried(
         response = client.post(f"/api/v1/deliveries/{row.id}/retry", headers=admin_headers)
 
     assert response.status_code == 409
-    assert response.json is not None and response.json["error"] == "not_retryable"
+    assert response.json is not None and response.get_json()["error"] == "not_retryable"
 
 
 def test_a_delivery_no_longer_useful_cannot_be_retried(
@@ -128,7 +128,7 @@ def test_a_delivery_no_longer_useful_cannot_be_retried(
         response = client.post(f"/api/v1/deliveries/{row.id}/retry", headers=admin_headers)
 
     assert response.status_code == 409
-    assert response.json is not None and "no longer useful" in response.json["message"]
+    assert response.json is not None and "no longer useful" in response.get_json()["message"]
     session.expire_all()
     assert session.scalars(select(Delivery.status)).one() == "unknown"
 
@@ -156,7 +156,7 @@ def test_preview_shows_what_would_be_sent_without_writing(
         response = client.get("/api/v1/preview?days=7", headers=viewer_headers)
 
     assert response.status_code == 200
-    body = response.json
+    body = response.get_json()
     assert body is not None
     # Lectures on 12-07 (2 audience + 1 speaker 7 days ahead on 11-30 is past) and the
     # speaker reminder for 12-14 due on 12-07.
@@ -175,4 +175,4 @@ def test_bad_preview_queries_get_422(
 ) -> None:
     response = client.get(f"/api/v1/preview?{query}", headers=viewer_headers)
     assert response.status_code == 422
-    assert response.json is not None and response.json["error"] == "invalid"
+    assert response.json is not None and response.get_json()["error"] == "invalid"

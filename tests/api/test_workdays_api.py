@@ -14,7 +14,8 @@ URL = "/api/v1/holiday-overrides"
 
 
 def _day(body: dict[str, Any], iso: str) -> dict[str, Any]:
-    [day] = [d for d in body["days"] if d["date"] == iso]
+    days: list[dict[str, Any]] = [d for d in body["days"] if d["date"] == iso]
+    [day] = days
     return day
 
 
@@ -92,7 +93,7 @@ def test_override_lifecycle_with_etags_and_audit(
     actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions == ["create", "update", "delete"]
     last = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
-    assert last is not None
+    assert last is not None and last.before is not None
     assert (last.resource, last.before["name"], last.after) == (
         "holiday_override",
         "国庆节（延长）",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -235,7 +236,7 @@ def test_inserting_updating_or_deleting_any_row_a_feed_reads_changes_the_mark(
     # The same DDL made the insert, update and delete triggers of every table.
     with pufa_state.db.engine.begin() as conn:
         if pufa_state.db.is_postgresql:
-            triggers = conn.exec_driver_sql(
+            triggers: Sequence[Sequence[Any]] = conn.exec_driver_sql(
                 "SELECT event_object_table, lower(event_manipulation) "
                 "FROM information_schema.triggers WHERE trigger_name LIKE 'feed_changes_%%'"
             ).all()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from service.app import Pufa
 from service.feeds import render
 from service.feeds.cache import ByteCache
-from service.feeds.content import FeedOwner, load_content
+from service.feeds.content import FeedOwner, OwnerKind, load_content
 from service.feeds.render import render_feed
 from service.models import Department, OccurrenceOverride, Person, StudyConfirmation, StudyItem
 from service.settings import Settings
@@ -29,6 +29,7 @@ from tests.support.feeds import (
     overrides,
     parse,
     person,
+    prop,
     schedule,
     seed_demo,
     token_for,
@@ -54,12 +55,12 @@ def feed_of(client: FlaskClient, state: Pufa, settings: Settings, name: str) -> 
     return body
 
 
-def shanghai(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SHANGHAI)  # type: ignore[misc]
+def shanghai(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
 def by_recurrence_id(calendar_events: list[Event], when: datetime | date) -> Event:
-    [found] = [e for e in calendar_events if e["RECURRENCE-ID"].dt == when]
+    [found] = [e for e in calendar_events if prop(e, "RECURRENCE-ID").dt == when]
     return found
 
 
@@ -107,7 +108,7 @@ def test_every_tzid_used_has_a_narrow_vtimezone(
     assert calendar.get_missing_tzids() == set()
     assert sorted(tz.tz_name for tz in calendar.timezones) == ["Asia/Shanghai", "Europe/Berlin"]
     for timezone in calendar.timezones:
-        onsets = [sub["DTSTART"].dt for sub in timezone.subcomponents]
+        onsets = [prop(sub, "DTSTART").dt for sub in timezone.subcomponents]
         # From the feed's range (12 months back), not from 1970.
         assert min(onsets).year == 2025
 
@@ -125,7 +126,7 @@ def test_the_lecture_is_one_series_and_each_rota_week_an_override(
     # The rota goes round-robin from 5 Jan: 7 Dec is week 48, so speaker 48 % 12 = 0
     # (孙丽) and topic 48 % 10 = 8 (反有组织犯罪法).
     assert str(week["SUMMARY"]) == "机关职工每周一讲：反有组织犯罪法（孙丽主讲）"
-    assert week["SEQUENCE"] > series["SEQUENCE"]
+    assert prop(week, "SEQUENCE") > prop(series, "SEQUENCE")
     assert week["UID"] == series["UID"]
     assert "主讲人：孙丽" in str(week["DESCRIPTION"])
 
@@ -137,7 +138,7 @@ def test_my_speaking_weeks_stand_out_and_carry_the_speaker_alarms(
     calendar = parse(feed_of(client, pufa_state, settings, "孙丽"))
     weeks = overrides(calendar, LECTURE)
     mine = [e for e in weeks if str(e["SUMMARY"]).startswith("【我主讲】")]
-    assert [e["RECURRENCE-ID"].dt.date() for e in mine[:3]] == [
+    assert [prop(e, "RECURRENCE-ID").dt.date() for e in mine[:3]] == [
         date(2026, 1, 5),
         date(2026, 3, 30),
         date(2026, 6, 22),
@@ -145,7 +146,7 @@ def test_my_speaking_weeks_stand_out_and_carry_the_speaker_alarms(
     assert all("孙丽主讲" in str(e["SUMMARY"]) for e in mine)
     week_before = timedelta(days=-7)
     for event in weeks:
-        triggers = [alarm["TRIGGER"].dt for alarm in event.walk("VALARM")]
+        triggers = [prop(alarm, "TRIGGER").dt for alarm in event.walk("VALARM")]
         if event in mine:
             assert sorted(triggers) == [week_before, timedelta(days=-1), timedelta(days=-1)]
         else:
@@ -158,8 +159,8 @@ def test_a_holiday_moved_lecture_is_an_override_at_its_new_time(
 ) -> None:
     calendar = parse(feed_of(client, pufa_state, settings, "郑洁"))
     moved = by_recurrence_id(overrides(calendar, LECTURE), shanghai(2026, 10, 5, 16))
-    assert moved["DTSTART"].dt == shanghai(2026, 10, 8, 16)
-    assert moved["DTEND"].dt == shanghai(2026, 10, 8, 17)
+    assert prop(moved, "DTSTART").dt == shanghai(2026, 10, 8, 16)
+    assert prop(moved, "DTEND").dt == shanghai(2026, 10, 8, 17)
     assert "2026-10-05 为非工作日，调整至 2026-10-08" in str(moved["DESCRIPTION"])
 
 
@@ -179,7 +180,7 @@ def test_a_holiday_skipped_occurrence_is_an_exdate(
         uid = f"schedule-{meeting.id}@pufa"
     calendar = parse(feed_of(client, pufa_state, settings, "孙丽"))
     series = master(calendar, uid)
-    excluded = {d.dt for exdate in [series["EXDATE"]] for d in exdate.dts}
+    excluded = {d.dt for exdate in [prop(series, "EXDATE")] for d in exdate.dts}
     assert shanghai(2026, 10, 5, 9) in excluded  # National Day holiday
     assert shanghai(2026, 12, 14, 9) in excluded  # the schedule's own EXDATE
     assert shanghai(2026, 10, 12, 9) not in excluded
@@ -221,7 +222,7 @@ def test_constitution_week_is_all_day_over_seven_days_with_an_exclusive_end(
     assert series["DTEND"].to_ical() == b"20261208"
     assert series["RRULE"].to_ical() == b"FREQ=YEARLY;BYMONTHDAY=1;BYMONTH=12"
     assert series["TRANSP"] == "TRANSPARENT"
-    assert [a["TRIGGER"].dt for a in series.walk("VALARM")] == [timedelta(days=-7)]
+    assert [prop(a, "TRIGGER").dt for a in series.walk("VALARM")] == [timedelta(days=-7)]
 
 
 @pytest.mark.usefixtures("demo")
@@ -253,7 +254,9 @@ def test_a_department_feed_has_nothing_personal(
     assert "【我主讲】" not in text and "【待学习】" not in text
     assert "孙丽主讲" in text  # who speaks is public; that it is "me" is not
     lecture_alarms = {
-        alarm["TRIGGER"].dt for e in events(parse(body), LECTURE) for alarm in e.walk("VALARM")
+        prop(alarm, "TRIGGER").dt
+        for e in events(parse(body), LECTURE)
+        for alarm in e.walk("VALARM")
     }
     assert lecture_alarms == {timedelta(days=-1)}  # the audience's, no speaker's
 
@@ -310,7 +313,7 @@ def test_dtstamp_is_the_rows_update_time(
     client: FlaskClient, pufa_state: Pufa, settings: Settings
 ) -> None:
     calendar = parse(feed_of(client, pufa_state, settings, "孙丽"))
-    assert {e["DTSTAMP"].dt for e in events(calendar)} == {NOW}
+    assert {prop(e, "DTSTAMP").dt for e in events(calendar)} == {NOW}
 
 
 def test_until_becomes_utc_and_a_count_survives_a_later_dtstart(
@@ -338,7 +341,7 @@ def test_until_becomes_utc_and_a_count_survives_a_later_dtstart(
     )
     weekly = master(calendar, f"schedule-{ids[1]}@pufa")
     # The master starts within 12 months back, so COUNT becomes the last occurrence's UNTIL.
-    assert weekly["DTSTART"].dt.date() >= date(2025, 11, 26) - timedelta(days=16)
+    assert prop(weekly, "DTSTART").dt.date() >= date(2025, 11, 26) - timedelta(days=16)
     last = shanghai(2024, 1, 1, 9) + timedelta(weeks=199)
     assert weekly["RRULE"].to_ical() == (
         b"FREQ=WEEKLY;UNTIL=" + last.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ").encode()
@@ -356,11 +359,15 @@ class _IcalendarsOwnWriter:
 def test_the_feed_is_byte_for_byte_what_icalendar_writes(
     pufa_state: Pufa, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    owners = [("person", "孙丽"), ("person", "王建国"), ("department", "党政办")]
+    owners: list[tuple[OwnerKind, str]] = [
+        ("person", "孙丽"),
+        ("person", "王建国"),
+        ("department", "党政办"),
+    ]
     with pufa_state.db.sessions() as session:
         for kind, name in owners:
             row = person(session, name) if kind == "person" else department(session, name)
-            content = load_content(session, FeedOwner(kind, row.id))  # type: ignore[arg-type]
+            content = load_content(session, FeedOwner(kind, row.id))
             assert content is not None
             written = render_feed(content, NOW, settings.timezone)
             with monkeypatch.context() as patch:
@@ -373,7 +380,7 @@ def test_shared_schedule_blocks_give_the_same_bytes_as_writing_everything(
     pufa_state: Pufa, settings: Settings
 ) -> None:
     blocks = ByteCache()
-    owners = [
+    owners: list[tuple[OwnerKind, str]] = [
         ("person", "孙丽"),
         ("person", "王建国"),
         ("person", "郑洁"),
@@ -382,12 +389,12 @@ def test_shared_schedule_blocks_give_the_same_bytes_as_writing_everything(
     with pufa_state.db.sessions() as session:
         for kind, name in owners * 2:  # the second round is served from the blocks
             row = person(session, name) if kind == "person" else department(session, name)
-            content = load_content(session, FeedOwner(kind, row.id))  # type: ignore[arg-type]
+            content = load_content(session, FeedOwner(kind, row.id))
             assert content is not None
             shared = render_feed(content, NOW, settings.timezone, blocks)
             assert shared == render_feed(content, NOW, settings.timezone), name
     # 王建国 (no speaker) and 党政办 share the lecture; 孙丽 and 郑洁 each have their own.
-    lectures = [key for key in blocks._entries if key[1] == 1]  # type: ignore[index]
+    lectures = [key for key in blocks._entries if isinstance(key, tuple) and key[1] == 1]
     assert len(lectures) == 3
 
 

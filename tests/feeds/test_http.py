@@ -25,7 +25,7 @@ def demo(pufa_state: Pufa, feed_day: None) -> None:
 def _rotate(client: FlaskClient, headers: dict[str, str], path: str) -> dict[str, str]:
     response = client.post(f"/api/v1/{path}/feed-token", headers=headers)
     assert response.status_code == 201, response.json
-    body: dict[str, str] = response.json
+    body: dict[str, str] = response.get_json()
     return body
 
 
@@ -54,20 +54,20 @@ def test_an_admin_gets_the_current_url_again_without_replacing_it(
 ) -> None:
     sun_id = person_id(pufa_state, "孙丽")
     url = f"/api/v1/people/{sun_id}/feed"
-    assert client.get(url, headers=admin_headers).json["url"] is None
+    assert client.get(url, headers=admin_headers).get_json()["url"] is None
     issued = _rotate(client, admin_headers, f"people/{sun_id}")
     for _ in range(2):
         state = client.get(url, headers=admin_headers)
-        assert (state.json["url"], state.json["webcal_url"]) == (
+        assert (state.get_json()["url"], state.get_json()["webcal_url"]) == (
             issued["url"],
             issued["webcal_url"],
         )
         assert state.headers["Cache-Control"] == "no-store"
     assert fetch(client, _token_of(issued["url"])).status_code == 200  # still the live one
     rotated = _rotate(client, admin_headers, f"people/{sun_id}")
-    assert client.get(url, headers=admin_headers).json["url"] == rotated["url"]
+    assert client.get(url, headers=admin_headers).get_json()["url"] == rotated["url"]
     client.delete(f"/api/v1/people/{sun_id}/feed-token", headers=admin_headers)
-    assert client.get(url, headers=admin_headers).json["url"] is None
+    assert client.get(url, headers=admin_headers).get_json()["url"] is None
 
 
 @pytest.mark.usefixtures("demo")
@@ -83,7 +83,7 @@ def test_a_token_from_before_seeds_or_under_another_key_is_not_shown(
         assert current_token("another-secret-key-of-enough-length", row) is None
         row.feed_token_seed = None  # as issued before migration 0011
     state = client.get(f"/api/v1/people/{sun_id}/feed", headers=admin_headers)
-    assert state.json["has_token"] is True and state.json["url"] is None
+    assert state.get_json()["has_token"] is True and state.get_json()["url"] is None
 
 
 @pytest.mark.usefixtures("demo")
@@ -150,7 +150,7 @@ def test_revoking_makes_the_url_answer_404(
     )
     assert fetch(client, token).status_code == 404
     state = client.get(f"/api/v1/people/{sun_id}/feed", headers=admin_headers)
-    assert state.json["has_token"] is False
+    assert state.get_json()["has_token"] is False
 
 
 @pytest.mark.usefixtures("demo")

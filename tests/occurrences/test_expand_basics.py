@@ -1,6 +1,7 @@
 """The occurrence engine's core cases; the property tests live in test_expand_properties."""
 
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.occurrences.expand import (
@@ -15,7 +16,7 @@ from service.occurrences.workdays import WorkdayCalendar
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def monday_lecture(policy: str = "next_workday", **extra: object) -> ScheduleSpec:
+def monday_lecture(policy: str = "next_workday", **extra: Any) -> ScheduleSpec:
     return ScheduleSpec(
         id=1,
         timezone="Asia/Shanghai",
@@ -23,7 +24,7 @@ def monday_lecture(policy: str = "next_workday", **extra: object) -> ScheduleSpe
         duration=timedelta(hours=1),
         rrule="FREQ=WEEKLY;BYDAY=MO",
         holiday_policy=policy,
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import time
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,14 +16,14 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-def series(rule: str, start: datetime, **extra: object) -> ScheduleSpec:
+def series(rule: str, start: datetime, **extra: Any) -> ScheduleSpec:
     return ScheduleSpec(
         id=7,
         timezone=str(start.tzinfo),
         start=start,
         duration=timedelta(hours=1),
         rrule=rule,
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 

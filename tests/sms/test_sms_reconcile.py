@@ -31,8 +31,8 @@ CLAIMED_AT = local(2026, 12, 6, 15)
 LECTURE = local(2026, 12, 7, 16)
 GRACE = timedelta(minutes=30)  # the default PUFA_SENDING_GRACE_MINUTES
 SETTLE = timedelta(minutes=10)
-SAME_MESSAGE = ("schedule_id", "rule_id", "person_id", "due_at", "useful_until", "to", "body")
-SAME_MESSAGE += ("occurrence_start_at", "segments")
+SAME_MESSAGE: tuple[str, ...] = ("schedule_id", "rule_id", "person_id", "due_at", "useful_until")
+SAME_MESSAGE += ("to", "body", "occurrence_start_at", "segments")
 
 
 class Clock:
@@ -128,7 +128,9 @@ def test_a_row_sent_before_the_crash_gets_its_sid_and_status_and_is_not_sent_aga
     clock.now = CLAIMED_AT + timedelta(seconds=1)
     callback = status_callback_url(twilio.public_base_url, crashed_row.id)
     sent = gateway.send(crashed_row.to, crashed_row.body, callback)
-    fake_twilio.message(sent.provider_sid).status = "delivered"  # type: ignore[union-attr]
+    message = fake_twilio.message(sent.provider_sid or "")
+    assert message is not None
+    message.status = "delivered"
     # Other messages to the same person: an earlier one, and one with another text.
     gateway.send(crashed_row.to, "【蟒河镇普法】另一条", None)
 
@@ -228,7 +230,8 @@ def test_the_console_backend_cannot_be_asked_so_the_row_becomes_unknown(
 
     assert settle(pufa_state, gateway, settings, clock) == {"found": 0, "requeued": 0, "unknown": 1}
     assert list(gateway.outbox) == []
-    assert session.scalar(select(Delivery.reason)).startswith("claimed, then no provider id")
+    reason = session.scalar(select(Delivery.reason))
+    assert reason is not None and reason.startswith("claimed, then no provider id")
 
 
 def test_a_timed_out_send_the_provider_took_is_recorded_once_its_settle_time_passes(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -72,7 +74,8 @@ def test_someone_who_cannot_receive_sms_is_a_422_and_nothing_is_sent(
     fields: dict[str, object],
     code: str,
 ) -> None:
-    person = add_person(session, **{"mobile": "+8613900008001", **fields})
+    values: dict[str, Any] = {"mobile": "+8613900008001", **fields}
+    person = add_person(session, **values)
     session.commit()
 
     response = client.post(url(person.id), headers=admin_headers)

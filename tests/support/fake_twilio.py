@@ -81,6 +81,7 @@ _RANDOM_FAULTS = (
 
 class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # two clock processes with a dozen senders each
+    fake: FakeTwilio
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client killed mid-request (the chaos proof does that on purpose) is no news.
@@ -157,7 +158,7 @@ class FakeTwilio:
         self._server = _Server(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         self._server.block_on_close = False
-        self._server.fake = self  # type: ignore[attr-defined]
+        self._server.fake = self
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -297,7 +298,7 @@ class FakeTwilio:
 
     def flush_callbacks(self) -> list[int]:
         """Deliver every queued automatic callback, oldest first."""
-        statuses = []
+        statuses: list[int] = []
         while True:
             with self.lock:
                 if not self._pending:

@@ -12,8 +12,11 @@ import json
 import re
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs, urlencode
+
+if TYPE_CHECKING:
+    from tests.support.fake_twilio import FakeTwilio, _Server
 
 _CREATE = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
 _LIST_PAGE_SIZE, _LIST_MAX_PAGE_SIZE = 50, 1000
@@ -87,8 +90,8 @@ class Handler(BaseHTTPRequestHandler):
         pass  # quiet; the outbox is the record
 
     @property
-    def fake(self) -> Any:
-        return self.server.fake  # type: ignore[attr-defined]
+    def fake(self) -> FakeTwilio:
+        return cast("_Server", self.server).fake
 
     def do_GET(self) -> None:
         if self.path == "/_fake/outbox":

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
-from icalendar import Calendar, Event
+from icalendar import Calendar, Component, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -47,7 +47,15 @@ def token_for(state: Pufa, settings: Settings, model: Any, name: str) -> str:
     """Issue a feed token directly (the API tests issue theirs through the API)."""
     with state.db.transaction() as session:
         row = session.scalar(select(model).where(model.name == name))
+        assert row is not None, name
         return issue_token(session, settings.secret_key, row)
+
+
+def prop(component: Component, name: str) -> Any:
+    """``component[name]`` as the value it is (a date, a trigger, an integer): icalendar
+    types every property as the union of all property types."""
+    value: Any = component[name]
+    return value
 
 
 def fetch(client: FlaskClient, token: str, **headers: str) -> Any:
@@ -60,7 +68,7 @@ def parse(body: bytes) -> Calendar:
 
 def events(calendar: Calendar, uid: str | None = None) -> list[Event]:
     found = calendar.walk("VEVENT")
-    return [e for e in found if uid is None or str(e["UID"]) == uid]
+    return [e for e in found if isinstance(e, Event) and (uid is None or str(e["UID"]) == uid)]
 
 
 def master(calendar: Calendar, uid: str) -> Event:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
@@ -16,7 +17,7 @@ FROM_NUMBER = "+15005550006"
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
 
 
-def twilio_settings(settings: Settings, fake: FakeTwilio, **overrides: object) -> Settings:
+def twilio_settings(settings: Settings, fake: FakeTwilio, **overrides: Any) -> Settings:
     return replace(
         settings,
         sms_backend="twilio",
@@ -27,7 +28,7 @@ def twilio_settings(settings: Settings, fake: FakeTwilio, **overrides: object) -
         # Generous: a loaded CI machine can take a while to answer even on loopback;
         # tests of timeouts script a hang longer than this, or set their own.
         twilio_timeout_seconds=2.0,
-        **overrides,  # type: ignore[arg-type]
+        **overrides,
     )
 
 

@@ -164,7 +164,8 @@ def chaos(
     with fake, web_app(url, fake.auth_token) as app_url, pump:
         # grace > the longest send: a row left sending is one whose process died. Some
         # callbacks come later than grace, so some of those rows settle by lookup.
-        args = ("--timeout", "1.0", "--grace", str(grace), "--settle", str(settle))
+        args: tuple[str, ...] = ("--timeout", "1.0", "--grace", str(grace))
+        args += ("--settle", str(settle))
         args += ("--backoff", "0.2", "--public-base-url", app_url)
         steady = start_worker(url, fake, *args, "--max-seconds", str(seconds + 90))
         victim = start_worker(url, fake, *args)

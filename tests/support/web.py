@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from service.app import Pufa
 from service.web.accounts import create_account
@@ -42,7 +44,9 @@ def sign_in(client: FlaskClient, state: Pufa) -> None:
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
-def post_form(client: FlaskClient, page: str, action: str, data: dict[str, object]):  # type: ignore[no-untyped-def]
+def post_form(
+    client: FlaskClient, page: str, action: str, data: Mapping[str, object]
+) -> TestResponse:
     """Open ``page`` (as a user would), then post ``data`` with that page's token."""
     token = csrf_from(client.get(page).get_data(as_text=True))
     return client.post(action, data={**data, "csrf_token": token})

@@ -16,9 +16,9 @@ from service.seed import load_demo_file, seed
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def local(*args: int) -> datetime:
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """A wall-clock time in the township."""
-    return datetime(*args, tzinfo=SHANGHAI)  # type: ignore[misc]
+    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
 def seed_demo(state: Pufa) -> None:

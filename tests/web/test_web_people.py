@@ -95,7 +95,7 @@ def test_editing_a_person_keeps_their_departments_and_bumps_the_version(
     office = _department(pufa_state)
     with pufa_state.db.transaction() as session:
         person = Person(name="王芳", mobile="+8613900008000")
-        person.departments = [session.get(Department, office)]  # type: ignore[list-item]
+        person.departments = [session.get_one(Department, office)]
         session.add(person)
         session.flush()
         person_id = person.id
@@ -118,9 +118,9 @@ def test_editing_a_person_keeps_their_departments_and_bumps_the_version(
     )
     assert response.status_code == 302
     with pufa_state.db.sessions() as session:
-        person = session.get(Person, person_id)
-        assert person is not None and person.name == "王芳芳" and person.role == "head"
-        assert person.is_sms_enabled is False  # the box was left unticked
+        edited = session.get(Person, person_id)
+        assert edited is not None and edited.name == "王芳芳" and edited.role == "head"
+        assert edited.is_sms_enabled is False  # the box was left unticked
 
 
 def test_a_stale_edit_is_refused_with_a_clear_message(

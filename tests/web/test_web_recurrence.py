@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from itertools import islice
 
 import pytest
 from dateutil.rrule import rrulestr
@@ -59,13 +60,13 @@ def test_a_weekly_wednesday_lecture_falls_on_wednesdays() -> None:
         to_rrule(from_form({"repeat": "weekly", "repeat_weekday": "WE"})) or "",
         dtstart=datetime(2026, 3, 2, 9),
     )
-    assert [d.weekday() for d in rule[:3]] == [2, 2, 2]
+    assert [d.weekday() for d in islice(rule, 3)] == [2, 2, 2]
 
 
 def test_the_first_monday_of_every_month() -> None:
     text = to_rrule(from_form({"repeat": "monthly", "repeat_nth": "1", "repeat_weekday": "MO"}))
     rule = rrulestr(text or "", dtstart=datetime(2026, 1, 1, 9))
-    assert [d.date() for d in rule[:2]] == [date(2026, 1, 5), date(2026, 2, 2)]
+    assert [d.date() for d in islice(rule, 2)] == [date(2026, 1, 5), date(2026, 2, 2)]
 
 
 def test_an_rrule_the_editor_cannot_show_is_kept_verbatim() -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from service.app import Pufa
 from service.models import AdminAccount
+from service.settings import Settings
 from service.web.signin import IDLE_SECONDS, safe_next
 from tests.support.web import ADMIN_PASSWORD, ADMIN_USERNAME, csrf_token, make_admin, sign_in
 
@@ -184,8 +185,9 @@ def test_production_session_cookie_is_secure(app: Flask) -> None:
     production.extensions["pufa"].db.dispose()
 
 
-def pufa_settings(app: Flask):  # type: ignore[no-untyped-def]
-    return app.extensions["pufa"].settings
+def pufa_settings(app: Flask) -> Settings:
+    settings: Settings = app.extensions["pufa"].settings
+    return settings
 
 
 def test_admin_create_prompts_for_the_password_twice(app: Flask, pufa_state: Pufa) -> None:

@@ -56,7 +56,7 @@ def test_a_failed_delivery_can_be_retried_from_the_log(
 ) -> None:
     schedule_id, rule_id, person_id = _lecture_with_rule(pufa_state)
     with pufa_state.db.transaction() as session:
-        start = session.get(Schedule, schedule_id).starts_at  # type: ignore[union-attr]
+        start = session.get_one(Schedule, schedule_id).starts_at
         session.add(
             Delivery(
                 schedule_id=schedule_id,

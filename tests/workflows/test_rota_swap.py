@@ -10,6 +10,7 @@ import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from service.app import Pufa
 from service.models import AuditEntry, OccurrenceOverride, Person
@@ -49,7 +50,9 @@ def demo(pufa_state: Pufa) -> Iterator[int]:
         yield schedule_id
 
 
-def swap(client: FlaskClient, headers: dict[str, str], schedule_id: int, **body: object) -> object:
+def swap(
+    client: FlaskClient, headers: dict[str, str], schedule_id: int, **body: object
+) -> TestResponse:
     return client.post(f"/api/v1/schedules/{schedule_id}/rota/swap", json=body, headers=headers)
 
 
@@ -66,7 +69,7 @@ def test_a_swap_exchanges_the_speakers_of_two_weeks(
     replans: list[int],
 ) -> None:  # fmt: skip
     response = swap(client, admin_headers, demo, first=MAR_9.isoformat(), second=MAR_16.isoformat())
-    assert response.status_code == 200, response.get_json()  # type: ignore[attr-defined]
+    assert response.status_code == 200, response.get_json()
     with pufa_state.db.sessions() as session:
         assert week(session, demo, MAR_9) == ("冯强", "农村常用法律知识")
         assert week(session, demo, MAR_16) == ("胡晓燕", "宪法")
@@ -108,7 +111,7 @@ def test_a_swap_withdraws_the_reminders_of_speakers_who_lost_their_week(
             pending_delivery(session, schedule, week_before, hu, MAR_9, status="sending"),
         ]
     response = swap(client, admin_headers, demo, first=MAR_9.isoformat(), second=MAR_16.isoformat())
-    assert response.status_code == 200  # type: ignore[attr-defined]
+    assert response.status_code == 200
     with pufa_state.db.sessions() as session:
         assert statuses(session, rows) == ["retracted", "retracted", "pending", "sending"]
     # ...and the planner is asked to plan the new speakers' reminders at once.
@@ -129,8 +132,8 @@ def test_swapping_with_a_week_that_does_not_exist_changes_nothing(
     second: datetime, status: int, error: str, field: str,
 ) -> None:  # fmt: skip
     response = swap(client, admin_headers, demo, first=MAR_9.isoformat(), second=second.isoformat())
-    assert response.status_code == status  # type: ignore[attr-defined]
-    body = response.get_json()  # type: ignore[attr-defined]
+    assert response.status_code == status
+    body = response.get_json()
     assert (body["error"], list(body["fields"])) == (error, [field])
     with pufa_state.db.sessions() as session:
         assert week(session, demo, MAR_9) == ("胡晓燕", "农村常用法律知识")
@@ -146,8 +149,8 @@ def test_swapping_with_a_cancelled_week_is_a_conflict_and_changes_nothing(
         ).one()
         override.is_cancelled = True
     response = swap(client, admin_headers, demo, first=MAR_9.isoformat(), second=MAR_16.isoformat())
-    assert response.status_code == 409  # type: ignore[attr-defined]
-    body = response.get_json()  # type: ignore[attr-defined]
+    assert response.status_code == 409
+    body = response.get_json()
     assert body["error"] == "occurrence_not_happening"
     assert body["fields"] == {"second": "cancelled"}
     with pufa_state.db.sessions() as session:

@@ -10,6 +10,7 @@ import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from service.app import Pufa
 from service.models import AuditEntry, Department, Person, Schedule, StudyConfirmation, StudyItem
@@ -38,7 +39,9 @@ def demo(pufa_state: Pufa) -> Iterator[None]:
         yield
 
 
-def confirm(client: FlaskClient, headers: dict[str, str], item_id: int, **body: object) -> object:
+def confirm(
+    client: FlaskClient, headers: dict[str, str], item_id: int, **body: object
+) -> TestResponse:
     return client.post(f"/api/v1/study-items/{item_id}/confirmations", json=body, headers=headers)
 
 
@@ -57,8 +60,8 @@ def test_a_person_confirms_an_item_with_study_notes(
 ) -> None:  # fmt: skip
     item_id, sun = ids(pufa_state, "孙丽")
     response = confirm(client, admin_headers, item_id, person_id=sun, note="学习了宪法第二章")
-    assert response.status_code == 201  # type: ignore[attr-defined]
-    assert response.get_json() == {  # type: ignore[attr-defined]
+    assert response.status_code == 201
+    assert response.get_json() == {
         "id": 1,
         "item_id": item_id,
         "person_id": sun,
@@ -93,7 +96,7 @@ def test_a_confirmation_withdraws_that_persons_pending_deadline_reminders(
         ]
         schedule_id, item_id, sun_id = constitution.schedule_id, constitution.id, sun.id
     response = confirm(client, admin_headers, item_id, person_id=sun_id)
-    assert response.status_code == 201  # type: ignore[attr-defined]
+    assert response.status_code == 201
     with pufa_state.db.sessions() as session:
         # Only 孙丽's reminders for 宪法: 周伟 has not confirmed; 民法典 is another item.
         assert statuses(session, rows) == ["retracted", "retracted", "pending", "pending"]
@@ -107,8 +110,8 @@ def test_confirming_twice_is_a_conflict_and_keeps_the_first_note(
     item_id, sun = ids(pufa_state, "孙丽")
     confirm(client, admin_headers, item_id, person_id=sun, note="第一次")
     response = confirm(client, admin_headers, item_id, person_id=sun, note="第二次")
-    assert response.status_code == 409  # type: ignore[attr-defined]
-    assert response.get_json()["error"] == "already_confirmed"  # type: ignore[attr-defined]
+    assert response.status_code == 409
+    assert response.get_json()["error"] == "already_confirmed"
     with pufa_state.db.sessions() as session:
         assert [c.note for c in session.scalars(select(StudyConfirmation))] == ["第一次"]
 
@@ -120,8 +123,8 @@ def test_confirming_after_the_plan_is_closed_is_a_conflict(
     with pufa_state.db.transaction() as session:
         item(session, 2026, "宪法").plan.is_closed = True
     response = confirm(client, admin_headers, item_id, person_id=sun)
-    assert response.status_code == 409  # type: ignore[attr-defined]
-    assert response.get_json()["error"] == "plan_closed"  # type: ignore[attr-defined]
+    assert response.status_code == 409
+    assert response.get_json()["error"] == "plan_closed"
     with pufa_state.db.sessions() as session:
         assert confirmations(session) == 0
 
@@ -141,8 +144,8 @@ def test_bad_confirmations_are_refused(
 ) -> None:  # fmt: skip
     (item_id,) = ids(pufa_state)
     response = confirm(client, admin_headers, item_id, **body)
-    assert response.status_code == status  # type: ignore[attr-defined]
-    assert response.get_json()["error"] == error  # type: ignore[attr-defined]
+    assert response.status_code == status
+    assert response.get_json()["error"] == error
     with pufa_state.db.sessions() as session:
         assert confirmations(session) == 0
 
@@ -154,8 +157,8 @@ def test_an_inactive_person_or_a_missing_item_cannot_be_confirmed(
     with pufa_state.db.transaction() as session:
         person(session, "孙丽").is_active = False
     response = confirm(client, admin_headers, item_id, person_id=sun)
-    assert response.get_json()["error"] == "person_inactive"  # type: ignore[attr-defined]
-    assert confirm(client, admin_headers, 9999, person_id=sun).status_code == 404  # type: ignore[attr-defined]
+    assert response.get_json()["error"] == "person_inactive"
+    assert confirm(client, admin_headers, 9999, person_id=sun).status_code == 404
 
 
 def test_progress_per_item_person_and_department_after_the_deadline(
@@ -234,6 +237,6 @@ def test_someone_outside_the_items_audience_cannot_confirm_it(
             person(session, "郑洁").id,
         )
     response = confirm(client, admin_headers, item_id, person_id=sun)
-    assert response.status_code == 422  # type: ignore[attr-defined]
-    assert response.get_json()["error"] == "not_in_audience"  # type: ignore[attr-defined]
-    assert confirm(client, admin_headers, item_id, person_id=zheng).status_code == 201  # type: ignore[attr-defined]
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "not_in_audience"
+    assert confirm(client, admin_headers, item_id, person_id=zheng).status_code == 201

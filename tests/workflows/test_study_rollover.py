@@ -6,6 +6,7 @@ from datetime import date
 
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from werkzeug.test import TestResponse
 
 from service.app import Pufa
 from service.models import Department, Schedule, StudyItem, StudyPlan
@@ -18,7 +19,7 @@ def plan_id(pufa_state: Pufa, year: int) -> int:
         return session.scalars(select(StudyPlan.id).where(StudyPlan.year == year)).one()
 
 
-def rollover(client: FlaskClient, headers: dict[str, str], plan: int) -> object:
+def rollover(client: FlaskClient, headers: dict[str, str], plan: int) -> TestResponse:
     return client.post(f"/api/v1/study-plans/{plan}/rollover", headers=headers)
 
 
@@ -27,8 +28,8 @@ def test_rollover_copies_the_plan_to_next_year_with_deadlines_audience_and_rules
 ) -> None:
     seed_demo(pufa_state)
     response = rollover(client, admin_headers, plan_id(pufa_state, 2027))
-    assert response.status_code == 201  # type: ignore[attr-defined]
-    body = response.get_json()  # type: ignore[attr-defined]
+    assert response.status_code == 201
+    body = response.get_json()
     assert (body["year"], body["title"], body["is_closed"]) == (
         2028,
         "蟒河镇 2028 年度学法计划",
@@ -74,8 +75,8 @@ def test_a_leap_day_deadline_moves_to_february_28(
         plan.items.append(StudyItem(title="民法典", due_on=date(2028, 2, 29), schedule=deadline))
         session.add(plan)
     response = rollover(client, admin_headers, plan_id(pufa_state, 2028))
-    assert response.status_code == 201  # type: ignore[attr-defined]
-    (new_item,) = response.get_json()["items"]  # type: ignore[attr-defined]
+    assert response.status_code == 201
+    (new_item,) = response.get_json()["items"]
     assert new_item["due_on"] == "2029-02-28"
     with pufa_state.db.sessions() as session:
         schedule = session.get_one(Schedule, new_item["schedule_id"])
@@ -97,8 +98,8 @@ def test_a_repeating_study_session_starts_on_its_first_occurrence_a_year_on(
         plan.items.append(StudyItem(title="民法典", due_on=date(2028, 3, 27), schedule=sessions))
         session.add(plan)
     response = rollover(client, admin_headers, plan_id(pufa_state, 2028))
-    assert response.status_code == 201  # type: ignore[attr-defined]
-    (new_item,) = response.get_json()["items"]  # type: ignore[attr-defined]
+    assert response.status_code == 201
+    (new_item,) = response.get_json()["items"]
     with pufa_state.db.sessions() as session:
         schedule = session.get_one(Schedule, new_item["schedule_id"])
         # Monday 6 March 2028 plus a year is a Tuesday: the series starts the Monday after.
@@ -113,8 +114,8 @@ def test_rollover_is_refused_when_next_years_plan_exists(
     with pufa_state.db.sessions() as session:
         schedules = session.scalar(select(func.count()).select_from(Schedule))
     response = rollover(client, admin_headers, plan_id(pufa_state, 2026))
-    assert response.status_code == 409  # type: ignore[attr-defined]
-    body = response.get_json()  # type: ignore[attr-defined]
+    assert response.status_code == 409
+    body = response.get_json()
     assert body["error"] == "plan_exists" and "2027" in body["message"]
     with pufa_state.db.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Schedule)) == schedules
@@ -123,4 +124,4 @@ def test_rollover_is_refused_when_next_years_plan_exists(
 def test_rolling_over_an_unknown_plan_is_404(
     client: FlaskClient, admin_headers: dict[str, str]
 ) -> None:
-    assert rollover(client, admin_headers, 999).status_code == 404  # type: ignore[attr-defined]
+    assert rollover(client, admin_headers, 999).status_code == 404
