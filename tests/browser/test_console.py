@@ -4,7 +4,7 @@ forms that keep what the user typed when the server refuses it."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -12,6 +12,9 @@ from service.app import Pufa
 from service.models import Department, OccurrenceOverride, Person, Schedule, utcnow
 from service.web.page_tokens import issue_page_token
 from tests.support.browser import shot, sign_in
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 
 def _office_and_people(state: Pufa) -> None:
@@ -25,7 +28,7 @@ def _office_and_people(state: Pufa) -> None:
         )
 
 
-def test_create_a_weekly_schedule_with_the_recurrence_editor(page: Any, pufa_state: Pufa) -> None:
+def test_create_a_weekly_schedule_with_the_recurrence_editor(page: Page, pufa_state: Pufa) -> None:
     _office_and_people(pufa_state)
     sign_in(page, pufa_state, "/admin/schedules/new")
     page.wait_for_url("**/admin/schedules/new")
@@ -51,7 +54,7 @@ def test_create_a_weekly_schedule_with_the_recurrence_editor(page: Any, pufa_sta
         assert session.scalars(select(Schedule.rrule)).one() == "FREQ=WEEKLY;BYDAY=WE"
 
 
-def test_bad_input_is_shown_next_to_the_field_and_kept(page: Any, pufa_state: Pufa) -> None:
+def test_bad_input_is_shown_next_to_the_field_and_kept(page: Page, pufa_state: Pufa) -> None:
     sign_in(page, pufa_state, "/admin/people/new")
     page.wait_for_url("**/admin/people/new")
     page.get_by_label("姓名").fill("赵敏")
@@ -93,12 +96,13 @@ def _lecture_with_rota(state: Pufa) -> tuple[int, str]:
         return schedule.id, issue_page_token(session, wang, state.settings.secret_key)
 
 
-def test_swapping_two_speakers_changes_the_rota_and_the_feed(page: Any, pufa_state: Pufa) -> None:
+def test_swapping_two_speakers_changes_the_rota_and_the_feed(page: Page, pufa_state: Pufa) -> None:
     schedule_id, wang_page = _lecture_with_rota(pufa_state)
     # 王芳 subscribes first, so we can read her feed before and after the swap.
     page.goto(f"/me/{wang_page}")
     page.get_by_role("button", name="获取我的订阅链接").click()
     webcal = page.get_by_role("link", name="一键订阅日历").get_attribute("href")
+    assert webcal is not None
     feed_path = "/" + webcal.split("://", 1)[1].split("/", 1)[1]
     before = page.request.get(feed_path).text()
     assert "主讲人：王芳" in before or "王芳" in before
@@ -127,7 +131,7 @@ def test_swapping_two_speakers_changes_the_rota_and_the_feed(page: Any, pufa_sta
     assert "李强" in after
 
 
-def test_screenshots_of_the_main_pages_with_demo_data(page: Any, pufa_state: Pufa) -> None:
+def test_screenshots_of_the_main_pages_with_demo_data(page: Page, pufa_state: Pufa) -> None:
     from service.seed import load_demo_file, seed
 
     with pufa_state.db.transaction() as session:

@@ -1,6 +1,7 @@
-"""The pieces the proofs run on, all on 127.0.0.1: a migrated throw-away database, the
-fake Twilio server (``tests/support/fake_twilio.py``) delivering its signed status callbacks,
-and the real Pufa web app under gunicorn to receive them."""
+"""The pieces the proofs run on, all on 127.0.0.1: the fake Twilio server
+(``tests/support/fake_twilio.py``) delivering its signed status callbacks, and the real
+Pufa web app under gunicorn to receive them. Their database comes from
+``tests/support/database.py``."""
 
 from __future__ import annotations
 
