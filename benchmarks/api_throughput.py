@@ -90,7 +90,7 @@ def _client(port: int, path: str, headers: dict[str, str]) -> Callable[[], int]:
             local.conn.request("GET", path, headers=headers)
             response = local.conn.getresponse()
             response.read()
-            return response.status
+            return int(response.status)
         except (OSError, http.client.HTTPException):
             local.conn.close()
             del local.conn

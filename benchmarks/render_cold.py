@@ -47,10 +47,10 @@ def databases(directory: Path) -> dict[str, tuple[str, int]]:
         demo_url, _token, demo_person = demo_database(directory)
         big_url, big_person = big_database(directory)
         ids.write_text(f"{demo_url} {demo_person} {big_url} {big_person}")
-    demo_url, demo_person, big_url, big_person = ids.read_text().split()
+    demo_url, demo_id, big_url, big_id = ids.read_text().split()
     return {
-        "demo person": (demo_url, int(demo_person)),
-        "50 schedules, 500 overrides": (big_url, int(big_person)),
+        "demo person": (demo_url, int(demo_id)),
+        "50 schedules, 500 overrides": (big_url, int(big_id)),
     }
 
 

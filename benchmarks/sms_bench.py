@@ -30,7 +30,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from benchmarks.loopback import HttpGateway, RemoteProvider
-from benchmarks.sms_proof import ROOT, fresh_database, seed_outbox
 from jobs import clock
 from service.context import Pufa
 from service.db import Database
@@ -39,6 +38,9 @@ from service.seed import load_demo_file, seed
 from service.settings import QuietHours, Settings
 from service.sms.dispatcher import Dispatcher
 from service.sms.planner import plan_deliveries
+from tests.support import ROOT
+from tests.support.database import fresh_database
+from tests.support.sms_proof import seed_outbox
 
 NO_QUIET_HOURS = QuietHours(clock_time(0), clock_time(0))
 

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,44 +13,20 @@ import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from service import migrate
 from service.app import create_app
 from service.context import Pufa
-from service.models import Base, Person
+from service.models import Person
 from service.settings import Settings
-from service.tokens import create_api_token
-from tests.fake_twilio import fake_twilio  # noqa: F401 - the fake Twilio server fixture
-from tests.feeds_support import NOW, seed_demo, token_for
-
-PG_SERVER_URL = os.environ.get(
-    "PUFA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-TEST_SECRET = "test-secret-key-that-is-long-enough-for-production"
-
-
-def _backend() -> str:
-    return os.environ.get("PUFA_TEST_DATABASE", "sqlite")
+from tests.support.database import TEST_SECRET, api_token, backend, fresh_database, truncate_all
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.feeds import NOW, seed_demo, token_for
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if _backend() == "postgresql":
-        name = f"pufa_test_{uuid.uuid4().hex[:10]}"
-        server = create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
-        with server.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = PG_SERVER_URL.rsplit("/", 1)[0] + f"/{name}"
-        migrate.upgrade(url)
-        yield url
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'pufa.sqlite3'}"
-        migrate.upgrade(url)
+def database_url() -> Iterator[str]:
+    with fresh_database(backend()) as url:
         yield url
 
 
@@ -74,19 +48,8 @@ def app(settings: Settings) -> Iterator[Flask]:
     app.config["TESTING"] = True
     yield app
     state: Pufa = app.extensions["pufa"]
-    _truncate_all(state)
+    truncate_all(state)
     state.db.dispose()
-
-
-def _truncate_all(state: Pufa) -> None:
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with state.db.engine.begin() as conn:
-        if state.db.is_postgresql:
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
 
 
 @pytest.fixture
@@ -107,20 +70,14 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def _token(state: Pufa, role: str) -> str:
-    with state.db.transaction() as session:
-        _row, plaintext = create_api_token(session, name=f"test {role}", role=role)
-    return plaintext
-
-
 @pytest.fixture
 def admin_headers(pufa_state: Pufa) -> dict[str, str]:
-    return {"Authorization": f"Bearer {_token(pufa_state, 'admin')}"}
+    return {"Authorization": f"Bearer {api_token(pufa_state, 'admin')}"}
 
 
 @pytest.fixture
 def viewer_headers(pufa_state: Pufa) -> dict[str, str]:
-    return {"Authorization": f"Bearer {_token(pufa_state, 'viewer')}"}
+    return {"Authorization": f"Bearer {api_token(pufa_state, 'viewer')}"}
 
 
 @pytest.fixture(autouse=True)
@@ -139,8 +96,15 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def fake_twilio() -> Iterator[FakeTwilio]:
+    """A started fake Twilio on an ephemeral loopback port, stopped at teardown."""
+    with FakeTwilio(seed=1234, hang_seconds=2.0) as fake:
+        yield fake
+
+
+@pytest.fixture
 def feed_day() -> Iterator[None]:
-    """The clock stopped at ``feeds_support.NOW``: the feed tests' today."""
+    """The clock stopped at ``tests.support.feeds.NOW``: the feed tests' today."""
     with time_machine.travel(NOW, tick=False):
         yield
 

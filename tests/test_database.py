@@ -12,7 +12,7 @@ from sqlalchemy import event, text
 from service import migrate
 from service.context import Pufa, db_session
 from service.models import Base, Department
-from tests.feeds_support import seed_demo as seed
+from tests.support.feeds import seed_demo as seed
 
 
 def test_migrated_schema_equals_the_models(pufa_state: Pufa) -> None:

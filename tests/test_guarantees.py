@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from benchmarks import sms_downtime, sms_proof
 from service.context import Pufa
+from tests.support import sms_downtime, sms_proof
 
 
 def test_two_dispatching_processes_send_each_of_200_messages_exactly_once(

@@ -1,7 +1,10 @@
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from flask import Flask
 from sqlalchemy import func, select
 
 from service.context import Pufa
@@ -58,9 +61,9 @@ def test_seeding_twice_creates_nothing_new(pufa_state: Pufa) -> None:
     assert after == before
 
 
-def write_variant(tmp_path: Path, change: object) -> Path:
+def write_variant(tmp_path: Path, change: Callable[[Any], object]) -> Path:
     data = yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))
-    change(data)  # type: ignore[operator]
+    change(data)
     path = tmp_path / "demo.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
@@ -82,7 +85,7 @@ def write_variant(tmp_path: Path, change: object) -> Path:
     ],
 )
 def test_a_malformed_file_names_file_entry_and_reason(
-    tmp_path: Path, change: object, message: str
+    tmp_path: Path, change: Callable[[Any], object], message: str
 ) -> None:
     path = write_variant(tmp_path, change)
     with pytest.raises(SeedError, match=message) as error:
@@ -91,10 +94,10 @@ def test_a_malformed_file_names_file_entry_and_reason(
 
 
 def test_seed_command_writes_nothing_for_a_bad_file(
-    app: object, pufa_state: Pufa, tmp_path: Path
+    app: Flask, pufa_state: Pufa, tmp_path: Path
 ) -> None:
     path = write_variant(tmp_path, lambda d: d["people"][0].update(mobile="not a number"))
-    runner = app.test_cli_runner()  # type: ignore[attr-defined]
+    runner = app.test_cli_runner()
     result = runner.invoke(args=["seed", "--demo", "--file", str(path)])
     assert result.exit_code != 0
     assert "people[0] (王建国).mobile" in result.output

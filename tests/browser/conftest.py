@@ -10,17 +10,20 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
 CHROMIUM = Path(os.environ.get("PUFA_CHROMIUM", "/usr/bin/chromium"))
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)"
         if os.environ.get("CI"):
@@ -53,7 +56,7 @@ def live_server(app: Flask) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(browser: Any, live_server: str) -> Iterator[Any]:
+def page(browser: Browser, live_server: str) -> Iterator[Page]:
     context = browser.new_context(base_url=live_server, locale="zh-CN")
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -62,7 +65,7 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
 
 
 @pytest.fixture
-def phone(browser: Any, live_server: str) -> Iterator[Any]:
+def phone(browser: Browser, live_server: str) -> Iterator[Page]:
     """A phone-sized page, as staff open their link."""
     context = browser.new_context(
         base_url=live_server,

@@ -4,15 +4,17 @@ forms that keep what the user typed when the server refuses it."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
-from browsertools import shot
 from sqlalchemy import select
-from test_signin_and_staff import _sign_in
 
 from service.context import Pufa
 from service.models import Department, OccurrenceOverride, Person, Schedule, utcnow
 from service.web.page_tokens import issue_page_token
+from tests.support.browser import shot, sign_in
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 
 def _office_and_people(state: Pufa) -> None:
@@ -26,9 +28,9 @@ def _office_and_people(state: Pufa) -> None:
         )
 
 
-def test_create_a_weekly_schedule_with_the_recurrence_editor(page: Any, pufa_state: Pufa) -> None:
+def test_create_a_weekly_schedule_with_the_recurrence_editor(page: Page, pufa_state: Pufa) -> None:
     _office_and_people(pufa_state)
-    _sign_in(page, pufa_state, "/admin/schedules/new")
+    sign_in(page, pufa_state, "/admin/schedules/new")
     page.wait_for_url("**/admin/schedules/new")
     page.get_by_label("名称").fill("机关职工每周一讲")
     page.get_by_label("类别", exact=True).select_option("lecture")
@@ -52,8 +54,8 @@ def test_create_a_weekly_schedule_with_the_recurrence_editor(page: Any, pufa_sta
         assert session.scalars(select(Schedule.rrule)).one() == "FREQ=WEEKLY;BYDAY=WE"
 
 
-def test_bad_input_is_shown_next_to_the_field_and_kept(page: Any, pufa_state: Pufa) -> None:
-    _sign_in(page, pufa_state, "/admin/people/new")
+def test_bad_input_is_shown_next_to_the_field_and_kept(page: Page, pufa_state: Pufa) -> None:
+    sign_in(page, pufa_state, "/admin/people/new")
     page.wait_for_url("**/admin/people/new")
     page.get_by_label("姓名").fill("赵敏")
     page.get_by_label("手机号码").fill("12345")
@@ -94,17 +96,18 @@ def _lecture_with_rota(state: Pufa) -> tuple[int, str]:
         return schedule.id, issue_page_token(session, wang, state.settings.secret_key)
 
 
-def test_swapping_two_speakers_changes_the_rota_and_the_feed(page: Any, pufa_state: Pufa) -> None:
+def test_swapping_two_speakers_changes_the_rota_and_the_feed(page: Page, pufa_state: Pufa) -> None:
     schedule_id, wang_page = _lecture_with_rota(pufa_state)
     # 王芳 subscribes first, so we can read her feed before and after the swap.
     page.goto(f"/me/{wang_page}")
     page.get_by_role("button", name="获取我的订阅链接").click()
     webcal = page.get_by_role("link", name="一键订阅日历").get_attribute("href")
+    assert webcal is not None
     feed_path = "/" + webcal.split("://", 1)[1].split("/", 1)[1]
     before = page.request.get(feed_path).text()
     assert "主讲人：王芳" in before or "王芳" in before
 
-    _sign_in(page, pufa_state, f"/admin/rota/{schedule_id}")
+    sign_in(page, pufa_state, f"/admin/rota/{schedule_id}")
     page.wait_for_url(f"**/admin/rota/{schedule_id}")
     rows = page.locator("tbody tr")
     assert rows.nth(0).get_by_label("主讲人").input_value() != ""
@@ -128,12 +131,12 @@ def test_swapping_two_speakers_changes_the_rota_and_the_feed(page: Any, pufa_sta
     assert "李强" in after
 
 
-def test_screenshots_of_the_main_pages_with_demo_data(page: Any, pufa_state: Pufa) -> None:
+def test_screenshots_of_the_main_pages_with_demo_data(page: Page, pufa_state: Pufa) -> None:
     from service.seed import load_demo_file, seed
 
     with pufa_state.db.transaction() as session:
         seed(session, load_demo_file())
-    _sign_in(page, pufa_state, "/admin/")
+    sign_in(page, pufa_state, "/admin/")
     page.wait_for_url("**/admin/")
     for path, name in [
         ("/admin/", "20-dashboard-demo"),

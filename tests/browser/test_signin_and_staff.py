@@ -3,33 +3,28 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
-from browsertools import shot
 from sqlalchemy import select
-from webtools import ADMIN_PASSWORD, ADMIN_USERNAME, make_admin
 
 from service.context import Pufa
 from service.models import Delivery, Department, Person, ReminderRule, Schedule, utcnow
 from service.web.page_tokens import issue_page_token
+from tests.support.browser import shot, sign_in
+from tests.support.web import ADMIN_USERNAME, make_admin
 
-
-def _sign_in(page: Any, state: Pufa, wanted: str = "/admin/") -> None:
-    make_admin(state)
-    page.goto(wanted)
-    page.get_by_label("用户名").fill(ADMIN_USERNAME)
-    page.get_by_label("密码").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="登录").click()
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 
 def test_an_admin_signs_in_and_lands_on_the_page_they_asked_for(
-    page: Any, pufa_state: Pufa
+    page: Page, pufa_state: Pufa
 ) -> None:
     page.goto("/admin/people/")
     assert "/admin/login" in page.url
     shot(page, "01-login")
-    _sign_in(page, pufa_state, page.url)
+    sign_in(page, pufa_state, page.url)
     page.wait_for_url("**/admin/people/")
     assert page.get_by_role("heading", name="人员与站所").is_visible()
     page.goto("/admin/")
@@ -38,7 +33,7 @@ def test_an_admin_signs_in_and_lands_on_the_page_they_asked_for(
 
 
 def test_a_wrong_password_shows_the_error_and_keeps_the_username(
-    page: Any, pufa_state: Pufa
+    page: Page, pufa_state: Pufa
 ) -> None:
     make_admin(pufa_state)
     page.goto("/admin/login")
@@ -49,7 +44,7 @@ def test_a_wrong_password_shows_the_error_and_keeps_the_username(
     assert page.get_by_label("用户名").input_value() == ADMIN_USERNAME
 
 
-def test_the_skip_link_is_the_first_stop_for_the_keyboard(page: Any) -> None:
+def test_the_skip_link_is_the_first_stop_for_the_keyboard(page: Page) -> None:
     page.goto("/admin/login")
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent")
@@ -94,7 +89,7 @@ def _staff_with_pending_sms(state: Pufa) -> str:
         return issue_page_token(session, person, state.settings.secret_key)
 
 
-def test_a_staff_member_turns_sms_off_on_their_phone(phone: Any, pufa_state: Pufa) -> None:
+def test_a_staff_member_turns_sms_off_on_their_phone(phone: Page, pufa_state: Pufa) -> None:
     planner = pytest.importorskip("service.sms.planner")
     assert planner.retract_for_person
     token = _staff_with_pending_sms(pufa_state)

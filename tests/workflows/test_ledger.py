@@ -1,0 +1,177 @@
+"""The work ledger (台账) export: .xlsx with several sheets, .csv for Excel."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+import time_machine
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import select
+
+from service.context import Pufa
+from service.models import OccurrenceOverride
+from service.workflows import labels, study
+from tests.support.workflows import item, lecture, local, pending_delivery, person, rule, seed_demo
+
+RANGE = "from=2026-02-01&to=2026-03-31"
+
+
+@pytest.fixture
+def demo(pufa_state: Pufa) -> Iterator[None]:
+    """The demo township on 2026-04-01: 3·8 was held, 宪法 is overdue, Mar 16 cancelled,
+    孙丽 confirmed 宪法, two reminders went out (one delivered, one failed)."""
+    seed_demo(pufa_state)
+    with pufa_state.db.transaction() as session:
+        schedule = lecture(session)
+        override = session.scalars(
+            select(OccurrenceOverride).where(
+                OccurrenceOverride.original_start_at == local(2026, 3, 16, 16, 0)
+            )
+        ).one()
+        override.is_cancelled, override.note = True, "镇党委会议"
+        constitution = item(session, 2026, "宪法")
+        study.confirm(session, constitution.id, person_id=person(session, "孙丽").id, note="",
+                      now=local(2026, 3, 1), actor="t")  # fmt: skip
+        speaker = rule(schedule, "speaker", 1440)
+        sent = pending_delivery(session, schedule, speaker, person(session, "胡晓燕"),
+                                local(2026, 3, 9, 16, 0), status="delivered")  # fmt: skip
+        sent.sent_at = sent.due_at + timedelta(seconds=5)
+        failed = pending_delivery(session, schedule, speaker, person(session, "马超"),
+                                  local(2026, 3, 2, 16, 0), status="failed")  # fmt: skip
+        failed.error_code, failed.reason = "21211", "invalid number"
+        # Withdrawn, and due after the range: neither is in this ledger.
+        pending_delivery(session, schedule, speaker, person(session, "孙丽"),
+                         local(2026, 3, 2, 16, 0), status="retracted")  # fmt: skip
+        pending_delivery(
+            session, schedule, speaker, person(session, "吴敏"), local(2026, 4, 13, 16, 0)
+        )
+    with time_machine.travel(local(2026, 4, 1, 10, 0), tick=False):
+        yield
+
+
+def rows(sheet: Worksheet) -> list[tuple[object, ...]]:
+    return [tuple(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
+
+
+def test_the_workbook_has_a_sheet_per_table_with_chinese_headers_and_a_frozen_header_row(
+    client: FlaskClient, viewer_headers: dict[str, str], demo: None
+) -> None:
+    response = client.get(f"/api/v1/ledger.xlsx?{RANGE}", headers=viewer_headers)
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response.headers["Content-Disposition"].startswith(
+        'attachment; filename="ledger_2026-02-01_2026-03-31.xlsx"'
+    )
+    workbook = load_workbook(io.BytesIO(response.data))
+    assert workbook.sheetnames == ["日程台账", "每周一讲", "宣传活动", "学法进度", "短信提醒"]
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes == "A2"
+        assert sheet["A1"].font.b
+        assert all((sheet.column_dimensions[c].width or 0) >= 8 for c in "ABC")
+
+
+def test_the_lecture_sheet_says_who_spoke_on_what_and_what_did_not_happen(
+    client: FlaskClient, viewer_headers: dict[str, str], demo: None
+) -> None:
+    response = client.get(f"/api/v1/ledger.xlsx?{RANGE}", headers=viewer_headers)
+    lectures = rows(load_workbook(io.BytesIO(response.data))["每周一讲"])
+    assert lectures[0] == ("2026-02-02", "16:00", "黄磊", "宗教事务条例", "镇政府三楼会议室",
+                           "按计划", "已举行")  # fmt: skip
+    by_date = {r[0]: r for r in lectures}
+    assert by_date["2026-03-09"][2:4] == ("胡晓燕", "农村常用法律知识")
+    assert by_date["2026-03-16"][5:] == ("已取消", "未举行")
+    # Both Spring Festival lectures were held on the first working day after it.
+    assert [r[5] for r in lectures if r[0] == "2026-02-24"] == ["节假日顺延", "节假日顺延"]
+    assert len(lectures) == 9
+
+
+def test_campaigns_study_progress_and_reminders_are_in_their_sheets(
+    client: FlaskClient, viewer_headers: dict[str, str], demo: None
+) -> None:
+    response = client.get(f"/api/v1/ledger.xlsx?{RANGE}", headers=viewer_headers)
+    workbook = load_workbook(io.BytesIO(response.data))
+    ((title, first, last, place, departments, status, held),) = rows(workbook["宣传活动"])
+    assert (title, first, last, place, status, held) == (
+        "3·8 妇女节普法宣传", "2026-03-08", "2026-03-08", "蟒河镇集市广场", "按计划", "已举行"
+    )  # fmt: skip
+    assert set(str(departments).split("、")) == {"妇联", "司法所", "派出所"}
+    constitution = rows(workbook["学法进度"])[0]
+    assert constitution[:6] == (2026, "宪法", "2026-03-31", 20, 1, "5%")
+    assert "孙丽" not in str(constitution[6]) and "吴敏" in str(constitution[6])
+    reminders = rows(workbook["短信提醒"])
+    assert [(r[2], r[6], r[7]) for r in reminders] == [
+        ("马超", "发送失败", "21211"),
+        ("胡晓燕", "已送达", None),
+    ]
+    assert reminders[1][1] == "2026-03-08 16:00"
+
+
+def test_the_csv_is_the_occurrences_table_in_utf8_with_a_bom(
+    client: FlaskClient, viewer_headers: dict[str, str], demo: None
+) -> None:
+    response = client.get(f"/api/v1/ledger.csv?{RANGE}", headers=viewer_headers)
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert tuple(table[0]) == labels.HEADERS["occurrences"]
+    kinds = [row[3] for row in table[1:]]
+    assert kinds.count("每周一讲") == 9 and kinds.count("宣传活动") == 1
+    assert kinds.count("学法截止") == 1
+    cancelled = next(row for row in table if row[0] == "2026-03-16")
+    assert (cancelled[5], cancelled[6], cancelled[12]) == ("已取消", "未举行", "镇党委会议")
+
+
+def test_text_that_looks_like_a_formula_stays_text(
+    client: FlaskClient, pufa_state: Pufa, viewer_headers: dict[str, str], demo: None
+) -> None:
+    with pufa_state.db.transaction() as session:
+        override = session.scalars(
+            select(OccurrenceOverride).where(
+                OccurrenceOverride.original_start_at == local(2026, 3, 9, 16, 0)
+            )
+        ).one()
+        override.topic = '=HYPERLINK("http://evil.example","x")'
+    xlsx = client.get(f"/api/v1/ledger.xlsx?{RANGE}", headers=viewer_headers)
+    cell = next(
+        c
+        for c in load_workbook(io.BytesIO(xlsx.data))["每周一讲"]["D"]
+        if c.value and "=" in c.value
+    )
+    assert cell.data_type == "s"
+    csv_text = client.get(f"/api/v1/ledger.csv?{RANGE}", headers=viewer_headers).data
+    assert "'=HYPERLINK" in csv_text.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize(
+    ("query", "error", "field"),
+    [
+        ("from=2026-01-01&to=2027-01-02", "range_too_long", "to"),  # 367 days
+        ("from=2026-03-01&to=2026-02-01", "invalid_range", "to"),
+        ("from=2026-03-01", "invalid", "to"),
+        ("from=2026-02-30&to=2026-03-01", "invalid", "from"),
+    ],
+)
+def test_a_bad_range_is_refused_with_a_reason(
+    client: FlaskClient, viewer_headers: dict[str, str], query: str, error: str, field: str
+) -> None:
+    for extension in ("xlsx", "csv"):
+        response = client.get(f"/api/v1/ledger.{extension}?{query}", headers=viewer_headers)
+        assert response.status_code == 422
+        body = response.get_json()
+        assert body["error"] == error and field in body["fields"], body
+
+
+def test_a_whole_leap_year_is_within_the_limit(
+    client: FlaskClient, viewer_headers: dict[str, str]
+) -> None:
+    response = client.get(
+        "/api/v1/ledger.csv?from=2028-01-01&to=2028-12-31", headers=viewer_headers
+    )
+    assert response.status_code == 200
