@@ -22,7 +22,8 @@ from ..models import (
     schedule_departments,
     schedule_people,
 )
-from .schedules import check_rrule, local_start
+from ..occurrences.rules import next_after
+from .schedules import local_start
 
 _EARLIEST, _LATEST = date(1900, 1, 1), date(2300, 12, 31)
 
@@ -221,7 +222,7 @@ def _meets(schedule: Any, first_day: date | None, last_day: date | None) -> bool
     high = datetime.combine(last_day or _LATEST, time(0)) + timedelta(days=1)
     if not schedule.rrule:
         return low < start < high
-    following = check_rrule(schedule.rrule, start).after(low, inc=False)
+    following = next_after(schedule.rrule, start, schedule.timezone, low)
     return following is not None and following < high
 
 
