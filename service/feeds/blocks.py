@@ -17,7 +17,7 @@ from ..models import Schedule
 from .content import FeedContent
 
 # Bump when the rendering of a schedule changes (as validators.FORMAT for whole feeds).
-BLOCK_FORMAT = 2
+BLOCK_FORMAT = 3
 
 
 def block_key(

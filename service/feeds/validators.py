@@ -57,7 +57,7 @@ from .content import FeedOwner, OwnerKind
 AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 
 # Bump when the rendering changes, so clients and the byte cache do not keep old output.
-FORMAT = "pufa-feed-2"
+FORMAT = "pufa-feed-3"
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
