@@ -231,15 +231,18 @@ def _check_combinations(parts: dict[str, str], days: list[tuple[int, str]]) -> N
         raise _refuse("clients_disagree", "BYWEEKNO", "Thunderbird（ical.js）按周号重复时日期有误")
     if "BYSETPOS" in parts and freq not in ("MONTHLY", "YEARLY"):
         raise _refuse("clients_disagree", "BYSETPOS", "只接受 MONTHLY 或 YEARLY 中的 BYSETPOS")
+    if "BYSETPOS" in parts and any("," in parts.get(name, "") for name in ("BYHOUR", "BYMINUTE")):
+        raise _refuse("clients_disagree", "BYSETPOS", "不能与一天多个时刻同用")
     if "BYYEARDAY" in parts and "BYMONTH" in parts:
         raise _refuse("clients_disagree", "BYYEARDAY", "不能与 BYMONTH 同用")
     if (
         freq == "YEARLY"
-        and ordinals
+        and days
         and "BYMONTHDAY" in parts
         and not any(name in parts for name in ("BYMONTH", "BYYEARDAY"))
     ):
-        raise _refuse("clients_disagree", "BYMONTHDAY", "与带序号的星期同用时须写明 BYMONTH")
+        # ical.js takes every month then, and DTSTART's month without BYDAY.
+        raise _refuse("clients_disagree", "BYMONTHDAY", "与 BYDAY 同用时须写明 BYMONTH")
     if freq == "YEARLY" and not any(
         name in parts for name in ("BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYDAY")
     ):
