@@ -64,9 +64,10 @@ def _occurrences(case: dict[str, Any], canonical: str, start: datetime, end: dat
 @pytest.mark.parametrize("case", CASES, ids=[case["source"].rsplit("/", 1)[-1] for case in CASES])
 def test_corpus_case(case: dict[str, Any]) -> None:
     start = datetime.fromisoformat(case["start"])
-    began = time.perf_counter()
+    # CPU time of this thread: the machine is shared, the check's own cost is the point.
+    began = time.thread_time()
     refusal = _refusal(case, start)
-    assert time.perf_counter() - began < 0.1, "a rule is checked within 100 ms"
+    assert time.thread_time() - began < 0.1, "a rule is checked within 100 ms"
     assert refusal == case["refusal"], case["source"]
     if refusal is not None:
         return

@@ -165,8 +165,31 @@ def check_rule(text: str, local_start: datetime, timezone: str, *, is_all_day: b
         raise _refuse("too_many", part, f"一天最多 {MAX_PER_DAY} 次，这条规则一天 {per_day} 次")
     if "UNTIL" in parts:
         parts["UNTIL"] = canonical_until(parts["UNTIL"], ZoneInfo(timezone), is_all_day=is_all_day)
+    _spell_out(parts, days, local_start)
     # The parts stay in the order they were given: only their spelling is canonical.
     return CheckedRule(";".join(f"{k}={v}" for k, v in parts.items()), parts)
+
+
+def _spell_out(parts: dict[str, str], days: list[tuple[int, str]], local_start: datetime) -> None:
+    """Write what readers of the feed take differently from the rule in the form all of
+    them read alike (libical, ical.js, and python-dateutil behind many Python readers):
+
+    * ``FREQ=YEARLY;BYMONTHDAY=…`` without BYMONTH: RFC 5545 takes the month from
+      DTSTART, as any part not given; dateutil takes every month. BYMONTH is written.
+    * ``BYDAY`` mixing ordinal and plain weekdays (``3MO,WE``): RFC 5545 means either;
+      dateutil only days that are both. A plain weekday is written as each of its
+      ordinals in the month (1…5) or, in a YEARLY rule without BYMONTH, the year (1…53).
+    """
+    freq = parts["FREQ"]
+    others = ("BYMONTH", "BYYEARDAY", "BYWEEKNO")
+    if freq == "YEARLY" and "BYMONTHDAY" in parts and not any(n in parts for n in others):
+        parts["BYMONTH"] = str(local_start.month)
+    ordinals = [f"{n:+d}{code}".lstrip("+") for n, code in days if n]
+    if freq in ("MONTHLY", "YEARLY") and ordinals and len(ordinals) < len(days):
+        weeks = 5 if freq == "MONTHLY" or "BYMONTH" in parts else 53
+        plain = [code for n, code in days if not n]
+        spread = [f"{week}{code}" for code in plain for week in range(1, weeks + 1)]
+        parts["BYDAY"] = ",".join(ordinals + spread)
 
 
 def _check_positive(name: str, value: str, highest: int) -> None:

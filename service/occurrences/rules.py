@@ -281,8 +281,7 @@ def first_occurrence(recurrence: Recurrence) -> datetime | None:
     text = ";".join(
         part for part in recurrence.text.split(";") if not part.startswith(("UNTIL=", "COUNT="))
     )
-    yearly = _yearly_equivalent(text, recurrence.freq, recurrence.interval)
-    if yearly is not None and _shifted_first(yearly, start, 1) is None:
+    if _never_in_sample(text, recurrence.freq, start):
         return None
     found = _shifted_first(text, start, recurrence.interval)
     if found is None:
@@ -304,21 +303,32 @@ def _shifted_first(text: str, start: datetime, interval: int) -> tuple[datetime,
     return None if found is None else (found, years)
 
 
-def _yearly_equivalent(text: str, freq: str, interval: int) -> str | None:
-    """A YEARLY rule (dateutil's reading) with the same days as this DAILY or MONTHLY
-    one of INTERVAL 1, or None. Searching 400 years for a rule that never occurs costs
-    dateutil a step a day or a month, a step a year for the YEARLY one: this keeps the
-    refusal of such a rule (say, February 30th) within the API's time."""
-    if interval != 1 or freq not in ("DAILY", "MONTHLY") or "BYSETPOS=" in text:
-        return None
+def _never_in_sample(text: str, freq: str, start: datetime) -> bool:
+    """Whether a rule surely never occurs, told from a sample of years instead
+    of dateutil's search of 400 years (a step a day or a month: up to a second).
+
+    Every month of 9971-9999 has each shape a month can have (its number, length and
+    the weekday of its 1st), and each year each shape a year can have (leap or not, the
+    weekday of January 1st), and what a MONTHLY or YEARLY period holds depends on its
+    shape alone. A DAILY rule holds the days of the YEARLY one with the same parts.
+    The engine's text has every default taken from DTSTART written out, so only the
+    time of day is taken from ``start``. (dateutil stops at the year 9999, not at an
+    UNTIL, when a rule yields nothing: hence those years.)"""
+    if freq == "WEEKLY":
+        return False  # a week holds every weekday: such a rule occurs soon enough
     parts = dict(part.split("=", 1) for part in text.split(";"))
-    if not any(name in parts for name in ("BYMONTHDAY", "BYDAY", "BYYEARDAY")):
-        return None  # every day or month holds an occurrence
-    parts["FREQ"] = "YEARLY"
-    if freq == "MONTHLY":
-        # dateutil counts an ordinal weekday within the month once BYMONTH is given.
-        parts.setdefault("BYMONTH", ",".join(str(month) for month in range(1, 13)))
-    return ";".join(f"{name}={value}" for name, value in parts.items())
+    # A rule of INTERVAL n holds some of the periods of the same rule of INTERVAL 1:
+    # if that one never occurs, neither does this one.
+    parts.pop("INTERVAL", None)
+    if freq == "DAILY":
+        if not any(name in parts for name in ("BYMONTHDAY", "BYDAY", "BYYEARDAY")):
+            return False  # every day or month holds an occurrence
+        parts["FREQ"] = "YEARLY"
+    sample = ";".join(f"{name}={value}" for name, value in parts.items())
+    return next(iter(_rule(sample, datetime.combine(_SAMPLE_START, start.time()))), None) is None
+
+
+_SAMPLE_START = date(9971, 1, 1)
 
 
 def next_after(text: str, local_start: datetime, timezone: str, after: datetime) -> datetime | None:
