@@ -111,6 +111,7 @@ def test_an_all_day_series_takes_a_date_until(
         ({"rrule": "FREQ=YEARLY;BYDAY=+60FR"}, "rrule", "BYDAY"),
         ({"rrule": "FREQ=DAILY;COUNT=2147483648"}, "rrule", "COUNT"),
         ({"rrule": "FREQ=DAILY;INTERVAL=99999999"}, "rrule", "INTERVAL"),
+        ({"rrule": "FREQ=YEARLY;BYDAY=20MO,TU,WE,TH"}, "rrule", "超过 500 个字符"),
         (
             {"rrule": "FREQ=DAILY;BYHOUR=" + ",".join(map(str, range(24))) + ";BYMINUTE=0,30"},
             "rrule",

@@ -45,6 +45,8 @@ PARTS = (
 MAX_COUNT = 5000
 MAX_INTERVAL = 1000
 MAX_PER_DAY = 24
+# What the schedules table holds (schedules.rrule).
+MAX_LENGTH = 500
 # (lowest, highest) absolute value; zero is never allowed.
 _RANGES = {
     "BYMINUTE": (0, 59),
@@ -167,7 +169,10 @@ def check_rule(text: str, local_start: datetime, timezone: str, *, is_all_day: b
         parts["UNTIL"] = canonical_until(parts["UNTIL"], ZoneInfo(timezone), is_all_day=is_all_day)
     _spell_out(parts, days, local_start)
     # The parts stay in the order they were given: only their spelling is canonical.
-    return CheckedRule(";".join(f"{k}={v}" for k, v in parts.items()), parts)
+    text = ";".join(f"{k}={v}" for k, v in parts.items())
+    if len(text) > MAX_LENGTH:
+        raise _refuse("too_many", "BYDAY", f"写成各软件一致的形式后超过 {MAX_LENGTH} 个字符")
+    return CheckedRule(text, parts)
 
 
 def _spell_out(parts: dict[str, str], days: list[tuple[int, str]], local_start: datetime) -> None:
