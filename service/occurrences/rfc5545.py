@@ -18,8 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 FREQUENCIES = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -320,18 +319,12 @@ def until_local(value: str, zone: ZoneInfo) -> datetime:
 def check_timezone(name: str) -> ZoneInfo:
     """The IANA zone ``name``; a folder of tzdata (``America``), a file that is not a
     zone or anything else is a ``RuleError`` of kind ``timezone``."""
-    if name not in _zone_names():
-        raise RuleError(
-            f"未知时区“{name}”（须是 IANA 时区，例如 Asia/Shanghai）",
-            part="timezone",
-            kind="timezone",
-        )
-    return ZoneInfo(name)
-
-
-@cache
-def _zone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
+    try:
+        # ZoneInfo opens what the name points at: a tzdata folder is an OSError.
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        message = f"未知时区“{name}”（须是 IANA 时区，例如 Asia/Shanghai）"
+        raise RuleError(message, part="timezone", kind="timezone") from None
 
 
 def dst_gap(local: datetime, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
