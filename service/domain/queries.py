@@ -22,7 +22,7 @@ from ..models import (
     schedule_departments,
     schedule_people,
 )
-from ..occurrences.rules import RuleError, compile_rule
+from ..occurrences.rules import next_after
 from .schedules import local_start
 
 _EARLIEST, _LATEST = date(1900, 1, 1), date(2300, 12, 31)
@@ -222,10 +222,7 @@ def _meets(schedule: Any, first_day: date | None, last_day: date | None) -> bool
     high = datetime.combine(last_day or _LATEST, time(0)) + timedelta(days=1)
     if not schedule.rrule:
         return low < start < high
-    try:
-        following = compile_rule(schedule.rrule, start, schedule.timezone).first_after(low)
-    except RuleError:  # saved before a check refused it: it lists no occurrence either
-        return False
+    following = next_after(schedule.rrule, start, schedule.timezone, low)
     return following is not None and following < high
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 from sqlalchemy import exists, select
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ..audit import record, snapshot
 from ..errors import Conflict, Invalid
 from ..models import Department, Person, Schedule, StudyItem
+from ..occurrences.rfc5545 import RuleError, check_timezone
 from ..occurrences.validate import validate_schedule
 from .common import (
     Id,
@@ -68,9 +69,9 @@ class ScheduleIn(InputModel):
     @classmethod
     def _zone(cls, value: str) -> str:
         try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"未知时区 unknown IANA timezone {value!r}") from None
+            check_timezone(value)  # not ZoneInfo: it opens tzdata folders ("America")
+        except RuleError as error:
+            raise ValueError(str(error)) from None
         return value
 
 
@@ -83,6 +84,7 @@ class Timing:
     duration_minutes: int
     duration_days: int
     exdates: list[str]
+    rrule: str | None  # canonical (occurrences.validate.validate_schedule), as stored
 
 
 def _local(value: datetime | date, zone: ZoneInfo) -> datetime:
@@ -115,19 +117,22 @@ def resolve_timing(data: ScheduleIn, stored: Schedule | None = None) -> Timing:
                 "end must come after start (and within the longest duration).",
                 fields={"end": "结束时间必须晚于开始时间 end before start"},
             )
-    if data.rrule is not None and not _keeps_rule(stored, data, start):
-        # What the engine can evaluate (e.g. not a rule that never happens), and a start
-        # that is one of the rule's occurrences: RFC 5545 leaves the set undefined
-        # otherwise, and calendar apps would disagree with the SMS.
-        aware_start = datetime.combine(start, start.time(), zone)
-        validate_schedule(data.rrule, aware_start, data.timezone)
+    rule = data.rrule or None
+    if stored is not None and _keeps_rule(stored, data, start):
+        rule = stored.rrule
+    else:
+        # One checker (service.occurrences): the rule as RFC 5545 and calendar apps read
+        # it, in the canonical form that is stored, and a start that is one of its
+        # occurrences.
+        rule = validate_schedule(rule, start, data.timezone, is_all_day=data.is_all_day)
     exdates = sorted({_local(value, zone).isoformat() for value in data.exdates})
-    return Timing(zone, start, minutes, days, exdates)
+    return Timing(zone, start, minutes, days, exdates, rule)
 
 
 def _keeps_rule(stored: Schedule | None, data: ScheduleIn, start: datetime) -> bool:
     return (
         stored is not None
+        and stored.rrule is not None
         and stored.rrule == (data.rrule or "").removeprefix("RRULE:")
         and stored.timezone == data.timezone
         and stored.is_all_day == data.is_all_day
@@ -185,7 +190,7 @@ def apply_schedule(session: Session, schedule: Schedule, data: ScheduleIn) -> No
     schedule.is_all_day = data.is_all_day
     schedule.duration_minutes = timing.duration_minutes
     schedule.duration_days = timing.duration_days
-    schedule.rrule = data.rrule.removeprefix("RRULE:") if data.rrule else None
+    schedule.rrule = timing.rrule
     schedule.exdates = timing.exdates
     schedule.holiday_policy = data.holiday_policy
     schedule.is_for_everyone = data.is_for_everyone

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from functools import lru_cache
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
@@ -19,7 +18,6 @@ from icalendar import (
     Alarm,
     Calendar,
     Event,
-    Timezone,
     vDate,
     vDatetime,
     vDDDLists,
@@ -38,6 +36,7 @@ from .fast.cache import ByteCache
 from .fast.ical_writer import IcalWriter
 from .fast.shortcuts import put_property, zoned_datetime
 from .series import SeriesPlan, plan_series
+from .vtimezone import vtimezone
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +105,7 @@ def render_feed(
         parts.append(block)
     for tzid in sorted(tzids):
         calendar.add_component(
-            _vtimezone(tzid, feed_range.since.date() - timedelta(days=31), feed_range.until.date())
+            vtimezone(tzid, feed_range.since.date() - timedelta(days=31), feed_range.until.date())
         )
     # The VEVENTs go where Calendar.to_ical would put them: after the VTIMEZONEs, before
     # the end; Component.to_ical of each is exactly the lines the whole would hold.
@@ -130,12 +129,6 @@ def _schedule_block(content: FeedContent, schedule: Schedule, feed_range: FeedRa
         # version, and with it every validator that showed it.
         log.exception("schedule left out of a feed", extra={"schedule_id": schedule.id})
         return b""
-
-
-@lru_cache(maxsize=64)
-def _vtimezone(tzid: str, first: date, last: date) -> Timezone:
-    """A VTIMEZONE covering only the feed's range (icalendar: "cache the results")."""
-    return Timezone.from_tzid(tzid, first_date=first, last_date=last)
 
 
 class _EventWriter:
@@ -189,7 +182,7 @@ class _EventWriter:
         if plan.rrule is not None:
             master.add("RRULE", plan.rrule)
         if plan.exdates:
-            master.add("EXDATE", vDDDLists([self._when(d) for d in plan.exdates]))
+            master.add("EXDATE", self._exdates(plan.exdates))
         result = [master]
         for occurrence in plan.overrides:
             # Above the master's SEQUENCE, and rising with every saved change of the override.
@@ -302,6 +295,16 @@ class _EventWriter:
             or (rule.recipients == "speaker" and is_mine)
             or (rule.recipients == "unconfirmed" and self.is_to_study)
         )
+
+    def _exdates(self, values: tuple[datetime, ...]) -> vDDDLists:
+        """EXDATE typed like DTSTART (RFC 5545 §3.8.5.1): an all-day series' values are
+        DATEs, and say so (VALUE=DATE: vobject refuses the feed and ical.js drops the
+        event without it; icalendar's vDDDLists does not add it), timed ones keep the
+        schedule's TZID."""
+        typed = vDDDLists([self._when(d) for d in values])
+        if self.is_all_day:
+            typed.params["VALUE"] = "DATE"
+        return typed
 
     def _when(self, value: datetime) -> date | datetime:
         """All-day values are DATEs (VALUE=DATE); timed ones keep the schedule's TZID."""

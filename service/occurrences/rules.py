@@ -24,12 +24,16 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from itertools import product
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
+
+from .rfc5545 import RuleError, split_parts, until_local
+
+__all__ = ["Recurrence", "RuleError", "compile_rule", "first_from", "first_occurrence"]
 
 FREQUENCIES = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY")
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -43,10 +47,6 @@ _REBASE_MARGIN = timedelta(days=31)
 # The Gregorian calendar, weekdays included, repeats every 400 years.
 _CYCLE_YEARS = 400
 _SEARCH_YEARS = 40
-
-
-class RuleError(ValueError):
-    """The RRULE text cannot be used; the message says why (for the API's ``fields``)."""
 
 
 @dataclass(frozen=True)
@@ -75,12 +75,6 @@ class Recurrence:
             last = end if self.until is None else min(end, self.until)
             return self.plain.between(dtstart, max(start, dtstart), last)
         return self.rule(self._rebased(start)).between(start, end, inc=True)
-
-    def first_after(self, moment: datetime) -> datetime | None:
-        """The first occurrence strictly after ``moment`` (naive local), or None."""
-        if first_occurrence(self) is None:
-            return None
-        return self.rule(self._rebased(moment)).after(moment, inc=False)
 
     def _rebased(self, start: datetime) -> datetime:
         target = start - _REBASE_MARGIN
@@ -180,41 +174,7 @@ _PLAIN_DAYS = re.compile(r"(MO|TU|WE|TH|FR|SA|SU)(,(MO|TU|WE|TH|FR|SA|SU))*")
 
 def parse_parts(text: str) -> dict[str, str]:
     """``FREQ=WEEKLY;BYDAY=MO`` -> {"FREQ": "WEEKLY", "BYDAY": "MO"}; syntax only."""
-    body = text.strip()
-    if body.upper().startswith("RRULE:"):
-        body = body[len("RRULE:") :]
-    parts: dict[str, str] = {}
-    for item in body.split(";"):
-        if not item.strip():
-            continue
-        name, sep, value = item.partition("=")
-        name, value = name.strip().upper(), value.strip().upper()
-        if not sep or not name or not value:
-            raise RuleError(f"{item.strip()!r} is not NAME=VALUE")
-        if name in parts:
-            raise RuleError(f"{name} appears more than once")
-        parts[name] = value
-    if "FREQ" not in parts:
-        raise RuleError("FREQ is missing")
-    return parts
-
-
-def until_local(value: str, zone: ZoneInfo) -> datetime:
-    """RFC 5545 UNTIL as naive local wall-clock time of ``zone``.
-
-    UTC (``…Z``) is converted; a floating date-time is already local; a bare date means
-    the whole of that local day.
-    """
-    try:
-        if value.endswith("Z"):
-            instant = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-            return instant.astimezone(zone).replace(tzinfo=None)
-        if "T" in value:
-            return datetime.strptime(value, "%Y%m%dT%H%M%S")  # noqa: DTZ007 - wall-clock
-        day = datetime.strptime(value, "%Y%m%d").date()  # noqa: DTZ007 - a date
-        return datetime.combine(day, time(23, 59, 59))
-    except ValueError:
-        raise RuleError(f"UNTIL {value!r} is not a date (YYYYMMDD) or date-time") from None
+    return split_parts(text)
 
 
 @lru_cache(maxsize=2048)
@@ -228,6 +188,7 @@ def compile_rule(text: str, dtstart: datetime, timezone: str) -> Recurrence:
     if "COUNT" in parts and "UNTIL" in parts:
         raise RuleError("COUNT and UNTIL cannot both be given (RFC 5545)")
     if freq in FREQUENCIES:
+        _read_as_rfc5545(parts, dtstart)
         _write_defaults(parts, dtstart)
     normalised = ";".join(f"{name}={value}" for name, value in parts.items())
     try:
@@ -248,6 +209,28 @@ def compile_rule(text: str, dtstart: datetime, timezone: str) -> Recurrence:
         until=until,
         plain=PlainRule.of(parts),
     )
+
+
+def _read_as_rfc5545(parts: dict[str, str], dtstart: datetime) -> None:
+    """Rewrite, for dateutil, the parts it reads otherwise than RFC 5545 and the
+    calendar clients (libical, ical.js) do.
+
+    * ``FREQ=YEARLY;BYMONTHDAY=…`` without BYMONTH: dateutil takes the days of every
+      month; RFC 5545 takes the month from DTSTART, as it does any part not given.
+    * ``BYDAY`` mixing ordinal and plain weekdays (``3MO,WE``): dateutil keeps only the
+      days that are both; RFC 5545 means either. A plain weekday is every ordinal one
+      of its month (1…5) or, in a YEARLY rule without BYMONTH, of its year (1…53).
+    """
+    freq = parts["FREQ"]
+    alone = not any(name in parts for name in ("BYMONTH", "BYYEARDAY", "BYWEEKNO"))
+    if freq == "YEARLY" and "BYMONTHDAY" in parts and alone:
+        parts["BYMONTH"] = str(dtstart.month)
+    days = parts.get("BYDAY", "").split(",")
+    ordinal = [d for d in days if d[:-2]]
+    if freq in ("MONTHLY", "YEARLY") and ordinal and len(ordinal) < len(days):
+        weeks = 5 if freq == "MONTHLY" or "BYMONTH" in parts else 53
+        spread = [f"{n}{d}" for d in days if not d[:-2] for n in range(1, weeks + 1)]
+        parts["BYDAY"] = ",".join(ordinal + spread)
 
 
 def _write_defaults(parts: dict[str, str], dtstart: datetime) -> None:
@@ -295,16 +278,73 @@ def first_occurrence(recurrence: Recurrence) -> datetime | None:
     is treated as never matching.
     """
     start = recurrence.dtstart
-    step = _CYCLE_YEARS * recurrence.interval
-    cycles = max(0, math.floor((9999 - _SEARCH_YEARS - start.year) / step))
-    years = cycles * step
     text = ";".join(
         part for part in recurrence.text.split(";") if not part.startswith(("UNTIL=", "COUNT="))
     )
-    found = next(iter(_rule(text, start.replace(year=start.year + years))), None)
+    if _never_in_sample(text, recurrence.freq, start):
+        return None
+    found = _shifted_first(text, start, recurrence.interval)
     if found is None:
         return None
-    first = found.replace(year=found.year - years)
+    years = found[1]
+    first = found[0].replace(year=found[0].year - years)
     if recurrence.until is not None and first > recurrence.until:
         return None
     return first
+
+
+def _shifted_first(text: str, start: datetime, interval: int) -> tuple[datetime, int] | None:
+    """The first occurrence of the rule from ``start`` shifted near 9999 (see
+    ``first_occurrence``), and the number of years shifted."""
+    step = _CYCLE_YEARS * interval
+    cycles = max(0, math.floor((9999 - _SEARCH_YEARS - start.year) / step))
+    years = cycles * step
+    found = next(iter(_rule(text, start.replace(year=start.year + years))), None)
+    return None if found is None else (found, years)
+
+
+def _never_in_sample(text: str, freq: str, start: datetime) -> bool:
+    """Whether a rule surely never occurs, told from a sample of years instead
+    of dateutil's search of 400 years (a step a day or a month: up to a second).
+
+    Every month of 9971-9999 has each shape a month can have (its number, length and
+    the weekday of its 1st), and each year each shape a year can have (leap or not, the
+    weekday of January 1st), and what a MONTHLY or YEARLY period holds depends on its
+    shape alone. A DAILY rule holds the days of the YEARLY one with the same parts.
+    The engine's text has every default taken from DTSTART written out, so only the
+    time of day is taken from ``start``. (dateutil stops at the year 9999, not at an
+    UNTIL, when a rule yields nothing: hence those years.)"""
+    if freq == "WEEKLY":
+        return False  # a week holds every weekday: such a rule occurs soon enough
+    parts = dict(part.split("=", 1) for part in text.split(";"))
+    # A rule of INTERVAL n holds some of the periods of the same rule of INTERVAL 1:
+    # if that one never occurs, neither does this one.
+    parts.pop("INTERVAL", None)
+    if freq == "DAILY":
+        if not any(name in parts for name in ("BYMONTHDAY", "BYDAY", "BYYEARDAY")):
+            return False  # every day or month holds an occurrence
+        parts["FREQ"] = "YEARLY"
+    sample = ";".join(f"{name}={value}" for name, value in parts.items())
+    return next(iter(_rule(sample, datetime.combine(_SAMPLE_START, start.time()))), None) is None
+
+
+_SAMPLE_START = date(9971, 1, 1)
+
+
+def next_after(text: str, local_start: datetime, timezone: str, after: datetime) -> datetime | None:
+    """The first original start (naive local) after ``after`` of the series with this
+    stored RRULE from ``local_start``, read as RFC 5545 reads it; None if none is left.
+    For the write layer, which must not read stored rules with dateutil itself (a stored
+    UNTIL is in UTC, and dateutil's reading differs from RFC 5545's)."""
+    found: datetime | None = compile_rule(text, local_start, timezone).rule().after(after)
+    return found
+
+
+def is_rule_occurrence(text: str, local_start: datetime, timezone: str, local: datetime) -> bool:
+    """Whether ``local`` (naive wall-clock) is an original start of the series with this
+    stored RRULE from ``local_start`` (DTSTART counts), read as RFC 5545 reads it."""
+    if local == local_start:
+        return True
+    second = timedelta(seconds=1)
+    rule = compile_rule(text, local_start, timezone).rule()
+    return bool(rule.between(local - second, local + second))

@@ -8,13 +8,14 @@ and override endpoints (admin API) and the occurrence endpoints use the same che
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
 from ..errors import Invalid
 from .expand import ScheduleSpec, Window, is_original
-from .rules import FREQUENCIES, RuleError, compile_rule, first_occurrence, parse_parts
+from .rfc5545 import RuleError, check_rule, check_timezone, dst_gap
+from .rules import compile_rule, first_from, first_occurrence
 
 MAX_WINDOW_YEARS = 10
 
@@ -24,74 +25,99 @@ def _invalid(field: str, reason: str) -> Invalid:
 
 
 def validate_timezone(name: str, field: str = "timezone") -> ZoneInfo:
-    """The IANA zone called ``name`` (e.g. Asia/Shanghai)."""
+    """The IANA zone called ``name`` (e.g. Asia/Shanghai); not a tzdata folder."""
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise _invalid(field, f"unknown IANA timezone {name!r}") from None
+        return check_timezone(name)
+    except RuleError as error:
+        raise _invalid(field, str(error)) from None
 
 
-def validate_rrule(text: str, start: datetime, tz: str, field: str = "rrule") -> None:
-    """An RFC 5545 RRULE the engine can evaluate for a series starting at ``start``.
+def _local(start: datetime, zone: ZoneInfo) -> datetime:
+    """Naive wall-clock time in ``zone``: an aware start is converted, a naive one is
+    taken as local already."""
+    return start.astimezone(zone).replace(tzinfo=None) if start.tzinfo else start
 
-    Refused: bad syntax or values, FREQ finer than DAILY, COUNT or INTERVAL below 1,
-    COUNT with UNTIL, an ordinal BYDAY (2MO, -1FR) outside MONTHLY/YEARLY, UNTIL
-    before the start, and a rule that never produces an occurrence (e.g. Feb 30).
+
+def validate_rrule(
+    text: str, start: datetime, tz: str, field: str = "rrule", *, is_all_day: bool = False
+) -> str:
+    """The RRULE's canonical text, for a series starting at ``start`` (aware, or naive
+    local wall-clock time of ``tz``): the text to store and publish.
+
+    Refused (422 on ``field``, in Chinese, naming the rule part): anything
+    ``rfc5545.check_rule`` refuses, UNTIL before the start, and a rule that never
+    produces an occurrence (e.g. Feb 30).
     """
     zone = validate_timezone(tz)
-    local_start = start.astimezone(zone).replace(tzinfo=None)
+    local_start = _local(start, zone)
     try:
-        parts = parse_parts(text)
-        _check_parts(parts)
-        recurrence = compile_rule(text, local_start, tz)
+        checked = check_rule(text, local_start, tz, is_all_day=is_all_day)
+        recurrence = compile_rule(checked.text, local_start, tz)
     except RuleError as error:
         raise _invalid(field, str(error)) from None
     if recurrence.until is not None and recurrence.until < local_start:
         until = recurrence.until.isoformat(sep=" ")
-        raise _invalid(field, f"UNTIL ({until} local time) is before the start")
+        raise _invalid(field, f"UNTIL：{until}（当地时间）早于开始时间（结束日期不对）")
     if first_occurrence(recurrence) is None:
-        raise _invalid(field, "重复规则不会产生任何日程 the rule never produces an occurrence")
+        raise _invalid(field, "这条规则不会产生任何日程（不会产生任何日程）")
+    return checked.text
 
 
-def _check_parts(parts: dict[str, str]) -> None:
-    freq = parts["FREQ"]
-    if freq not in FREQUENCIES:
-        raise RuleError(f"FREQ must be one of {', '.join(FREQUENCIES)}, not {freq}")
-    for name in ("COUNT", "INTERVAL"):
-        if name in parts:
-            try:
-                value = int(parts[name])
-            except ValueError:
-                raise RuleError(f"{name} must be a whole number, not {parts[name]!r}") from None
-            if value < 1:
-                raise RuleError(f"{name} must be at least 1, not {value}")
-    ordinal = [d for d in parts.get("BYDAY", "").split(",") if d[:-2].strip("+-").isdigit()]
-    if ordinal and freq not in ("MONTHLY", "YEARLY"):
-        raise RuleError(f"BYDAY={ordinal[0]} (an ordinal weekday) needs FREQ=MONTHLY or YEARLY")
-
-
-def validate_start_matches_rule(text: str, start: datetime, tz: str, field: str = "start") -> None:
-    """The start is itself an occurrence of the rule.
+def validate_start(
+    text: str | None, start: datetime, tz: str, field: str = "start", *, is_all_day: bool = False
+) -> None:
+    """The start exists on the local clock (not in a daylight-saving gap) and, for a
+    series, is itself an occurrence of the (canonical) rule ``text``.
 
     RFC 5545 leaves the set undefined when DTSTART does not match the RRULE, and
     calendar clients disagree about it; refusing such a start keeps the feed and the SMS
-    plan in agreement. Call after ``validate_rrule``.
+    plan in agreement. The 422 names the first occurrence after the start, which is
+    then accepted as a start. Call after ``validate_rrule``.
     """
-    zone = ZoneInfo(tz)
-    local_start = start.astimezone(zone).replace(tzinfo=None)
-    first = first_occurrence(compile_rule(text, local_start, tz))
-    if first != local_start:
-        hint = f"; the first one is {first.isoformat(sep=' ')}" if first else ""
-        when = local_start.isoformat(sep=" ")
-        raise _invalid(field, f"开始时间须是重复规则中的一次 {when} is not an occurrence{hint}")
+    zone = validate_timezone(tz)
+    local_start = _local(start, zone)
+    when = local_start.isoformat(sep=" ", timespec="minutes")
+    if not is_all_day:
+        gap = dst_gap(local_start, zone)
+        if gap is not None:
+            first, end = (moment.strftime("%H:%M") for moment in gap)
+            raise _invalid(
+                field,
+                f"{when} 在 {tz} 因夏令时跳过的 {first} 至 {end} 之间，这一时刻不存在"
+                "（时刻因夏令时不存在）",
+            )
+    if not text:
+        return
+    first_one = first_from(text, local_start, tz)
+    if first_one != local_start:
+        hint = ""
+        if first_one is not None:
+            shown = _shown(first_one, is_all_day=is_all_day)
+            hint = f"；之后的第一次是 {shown}"
+        shown_start = _shown(local_start, is_all_day=is_all_day)
+        raise _invalid(field, f"开始时间 {shown_start} 不是重复规则中的一次{hint}")
 
 
-def validate_schedule(text: str | None, start: datetime, tz: str) -> None:
-    """All of the above for a schedule's timezone, start and (optional) RRULE."""
+def _shown(local: datetime, *, is_all_day: bool) -> str:
+    return local.date().isoformat() if is_all_day else local.isoformat(sep=" ", timespec="minutes")
+
+
+def validate_start_matches_rule(text: str, start: datetime, tz: str, field: str = "start") -> None:
+    """``validate_start`` for a timed series (kept for its callers)."""
+    validate_start(text, start, tz, field)
+
+
+def validate_schedule(
+    text: str | None, start: datetime, tz: str, *, is_all_day: bool = False
+) -> str | None:
+    """All of the above for a schedule's timezone, start and (optional) RRULE; returns
+    the RRULE's canonical text (None without one), which is what must be stored."""
     validate_timezone(tz)
+    canonical = None
     if text:
-        validate_rrule(text, start, tz)
-        validate_start_matches_rule(text, start, tz)
+        canonical = validate_rrule(text, start, tz, is_all_day=is_all_day)
+    validate_start(canonical, start, tz, is_all_day=is_all_day)
+    return canonical
 
 
 def is_occurrence(spec: ScheduleSpec, original_start: datetime) -> bool:

@@ -87,6 +87,12 @@ MENU = [
 ]
 QR_LABEL = "日历订阅二维码"
 NO_SUCH_DAY = "这个月没有这一天。"
+
+
+def until_before_first(first_day: str) -> str:
+    return f"结束日期早于第一次活动（{first_day}），请选这一天或之后的日期。"
+
+
 STALE = "这条记录刚被别人修改过。请重新打开页面，在最新内容上再改。"
 
 # The service layer's reasons (English, for API clients) as the console shows them.

@@ -52,12 +52,14 @@ class Recurrence:
         }
 
 
-def to_rrule(r: Recurrence, zone: ZoneInfo = _DEFAULT_ZONE) -> str | None:
+def to_rrule(
+    r: Recurrence, zone: ZoneInfo = _DEFAULT_ZONE, *, is_all_day: bool = False
+) -> str | None:
     """The RRULE for the editor's choice; None for a one-off event.
 
-    "Until" is a day in the schedule's timezone and includes that whole day; RFC 5545
-    wants UNTIL in UTC when DTSTART has a TZID, so it is written as the day's last
-    second, in UTC.
+    "Until" is a day in the schedule's timezone and includes that whole day. RFC 5545
+    wants UNTIL of DTSTART's type: a DATE for an all-day series; in UTC when DTSTART has
+    a TZID, so for a timed one it is written as the day's last second, in UTC.
     """
     if r.pattern == "once":
         return None
@@ -70,7 +72,9 @@ def to_rrule(r: Recurrence, zone: ZoneInfo = _DEFAULT_ZONE) -> str | None:
         text = f"FREQ=MONTHLY;BYDAY={r.nth}{r.weekday}"
     else:
         text = f"FREQ=YEARLY;BYMONTH={r.month};BYMONTHDAY={r.day}"
-    if r.until is not None:
+    if r.until is not None and is_all_day:
+        text += f";UNTIL={r.until:%Y%m%d}"
+    elif r.until is not None:
         last = datetime.combine(r.until, time(23, 59, 59), tzinfo=zone).astimezone(UTC)
         text += f";UNTIL={last:%Y%m%dT%H%M%SZ}"
     return text

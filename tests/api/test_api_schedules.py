@@ -109,8 +109,7 @@ def test_a_start_the_rule_does_not_produce_is_refused_with_the_first_one_it_does
     tuesday = {**LECTURE, "start": "2026-01-06T16:00"}
     body = client.post(f"{API}/schedules", json=tuesday, headers=admin_headers).get_json()
     assert body["fields"]["start"] == (
-        "开始时间须是重复规则中的一次 2026-01-06 16:00:00 is not an occurrence; "
-        "the first one is 2026-01-12 16:00:00"
+        "开始时间 2026-01-06 16:00 不是重复规则中的一次；之后的第一次是 2026-01-12 16:00"
     )
 
 

@@ -27,19 +27,19 @@ MONDAY = datetime(2026, 1, 5, 16, tzinfo=SHANGHAI)
     ("rule", "reason"),
     [
         ("FREQ=WEEKLY;BYDAY=XX", "BYDAY"),
-        ("BYDAY=MO", "FREQ is missing"),
-        ("FREQ=HOURLY", "FREQ must be one of"),
-        ("FREQ=WEEKLY;COUNT=0", "COUNT must be at least 1"),
-        ("FREQ=WEEKLY;COUNT=-2", "COUNT must be at least 1"),
-        ("FREQ=WEEKLY;INTERVAL=0", "INTERVAL must be at least 1"),
-        ("FREQ=WEEKLY;COUNT=3;UNTIL=20270101T000000Z", "COUNT and UNTIL"),
+        ("BYDAY=MO", "缺少 FREQ"),
+        ("FREQ=HOURLY", "频率须为每天、每周、每月或每年"),
+        ("FREQ=WEEKLY;COUNT=0", "COUNT：至少为 1"),
+        ("FREQ=WEEKLY;COUNT=-2", "COUNT：须是正整数"),
+        ("FREQ=WEEKLY;INTERVAL=0", "INTERVAL：至少为 1"),
+        ("FREQ=WEEKLY;COUNT=3;UNTIL=20270101T000000Z", "COUNT 和 UNTIL 只能用一个"),
         ("FREQ=WEEKLY;UNTIL=20251231T000000Z", "UNTIL"),
-        ("FREQ=WEEKLY;UNTIL=20260105T075959Z", "before the start"),
+        ("FREQ=WEEKLY;UNTIL=20260105T075959Z", "早于开始时间"),
         ("FREQ=WEEKLY;UNTIL=2026-13-01", "UNTIL"),
-        ("FREQ=WEEKLY;BYDAY=2MO", "needs FREQ=MONTHLY or YEARLY"),
-        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "never produces an occurrence"),
-        ("FREQ=WEEKLY;BYDAY", "NAME=VALUE"),
-        ("FREQ=WEEKLY;FREQ=DAILY", "more than once"),
+        ("FREQ=WEEKLY;BYDAY=2MO", "只能用于 MONTHLY 或 YEARLY"),
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "不会产生任何日程"),
+        ("FREQ=WEEKLY;BYDAY", "应写成 名称=值"),
+        ("FREQ=WEEKLY;FREQ=DAILY", "FREQ：出现了不止一次"),
     ],
 )
 def test_bad_rules_are_refused_naming_the_rrule_field(rule: str, reason: str) -> None:
@@ -62,14 +62,14 @@ def test_good_rules_pass() -> None:
 def test_unknown_timezones_are_refused(name: str) -> None:
     with pytest.raises(Invalid) as caught:
         validate_timezone(name)
-    assert "unknown IANA timezone" in caught.value.fields["timezone"]
+    assert "未知时区" in caught.value.fields["timezone"]
 
 
 def test_a_start_the_rule_does_not_produce_is_refused_naming_the_start() -> None:
     thursday = datetime(2026, 1, 1, 16, tzinfo=SHANGHAI)
     with pytest.raises(Invalid) as caught:
         validate_start_matches_rule("FREQ=WEEKLY;BYDAY=MO", thursday, "Asia/Shanghai")
-    assert "2026-01-05 16:00:00" in caught.value.fields["start"]
+    assert "之后的第一次是 2026-01-05 16:00" in caught.value.fields["start"]
     validate_schedule("FREQ=WEEKLY;BYDAY=MO", MONDAY, "Asia/Shanghai")
     validate_schedule(None, thursday, "Asia/Shanghai")
 

@@ -186,3 +186,58 @@ def test_missing_title_and_start_are_flagged(client: FlaskClient, pufa_state: Pu
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'id="title-error"' in html and 'id="start_date-error"' in html
+
+
+def test_the_editors_end_date_ends_the_series_on_that_day(
+    client: FlaskClient, pufa_state: Pufa
+) -> None:
+    office = _office(pufa_state)
+    sign_in(client, pufa_state)
+    data = _weekly(office, start_date="2026-12-02", repeat_until="2026-12-30")
+    response = post_form(client, NEW, NEW, data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with pufa_state.db.sessions() as session:
+        schedule = session.scalars(select(Schedule)).one()
+        # The whole local day of 30 December, in UTC as RFC 5545 wants it.
+        assert schedule.rrule == "FREQ=WEEKLY;BYDAY=WE;UNTIL=20261230T155959Z"
+    listing = client.get("/admin/schedules/").get_data(as_text=True)
+    assert "每周星期三，至 2026-12-30" in listing
+
+
+def test_an_all_day_series_end_date_is_a_date(client: FlaskClient, pufa_state: Pufa) -> None:
+    office = _office(pufa_state)
+    sign_in(client, pufa_state)
+    data = _weekly(
+        office, start_date="2026-12-02", is_all_day="1", start_time="", repeat_until="2026-12-30"
+    )
+    response = post_form(client, NEW, NEW, data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with pufa_state.db.sessions() as session:
+        rule = session.scalars(select(Schedule)).one().rrule
+        assert rule == "FREQ=WEEKLY;BYDAY=WE;UNTIL=20261230"
+
+
+def test_an_end_date_before_the_first_occurrence_is_said_next_to_the_end_date(
+    client: FlaskClient, pufa_state: Pufa
+) -> None:
+    office = _office(pufa_state)
+    sign_in(client, pufa_state)
+    # From Tuesday 1 December, every Wednesday, until 1 December: no occurrence at all.
+    data = _weekly(office, start_date="2026-12-01", repeat_until="2026-12-01")
+    response = post_form(client, NEW, NEW, data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert '<p class="error" id="repeat_until-error">结束日期早于第一次活动（2026-12-02）' in page
+
+
+def test_a_refused_custom_rule_is_explained_in_chinese_next_to_it(
+    client: FlaskClient, pufa_state: Pufa
+) -> None:
+    office = _office(pufa_state)
+    sign_in(client, pufa_state)
+    data = _weekly(office, repeat="custom", rrule="FREQ=WEEKLY;BYWEEKNO=10")
+    response = post_form(client, NEW, NEW, data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert '<p class="error" id="rrule-error">BYWEEKNO：只能用于 FREQ=YEARLY' in page
+    assert "RRULE UNTIL values" not in page and "not enough values" not in page

@@ -26,8 +26,8 @@ What must change together:
    shows goes into both, or the ETag, the rendered-feed cache and ``polls`` keep
    serving the old feed.
 4. ``ical_writer`` and ``shortcuts`` write what icalendar itself would write:
-   ``tests/test_feed_writer.py`` and the byte-for-byte test of
-   ``tests/test_feed_content.py`` compare them with icalendar's own serialisation.
+   ``tests/feeds/test_writer.py`` and the byte-for-byte test of
+   ``tests/feeds/test_content.py`` compare them with icalendar's own serialisation.
 5. ``polls`` answers a 304 exactly as ``routes`` does: both take the headers from the
    same ``Known``, which only the route builds.
 """
@@ -35,4 +35,4 @@ What must change together:
 from __future__ import annotations
 
 # Part of the ETag and of the block keys: see point 1 above.
-RENDER_VERSION = 2
+RENDER_VERSION = 3

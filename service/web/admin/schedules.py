@@ -7,6 +7,7 @@ writes the RRULE text, which the schedule service then checks like any other.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -82,6 +83,7 @@ def _form(schedule_id: int | None) -> ResponseReturnValue:
     saved = None
     if state.is_valid:
         saved = save(session, state, ScheduleIn, data, action, field_names=field_names)
+        _until_error_by_its_field(state)
     if isinstance(saved, Schedule):
         flash(messages.SAVED, "success")
         return redirect(url_for("web_schedules.edit", schedule_id=saved.id))
@@ -99,9 +101,15 @@ def _schedule_data(
     is_all_day = bool(state.value("is_all_day"))
     day, clock = str(state.value("start_date")), str(state.value("start_time"))
     start = day if is_all_day or not day else f"{day}T{clock or '00:00'}"
-    rrule = to_rrule(recurrence, zone) if not recurrence.errors else None
+    rrule = to_rrule(recurrence, zone, is_all_day=is_all_day) if not recurrence.errors else None
     if start and rrule and not _keeps_start(schedule, start, rrule):
-        start = _first_occurrence_from(start, rrule, zone, is_all_day=is_all_day)
+        # The first occurrence of the rule without its end: an end before it is the
+        # end date's fault.
+        endless = to_rrule(replace(recurrence, until=None), zone) or rrule
+        start = _first_occurrence_from(start, endless, zone, is_all_day=is_all_day)
+        if recurrence.until is not None and start[:10] > recurrence.until.isoformat():
+            # Said next to the end date, not as a fault of the rule.
+            state.add("repeat_until", messages.until_before_first(start[:10]))
     data: dict[str, Any] = {
         "kind": state.value("kind"),
         "title": state.value("title"),
@@ -122,6 +130,14 @@ def _schedule_data(
     }
     rrule_field = "rrule" if recurrence.pattern == "custom" else "repeat"
     return data, {"start": "start_date", "rrule": rrule_field, "end": "duration_minutes"}
+
+
+def _until_error_by_its_field(state: FormState) -> None:
+    """The schedule service names the rule part at fault first ("UNTIL：…"): a problem
+    with the end date is shown next to the end date field."""
+    reason = state.errors.get("repeat", "")
+    if reason.startswith("UNTIL") and "repeat_until" not in state.errors:
+        state.errors["repeat_until"] = state.errors.pop("repeat")
 
 
 def _keeps_start(schedule: Schedule | None, start: str, rrule: str) -> bool:
