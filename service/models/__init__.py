@@ -12,6 +12,14 @@ from .base import MAX_ID, Base, UTCDateTime, utcnow
 from .changes import FeedChange
 from .deliveries import FINAL_STATUSES, STATUSES, Delivery
 from .people import ROLES, Department, Person, person_departments
+from .records import (
+    Attachment,
+    AttachmentKind,
+    Attendance,
+    AttendanceSource,
+    AttendanceStatus,
+    OccurrenceNote,
+)
 from .schedules import (
     HOLIDAY_POLICIES,
     KINDS,
@@ -36,6 +44,11 @@ __all__ = [
     "TOKEN_ROLES",
     "AdminAccount",
     "ApiToken",
+    "Attachment",
+    "AttachmentKind",
+    "Attendance",
+    "AttendanceSource",
+    "AttendanceStatus",
     "AuditEntry",
     "Base",
     "ClockHeartbeat",
@@ -44,6 +57,7 @@ __all__ = [
     "Department",
     "FeedChange",
     "HolidayOverride",
+    "OccurrenceNote",
     "OccurrenceOverride",
     "Person",
     "ReminderRule",
