@@ -11,6 +11,7 @@ from flask import Response, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ...api.ledger import RangeQuery
+from ...api.reports import download, ledger_docx
 from ...app import db_session, pufa
 from ...errors import PufaError
 from ...models import utcnow
@@ -35,6 +36,12 @@ def index() -> ResponseReturnValue:
     query = validate(RangeQuery, dates, state, field_names={"start": "from", "end": "to"})
     if query is None:
         return render_template("admin/ledger.html", form=state), 400
+    if request.args.get("format") == "docx":
+        return download(
+            ledger_docx(query),
+            f"ledger_{query.start.isoformat()}_{query.end.isoformat()}.docx",
+            f"台账_{query.start.isoformat()}_{query.end.isoformat()}.docx",
+        )
     try:
         built = ledger.build(
             db_session(), query.start, query.end, zone=pufa().settings.zone, now=utcnow()
