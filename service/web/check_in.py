@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..app import pufa
 from ..errors import PufaError
-from ..models import Attendance, AttendanceStatus, Person, utcnow
+from ..models import Attendance, Person, utcnow
 from ..records import attendance, codes
 from ..records.occurrence import find
 from .blueprints import web_blueprint
@@ -101,15 +101,14 @@ def leave(token: str) -> ResponseReturnValue:
     return redirect(url_for("web_staff.page", token=token) + "#upcoming")
 
 
-def leaves_of(
+def records_of(
     session: Session, person: Person, keys: list[tuple[int, datetime]]
 ) -> dict[tuple[int, datetime], Attendance]:
-    """The person's leave records among these occurrences, by (schedule id, UTC start)."""
+    """The person's attendance among these occurrences, by (schedule id, UTC start)."""
     if not keys:
         return {}
     query = select(Attendance).where(
         Attendance.person_id == person.id,
-        Attendance.status == AttendanceStatus.LEAVE,
         Attendance.schedule_id.in_({k[0] for k in keys}),
     )
     wanted = set(keys)

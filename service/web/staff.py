@@ -31,7 +31,7 @@ from ..sms.planner import retract_for_person
 from ..workflows.study import confirm as confirm_study
 from . import messages
 from .blueprints import web_blueprint
-from .check_in import leaves_of, remember
+from .check_in import records_of, remember
 from .forms import FormState, absorb
 from .links import qr_svg
 from .page_tokens import person_for_page
@@ -162,7 +162,7 @@ def _render(
         qr=qr_svg(webcal) if webcal else None,
         study=study,
         can_ask_leave=set(keys),
-        leaves=leaves_of(session, person, keys),
+        attendance=records_of(session, person, keys),
         now=now,
     )
 
