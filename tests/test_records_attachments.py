@@ -127,3 +127,20 @@ def test_files_are_served_to_admins_only_and_deleting_is_audited(
             select(AuditEntry.action).where(AuditEntry.resource == "attachment")
         ).all()
     assert sorted(actions) == ["create", "delete"]
+
+
+def test_the_lecture_keeps_its_material_and_summary(
+    client: FlaskClient, admin_headers: dict[str, str], base: str
+) -> None:
+    material = upload(client, base, admin_headers, b"%PDF-1.7\n", "讲稿.pdf", kind="material")
+    assert material.status_code == 201
+    assert material.json["kind"] == "material"
+    wrong = upload(client, base, admin_headers, png(), "x.png", kind="slides")
+    assert wrong.status_code == 422
+    summary_url = base.replace("/attachments", "/summary")
+    assert client.get(summary_url, headers=admin_headers).json["summary"] == ""
+    saved = client.put(summary_url, json={"summary": "讲解民法典合同编。"}, headers=admin_headers)
+    assert saved.status_code == 200
+    assert client.get(summary_url, headers=admin_headers).json["summary"] == "讲解民法典合同编。"
+    refused = client.put(summary_url, json={"summary": "a\x0bb"}, headers=admin_headers)
+    assert refused.status_code == 422

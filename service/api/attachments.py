@@ -69,9 +69,7 @@ def uploaded_file(limit: int = UPLOAD_LIMIT) -> tuple[bytes, str, AttachmentKind
     try:
         kind = AttachmentKind(kind_value)
     except ValueError:
-        raise Invalid(
-            "kind 只能是 evidence（佐证材料）或 material（讲稿）。", fields={"kind": "choice"}
-        ) from None
+        raise Invalid(texts.KIND, fields={"kind": "choice"}) from None
     return upload.read(files.MAX_BYTES + 1), upload.filename or "", kind
 
 
