@@ -6,12 +6,13 @@ from typing import Any
 
 from docx.shared import RGBColor
 
-from .docx_common import new_document, to_bytes
+from .docx_common import Styles, new_document, to_bytes
 from .wording import DRAFT_NOTICE, percent
 
 
 def build(report: dict[str, Any], org: str = "蟒河镇") -> bytes:
     document = new_document()
+    styles = Styles(document)
     year = report["year"]
     document.add_heading(f"{org} {year} 年法治政府建设工作情况（数据与草稿）", level=0)
     notice = document.add_paragraph().add_run(DRAFT_NOTICE)
@@ -24,27 +25,31 @@ def build(report: dict[str, Any], org: str = "蟒河镇") -> bytes:
     lectures = report["lectures"]
     _table(
         document,
+        styles,
         "每周一讲",
         ("计划", "举行", "取消", "调整时间"),
         [(lectures["planned"], lectures["held"], lectures["cancelled"], lectures["moved"])],
     )
     _table(
         document,
+        styles,
         "主讲人与题目",
         ("日期", "主讲人", "题目"),
         [(t["date"], t["speaker"], t["topic"]) for t in lectures["topics"]],
     )
     attendance = report["attendance"]
     header = ("应到", "出席", "请假", "缺席", "未登记", "出勤率")
-    _table(document, "出勤（全年）", header, [_figures(attendance)])
+    _table(document, styles, "出勤（全年）", header, [_figures(attendance)])
     _table(
         document,
+        styles,
         "出勤（按站所）",
         ("站所", *header),
         [(d["department"], *_figures(d)) for d in attendance["by_department"]],
     )
     _table(
         document,
+        styles,
         "出勤（按人员）",
         ("姓名", "站所", *header),
         [(p["name"], p["departments"], *_figures(p)) for p in attendance["by_person"]],
@@ -52,6 +57,7 @@ def build(report: dict[str, Any], org: str = "蟒河镇") -> bytes:
     campaigns = report["campaigns"]
     _table(
         document,
+        styles,
         "宣传活动",
         ("活动", "日期", "地点", "参与站所", "出席人数", "照片"),
         [
@@ -69,6 +75,7 @@ def build(report: dict[str, Any], org: str = "蟒河镇") -> bytes:
     study = report["study"]
     _table(
         document,
+        styles,
         "学法计划（按事项）",
         ("事项", "截止", "应学", "已完成", "完成率"),
         [
@@ -78,6 +85,7 @@ def build(report: dict[str, Any], org: str = "蟒河镇") -> bytes:
     )
     _table(
         document,
+        styles,
         "学法计划（按站所）",
         ("站所", "应学人次", "已完成", "完成率"),
         [
@@ -88,6 +96,7 @@ def build(report: dict[str, Any], org: str = "蟒河镇") -> bytes:
     sms = report["sms"]
     _table(
         document,
+        styles,
         "短信提醒",
         ("计划发送", "已发送", "已送达", "失败", "计费条数"),
         [(sms["total"], sms["sent"], sms["delivered"], sms["failed"], sms["segments"])],
@@ -100,16 +109,15 @@ def _figures(f: dict[str, Any]) -> tuple[Any, ...]:
             percent(f["rate"]))  # fmt: skip
 
 
-def _table(document: Any, title: str, header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    document.add_heading(title, level=2)
+def _table(
+    document: Any, styles: Styles, title: str, header: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    styles.paragraph(document, title, "Heading 2")
     if not rows:
         document.add_paragraph("（无）")
         return
-    table = document.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = text
-        cell.paragraphs[0].runs[0].bold = True
-    for row in rows:
-        for cell, value in zip(table.add_row().cells, row, strict=True):
-            cell.text = str(value)
+    table = styles.table(document, len(rows) + 1, len(header))
+    for index, row in enumerate(table.rows):
+        values = header if index == 0 else rows[index - 1]
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.paragraphs[0].add_run(str(value)).bold = index == 0

@@ -15,7 +15,7 @@ from ..models import Attachment, AttachmentKind, AttendanceStatus
 from ..occurrences.expand import Occurrence
 from ..workflows import labels
 from ..workflows.ledger import check_range
-from .docx_common import key_value_table, new_document, to_bytes
+from .docx_common import Styles, key_value_table, new_document, to_bytes
 from .facts import Facts, Key, day_window, gather
 
 PHOTOS_PER_ROW = 3
@@ -33,20 +33,23 @@ def build(session: Session, start: date, end: date, *, zone: Any, now: datetime)
     events = [o for o in facts.recorded() if facts.is_held(o)]
     thumbnails = _thumbnails(session, {o.key for o in events})
     document = new_document()
+    styles = Styles(document)
     document.add_heading(f"工作台账（{start.isoformat()} 至 {end.isoformat()}）", level=0)
     document.add_paragraph(
         f"共 {len(events)} 项活动。导出时间：{now.astimezone(zone):%Y-%m-%d %H:%M}"
     )
     for number, occurrence in enumerate(events, start=1):
-        _section(document, facts, occurrence, number, thumbnails.get(occurrence.key, []))
+        _section(document, styles, facts, occurrence, number, thumbnails.get(occurrence.key, []))
     return to_bytes(document)
 
 
-def _section(document: Any, facts: Facts, o: Occurrence, number: int, photos: list[bytes]) -> None:
+def _section(
+    document: Any, styles: Styles, facts: Facts, o: Occurrence, number: int, photos: list[bytes]
+) -> None:
     schedule = facts.schedules[o.schedule_id]
     start, end = o.start.astimezone(facts.zone), o.end.astimezone(facts.zone)
     when = f"{start:%Y-%m-%d}（全天）" if o.is_all_day else f"{start:%Y-%m-%d %H:%M}—{end:%H:%M}"
-    document.add_heading(f"{number}. {schedule.title}", level=1)
+    styles.paragraph(document, f"{number}. {schedule.title}", "Heading 1")
     departments = (
         labels.EVERYONE
         if schedule.is_for_everyone
@@ -55,6 +58,7 @@ def _section(document: Any, facts: Facts, o: Occurrence, number: int, photos: li
     t = facts.totals(o)
     key_value_table(
         document,
+        styles,
         [
             ("类别", labels.KIND.get(schedule.kind, schedule.kind)),
             ("时间", when),
@@ -78,13 +82,13 @@ def _section(document: Any, facts: Facts, o: Occurrence, number: int, photos: li
             by_status["请假"].append(f"{name}（{mark.note}）")
         else:
             by_status[STATUS[AttendanceStatus(mark.status)]].append(name)
-    document.add_paragraph("签到名单", style="Heading 3")
+    styles.paragraph(document, "签到名单", "Heading 3")
     for status, names in by_status.items():
         if names:
             document.add_paragraph(f"{status}：{labels.LIST_SEPARATOR.join(names)}")
-    document.add_paragraph("内容摘要", style="Heading 3")
+    styles.paragraph(document, "内容摘要", "Heading 3")
     document.add_paragraph(facts.summaries.get(o.key) or "（未填写）")
-    document.add_paragraph(f"活动照片（{len(photos)} 张）", style="Heading 3")
+    styles.paragraph(document, f"活动照片（{len(photos)} 张）", "Heading 3")
     if photos:
         rows = (len(photos) + PHOTOS_PER_ROW - 1) // PHOTOS_PER_ROW
         table = document.add_table(rows=rows, cols=PHOTOS_PER_ROW)
