@@ -224,3 +224,20 @@ def test_the_annual_report_page_shows_drafts_and_offers_word(
     assert word.status_code == 200
     assert word.mimetype.endswith("wordprocessingml.document")
     assert client.get("/admin/reports/annual?year=abc").status_code == 400
+
+
+def test_a_console_upload_over_the_limit_gets_a_chinese_page_and_stores_nothing(
+    client: FlaskClient, pufa_state: Pufa, demo: int, after_the_lecture: None
+) -> None:
+    sign_in(client, pufa_state)
+    page = f"/admin/records/{demo}/{LECTURE_PATH}"
+    token = csrf_from(client.get(page).get_data(as_text=True))
+    huge = b"%PDF-1.4\n" + b"0" * (11 * 1024 * 1024)
+    response = client.post(
+        f"{page}/attachments", content_type="multipart/form-data",
+        data={"file": (io.BytesIO(huge), "big.pdf"), "csrf_token": token},
+    )  # fmt: skip
+    assert response.status_code == 413
+    assert "文件太大" in response.get_data(as_text=True)
+    with pufa_state.db.sessions() as session:
+        assert session.scalar(select(Attachment.id)) is None
