@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..admin.common import plain_text
 from ..audience import active_people, audience_ids
 from ..errors import Conflict, Forbidden, Invalid
 from ..models import Attendance, AttendanceSource, AttendanceStatus, Person
@@ -20,6 +21,7 @@ from .occurrence import Target, require_held
 CHECK_IN_OPENS = timedelta(minutes=30)  # before the start
 CHECK_IN_CLOSES = timedelta(hours=2)  # after the start
 RESOURCE = "attendance"
+NOTE_MAX = 500
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,18 @@ def check_in(session: Session, target: Target, person: Person, *, now: datetime)
     )  # fmt: skip
 
 
+def _checked_note(note: str) -> str:
+    """The API validates notes; the pages pass what was typed, so the rule is here too."""
+    note = note.strip()
+    if len(note) > NOTE_MAX:
+        message = texts.NOTE_TOO_LONG.format(limit=NOTE_MAX)
+        raise Invalid(message, fields={"note": message})
+    try:
+        return plain_text(note)
+    except ValueError:
+        raise Invalid(texts.CONTROL_CHARACTERS, fields={"note": texts.CONTROL_CHARACTERS}) from None
+
+
 def _upsert(
     session: Session,
     target: Target,
@@ -158,6 +172,7 @@ def _upsert(
     actor: str,
     now: datetime,
 ) -> Attendance:
+    note = _checked_note(note)
     row = records(session, target).get(person_id)
     before = audit.snapshot(row) if row is not None else None
     if row is None:

@@ -83,7 +83,7 @@ def leave(token: str) -> ResponseReturnValue:
     except ValueError:
         flash("请假申请无效，请刷新页面后重试。", "error")
         return redirect(url_for("web_staff.page", token=token))
-    reason = request.form.get("reason", "").strip()[:500]
+    reason = request.form.get("reason", "")
     try:
         with db.transaction() as session:
             person = person_for_page(session, settings.secret_key, token)

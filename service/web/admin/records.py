@@ -140,7 +140,7 @@ def mark(schedule_id: int, original_start: str) -> ResponseReturnValue:
     except ValueError:
         flash(messages.INVALID_CHOICE, "error")
         return _back(target)
-    note = request.form.get("note", "").strip()[:500]
+    note = request.form.get("note", "")
     try:
         with committed(session):
             attendance.record(session, target, person_id, status, note,
