@@ -26,12 +26,12 @@ def test_records_tables_go_down_to_0012_and_come_back(pufa_state: Pufa) -> None:
             return int(connection.execute(text("SELECT count(*) FROM people")).scalar_one())
 
     before = people()
-    assert TABLES <= tables()
+    assert tables() >= TABLES
     command.downgrade(config, "0012_text_without_control")
     pufa_state.db.dispose()
     assert not TABLES & tables()
     assert people() == before
     command.upgrade(config, "head")
     pufa_state.db.dispose()
-    assert TABLES <= tables()
+    assert tables() >= TABLES
     assert people() == before
