@@ -144,3 +144,17 @@ def test_the_lecture_keeps_its_material_and_summary(
     assert client.get(summary_url, headers=admin_headers).json["summary"] == "讲解民法典合同编。"
     refused = client.put(summary_url, json={"summary": "a\x0bb"}, headers=admin_headers)
     assert refused.status_code == 422
+
+
+@pytest.mark.parametrize("kind", ["PNG", "WEBP"])
+def test_png_and_webp_photos_lose_their_exif_too(
+    client: FlaskClient, admin_headers: dict[str, str], base: str, kind: str
+) -> None:
+    located = Image.open(io.BytesIO(jpeg_with_gps((200, 100))))
+    out = io.BytesIO()
+    located.save(out, kind, exif=located.getexif())
+    assert Image.open(io.BytesIO(out.getvalue())).getexif().get_ifd(0x8825)  # the arrangement
+    created = upload(client, base, admin_headers, out.getvalue(), f"photo.{kind.lower()}").json
+    stored = client.get(f"{base}/{created['id']}", headers=admin_headers)
+    assert stored.mimetype == f"image/{kind.lower()}"
+    assert len(Image.open(io.BytesIO(stored.data)).getexif()) == 0

@@ -78,11 +78,15 @@ def _reencode(data: bytes, pil_format: str) -> tuple[bytes, bytes]:
             image = ImageOps.exif_transpose(opened)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise Invalid(texts.FILE_DAMAGED, fields={"file": "damaged"}, code="damaged_file") from None
-    image.info = {}  # no EXIF, XMP or comments are carried into the saved file
+    # Only the colour profile is kept: EXIF, XMP and comments stay behind.
+    icc_profile = image.info.get("icc_profile")
+    image.info = {}
     if pil_format == "JPEG" and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
     out = io.BytesIO()
-    options = {"quality": 90} if pil_format in ("JPEG", "WEBP") else {}
+    options: dict[str, object] = {"quality": 90} if pil_format in ("JPEG", "WEBP") else {}
+    if icc_profile:
+        options["icc_profile"] = icc_profile
     image.save(out, pil_format, **options)
     thumb = image.convert("RGB")
     thumb.thumbnail(THUMBNAIL_BOX)
