@@ -67,6 +67,14 @@ class PreconditionRequired(PufaError):
     status, code = 428, "precondition_required"
 
 
+class PayloadTooLarge(PufaError):
+    status, code = 413, "payload_too_large"
+
+
+class UnsupportedMediaType(PufaError):
+    status, code = 415, "unsupported_media_type"
+
+
 class Invalid(PufaError):
     """Well-formed but semantically wrong input (bad RRULE, unknown timezone, …)."""
 

@@ -23,6 +23,7 @@ BEARER: dict[str, Any] = {"bearer": {"type": "http", "scheme": "bearer"}}
 SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 _PUBLIC = (f"{PREFIX}/openapi.json", f"{PREFIX}/swagger", f"{PREFIX}/redoc", f"{PREFIX}/scalar")
 _READ_METHODS = ("GET", "HEAD", "OPTIONS")
+_UPLOAD_PATHS = ("/attachments",)
 
 
 def validation_error_response(error: ValidationError) -> Response:
@@ -51,6 +52,8 @@ def _check_json_body() -> None:
     """Malformed JSON and a wrong content type are 400s, not validation errors."""
     if request.method in _READ_METHODS or not request.content_length:
         return
+    if request.mimetype == "multipart/form-data" and request.path.endswith(_UPLOAD_PATHS):
+        return  # file uploads: the route reads the form
     if not request.is_json:
         raise BadRequest(
             "The request body must be JSON (Content-Type: application/json).",
@@ -93,4 +96,7 @@ API_MODULES = [
     "ledger",
     "deliveries",
     "feed_tokens",
+    "attendance",
+    "attachments",
+    "reports",
 ]

@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from typing import Literal
 
 from flask import Response
 from flask_openapi3.blueprint import APIBlueprint
 
+from .. import downloads
 from ..context import db_session, pufa
 from ..domain.ledger import RangeQuery
 from ..models import utcnow
-from ..workflows import ledger, ledger_files
 from .common import blueprint_options
 
 bp = APIBlueprint("ledger", __name__, **blueprint_options("ledger"))
 
 
-def _file(query: RangeQuery, extension: str) -> Response:
-    built = ledger.build(
-        db_session(), query.start, query.end, zone=pufa().settings.zone, now=utcnow()
+def _file(query: RangeQuery, extension: Literal["xlsx", "csv"]) -> Response:
+    return downloads.ledger_download(
+        db_session(), query.start, query.end, extension, zone=pufa().settings.zone, now=utcnow()
     )
-    if extension == "xlsx":
-        content, mimetype = ledger_files.to_xlsx(built), ledger_files.XLSX_MIMETYPE
-    else:
-        content, mimetype = ledger_files.to_csv(built), ledger_files.CSV_MIMETYPE
-    stem = f"{query.start.isoformat()}_{query.end.isoformat()}.{extension}"
-    # An ASCII name for old clients, the Chinese one (RFC 6266 filename*) for the rest.
-    disposition = (
-        f"attachment; filename=\"ledger_{stem}\"; filename*=UTF-8''{quote('台账_' + stem)}"
-    )
-    return Response(content, mimetype=mimetype, headers={"Content-Disposition": disposition})
 
 
 @bp.get("/ledger.xlsx", responses={200: None})

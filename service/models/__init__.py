@@ -8,6 +8,14 @@ from .clock import ClockHeartbeat, ClockState
 from .deliveries import FINAL_STATUSES, STATUSES, Delivery, DeliveryStatus
 from .holidays import HolidayOverride
 from .people import ROLES, Department, Person, person_departments
+from .records import (
+    Attachment,
+    AttachmentKind,
+    Attendance,
+    AttendanceSource,
+    AttendanceStatus,
+    OccurrenceNote,
+)
 from .schedules import (
     HOLIDAY_POLICIES,
     KINDS,
@@ -32,6 +40,11 @@ __all__ = [
     "TOKEN_ROLES",
     "AdminAccount",
     "ApiToken",
+    "Attachment",
+    "AttachmentKind",
+    "Attendance",
+    "AttendanceSource",
+    "AttendanceStatus",
     "AuditEntry",
     "Base",
     "ClockHeartbeat",
@@ -41,6 +54,7 @@ __all__ = [
     "Department",
     "FeedChange",
     "HolidayOverride",
+    "OccurrenceNote",
     "OccurrenceOverride",
     "Person",
     "ReminderRule",

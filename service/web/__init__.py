@@ -19,7 +19,7 @@ from .filters import register_filters
 
 
 def register_web(app: Flask) -> None:
-    from . import admin, signin, staff
+    from . import admin, check_in, signin, staff
     from .commands import admin_group
 
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # only the web blueprints check
@@ -31,7 +31,7 @@ def register_web(app: Flask) -> None:
     csrf.init_app(app)
     register_filters(app)
     app.add_template_global(admin.console_menu, "console_menu")
-    for bp in (signin.bp, staff.bp, *admin.blueprints()):
+    for bp in (signin.bp, check_in.bp, staff.bp, *admin.blueprints()):
         app.register_blueprint(bp)
     app.cli.add_command(admin_group)
     app.add_url_rule("/", "home", _home)

@@ -83,7 +83,9 @@ MENU = [
     ("web_holidays.index", "节假日调整"),
     ("web_sms.preview", "短信预览"),
     ("web_sms.deliveries", "短信记录"),
+    ("web_records.index", "活动记录"),
     ("web_ledger.index", "台账导出"),
+    ("web_reports.annual", "年度报告"),
 ]
 QR_LABEL = "日历订阅二维码"
 NO_SUCH_DAY = "这个月没有这一天。"

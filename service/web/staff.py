@@ -1,7 +1,9 @@
 """The staff page, ``/me/<token>``: no password; the link itself is the secret.
 
-What a staff member can do here: see what is coming up for them, subscribe their
-calendar, turn SMS reminders off or on, and confirm the study items of the year.
+What a staff member can do here: see what is coming up for them (and ask for leave
+from it), subscribe their calendar, turn SMS reminders off or on, and confirm the study
+items of the year. Opening the page also tells this phone whose it is, for check-in
+by QR code (``check_in``).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -24,10 +26,12 @@ from ..feeds.tokens import current_token, feed_urls, issue_audited
 from ..models import Person, Schedule, StudyConfirmation, StudyItem, StudyPlan, utcnow
 from ..occurrences.expand import Occurrence, Window
 from ..occurrences.query import expand_all, load_schedules, workday_calendar
+from ..records.occurrence import RECORDED_KINDS
 from ..sms.planner import retract_for_person
 from ..workflows.study import confirm as confirm_study
 from . import messages
 from .blueprints import web_blueprint
+from .check_in import records_of, remember
 from .forms import FormState, absorb
 from .links import qr_svg
 from .page_tokens import person_for_page
@@ -66,9 +70,11 @@ def page(token: str) -> ResponseReturnValue:
     settings = pufa().settings
     feed_token = current_token(settings.secret_key, person)
     if feed_token is None:
-        return _render(token, person)
+        return remember(make_response(_render(token, person)), token)
     feed = feed_urls(settings.public_base_url, feed_token)
-    return _render(token, person, feed=feed.https, webcal=feed.webcal)
+    return remember(
+        make_response(_render(token, person, feed=feed.https, webcal=feed.webcal)), token
+    )
 
 
 @bp.post("/<token>/sms")
@@ -143,6 +149,7 @@ def _render(
     now = utcnow()
     study = _study_rows(session, person, now, study_forms or {})
     schedules, events = upcoming(session, person, now)
+    keys = [o.key for o in events if schedules[o.schedule_id].kind in RECORDED_KINDS]
     return render_template(
         "staff/page.html",
         token=token,
@@ -154,6 +161,9 @@ def _render(
         webcal=webcal,
         qr=qr_svg(webcal) if webcal else None,
         study=study,
+        can_ask_leave=set(keys),
+        attendance=records_of(session, person, keys),
+        now=now,
     )
 
 

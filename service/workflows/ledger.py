@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..errors import Invalid
-from ..models import Delivery, DeliveryStatus, Person, Schedule, StudyPlan
+from ..models import Delivery, Person, Schedule, StudyPlan
 from ..occurrences.expand import Occurrence, Window
-from ..occurrences.query import expand_all, load_schedules, workday_calendar
-from . import labels
+from ..reports.facts import delivery_conditions, gather
+from . import labels, ledger_records
 from .study import progress
 
 MAX_DAYS = 366
@@ -68,8 +68,9 @@ def build(session: Session, start: date, end: date, *, zone: ZoneInfo, now: date
         datetime.combine(start, time(0), tzinfo=zone),
         datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone),
     )
-    schedules = {s.id: s for s in load_schedules(session)}
-    occurrences = expand_all(schedules.values(), window, workday_calendar(session))
+    # The same facts the Word 台账 and the annual report read.
+    facts = gather(session, window, zone=zone, now=now)
+    schedules, occurrences = facts.schedules, facts.occurrences
     speakers = _names(session, {o.speaker_id for o in occurrences if o.speaker_id})
     rows = _Rows(schedules, speakers, zone, now)
     return Ledger(
@@ -81,6 +82,10 @@ def build(session: Session, start: date, end: date, *, zone: ZoneInfo, now: date
             Table("campaigns", labels.HEADERS["campaigns"], rows.campaigns(occurrences)),
             Table("study", labels.HEADERS["study"], _study(session, start, end, now)),
             Table("deliveries", labels.HEADERS["deliveries"], _deliveries(session, window, zone)),
+            Table("events", labels.HEADERS["events"], ledger_records.event_rows(facts)),
+            Table(
+                "attendance", labels.HEADERS["attendance"], ledger_records.attendance_rows(facts)
+            ),
         ],
     )
 
@@ -201,15 +206,10 @@ def _study(session: Session, start: date, end: date, now: datetime) -> list[tupl
 
 
 def _deliveries(session: Session, window: Window, zone: ZoneInfo) -> list[tuple[Cell, ...]]:
-    """Reminders due in the range, with what became of each. Retracted ones are left out:
-    they were withdrawn because they no longer applied, and were never meant to go."""
+    """Reminders due in the range (``delivery_conditions``), with what became of each."""
     query = (
         select(Delivery)
-        .where(
-            Delivery.due_at >= window.start,
-            Delivery.due_at < window.end,
-            Delivery.status != DeliveryStatus.RETRACTED,
-        )
+        .where(*delivery_conditions(window))
         .options(
             selectinload(Delivery.person),
             selectinload(Delivery.schedule),

@@ -69,7 +69,9 @@ def test_the_workbook_has_a_sheet_per_table_with_chinese_headers_and_a_frozen_he
         'attachment; filename="ledger_2026-02-01_2026-03-31.xlsx"'
     )
     workbook = load_workbook(io.BytesIO(response.data))
-    assert workbook.sheetnames == ["日程台账", "每周一讲", "宣传活动", "学法进度", "短信提醒"]
+    assert workbook.sheetnames == [
+        "日程台账", "每周一讲", "宣传活动", "学法进度", "短信提醒", "活动记录", "签到出勤",
+    ]  # fmt: skip
     for sheet in workbook.worksheets:
         assert sheet.freeze_panes == "A2"
         assert sheet["A1"].font.b

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app
 
 from .. import messages
-from . import dashboard, holidays, ledger, people, rota, schedules, sms, study
+from . import dashboard, holidays, ledger, people, records, reports, rota, schedules, sms, study
 
 
 def blueprints() -> list[Blueprint]:
@@ -18,6 +18,8 @@ def blueprints() -> list[Blueprint]:
         holidays.bp,
         sms.bp,
         ledger.bp,
+        records.bp,
+        reports.bp,
     ]
 
 

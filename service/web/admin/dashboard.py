@@ -14,6 +14,7 @@ from ...models import Delivery, DeliveryStatus, Person, utcnow
 from ...occurrences.expand import Window
 from ...occurrences.query import expand_all, load_schedules, workday_calendar
 from ...occurrences.workdays import coverage
+from ...records.leave import leave_requests
 from ..blueprints import web_blueprint
 
 bp = web_blueprint("web_admin", __name__, "/admin", admin=True)
@@ -42,6 +43,8 @@ def dashboard() -> ResponseReturnValue:
         recent=list(recent),
         attention=list(attention),
         holidays=coverage(now.astimezone(pufa().settings.zone).year),
+        leave_requests=leave_requests(session, now),
+        schedule_titles={s.id: s.title for s in schedules},
     )
 
 

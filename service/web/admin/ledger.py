@@ -5,16 +5,15 @@ sign-in instead of a bearer token."""
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import quote
 
-from flask import Response, render_template, request
+from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
 from ...context import db_session, pufa
 from ...domain.ledger import RangeQuery
+from ...downloads import LedgerFormat, ledger_download
 from ...errors import PufaError
 from ...models import utcnow
-from ...workflows import ledger, ledger_files
 from ..blueprints import web_blueprint
 from ..forms import FormState, absorb, validate
 
@@ -35,20 +34,18 @@ def index() -> ResponseReturnValue:
     query = validate(RangeQuery, dates, state, field_names={"start": "from", "end": "to"})
     if query is None:
         return render_template("admin/ledger.html", form=state), 400
+    form: LedgerFormat = "xlsx"
+    if request.args.get("format") in ("csv", "docx"):
+        form = "csv" if request.args.get("format") == "csv" else "docx"
     try:
-        built = ledger.build(
-            db_session(), query.start, query.end, zone=pufa().settings.zone, now=utcnow()
+        return ledger_download(
+            db_session(),
+            query.start,
+            query.end,
+            form,
+            zone=pufa().settings.zone,
+            now=utcnow(),
         )
     except PufaError as error:
         absorb(error, state)
         return render_template("admin/ledger.html", form=state), 400
-    extension = "csv" if request.args.get("format") == "csv" else "xlsx"
-    if extension == "xlsx":
-        content, mimetype = ledger_files.to_xlsx(built), ledger_files.XLSX_MIMETYPE
-    else:
-        content, mimetype = ledger_files.to_csv(built), ledger_files.CSV_MIMETYPE
-    stem = f"{query.start.isoformat()}_{query.end.isoformat()}.{extension}"
-    disposition = (
-        f"attachment; filename=\"ledger_{stem}\"; filename*=UTF-8''{quote('台账_' + stem)}"
-    )
-    return Response(content, mimetype=mimetype, headers={"Content-Disposition": disposition})

@@ -1,0 +1,1 @@
+"""What happened at an occurrence: attendance, evidence files, material and summary."""

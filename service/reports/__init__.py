@@ -1,0 +1,1 @@
+"""Reports read from the records: the Word 台账 and the annual report."""
