@@ -22,6 +22,7 @@ from .schedules import (
     schedule_departments,
     schedule_people,
 )
+from .security import AuthFailure, ConsoleSession
 from .study import StudyConfirmation, StudyItem, StudyPlan
 from .web import AdminAccount
 
@@ -37,9 +38,11 @@ __all__ = [
     "AdminAccount",
     "ApiToken",
     "AuditEntry",
+    "AuthFailure",
     "Base",
     "ClockHeartbeat",
     "ClockState",
+    "ConsoleSession",
     "Delivery",
     "Department",
     "FeedChange",
