@@ -15,6 +15,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, Se
 
 from .blueprints import csrf
 from .filters import register_filters
+from .headers import protect
 
 
 def register_web(app: Flask) -> None:
@@ -33,6 +34,7 @@ def register_web(app: Flask) -> None:
     for bp in (signin.bp, staff.bp, *admin.blueprints()):
         app.register_blueprint(bp)
     app.cli.add_command(admin_group)
+    app.after_request(protect)
 
 
 class CookieSessions(SecureCookieSessionInterface):
