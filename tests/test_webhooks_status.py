@@ -127,6 +127,21 @@ def test_a_callback_for_an_unknown_message_sid_changes_nothing(
     assert reload(session, delivery).status == "sending"
 
 
+@pytest.mark.parametrize("delivery", ["2147483648", "999999999999999999", "0"])
+def test_a_callback_naming_a_delivery_id_no_row_can_have_is_answered_204(
+    fake: FakeTwilio, session: Session, client: FlaskClient, delivery: str
+) -> None:
+    known = add_delivery(session, add_person(session), provider_sid="SMknown")
+    session.commit()
+    url = f"{BASE}/webhooks/twilio/status?delivery={delivery}"
+    callback = fake.signed(url, {"MessageSid": "SMnobody", "MessageStatus": "delivered"})
+
+    response = client.post(callback.url, data=callback.params, headers=callback.headers)
+
+    assert response.status_code == 204
+    assert reload(session, known).status == "sending"
+
+
 def test_a_callback_found_by_sid_wins_over_a_disagreeing_delivery_id(
     fake: FakeTwilio, session: Session, client: FlaskClient
 ) -> None:
