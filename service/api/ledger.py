@@ -37,7 +37,8 @@ def _file(query: RangeQuery, extension: str) -> Response:
     disposition = (
         f"attachment; filename=\"ledger_{stem}\"; filename*=UTF-8''{quote('台账_' + stem)}"
     )
-    return Response(content, mimetype=mimetype, headers={"Content-Disposition": disposition})
+    # content_type, not mimetype: werkzeug would add a second "; charset=utf-8".
+    return Response(content, content_type=mimetype, headers={"Content-Disposition": disposition})
 
 
 @bp.get("/ledger.xlsx", responses={200: None})

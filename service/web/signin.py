@@ -75,7 +75,14 @@ def _wanted_page() -> str | None:
     if request.method == "GET":
         return safe_next(request.full_path.rstrip("?"))
     # A form posted after the session lapsed cannot be replayed; go back to its page.
+    return referrer_path()
+
+
+def referrer_path() -> str | None:
+    """The path (and query) of the Referer if it is a page of this site, else None."""
     referrer = urlsplit(request.referrer or "")
+    if referrer.scheme not in ("", "http", "https"):
+        return None
     if referrer.netloc and referrer.netloc != request.host:
         return None
     return safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))

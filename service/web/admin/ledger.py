@@ -51,4 +51,5 @@ def index() -> ResponseReturnValue:
     disposition = (
         f"attachment; filename=\"ledger_{stem}\"; filename*=UTF-8''{quote('台账_' + stem)}"
     )
-    return Response(content, mimetype=mimetype, headers={"Content-Disposition": disposition})
+    # content_type, not mimetype: werkzeug would add a second "; charset=utf-8".
+    return Response(content, content_type=mimetype, headers={"Content-Disposition": disposition})
