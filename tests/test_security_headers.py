@@ -83,3 +83,19 @@ def test_no_template_has_inline_script_or_style_or_event_handlers() -> None:
         if inline.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_stored_text_is_escaped_on_console_and_staff_pages(
+    client: FlaskClient, pufa_state: Pufa, session: Session
+) -> None:
+    person = Person(name='<script>alert(1)</script><img src=x onerror="x()">')
+    session.add(person)
+    session.flush()
+    token = issue_page_token(session, person, TEST_SECRET)
+    session.commit()
+    staff = client.get(f"/me/{token}").get_data(as_text=True)
+    sign_in(client, pufa_state)
+    console = client.get("/admin/people/").get_data(as_text=True)
+    for page in (staff, console):
+        assert "<script>alert" not in page and "<img src=x" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
