@@ -115,12 +115,15 @@ def _add(session: Session, key: str, window: int, step: int) -> int:
     """Add ``step`` to the key's count in one statement; the count after it."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(_TABLE).values(key=key, window_index=window, count=step)
-    statement = statement.on_conflict_do_update(
-        index_elements=["key", "window_index"],
-        set_={"count": _TABLE.c.count + step},
-    ).returning(_TABLE.c.count)
-    count: int = session.execute(statement).scalar_one()
+    upsert = (
+        insert(_TABLE)
+        .values(key=key, window_index=window, count=step)
+        .on_conflict_do_update(
+            index_elements=["key", "window_index"], set_={"count": _TABLE.c.count + step}
+        )
+        .returning(_TABLE.c.count)
+    )
+    count: int = session.execute(upsert).scalar_one()
     return count
 
 
