@@ -200,3 +200,59 @@ def test_no_password_or_secret_is_kept_in_the_cookie_or_the_table(
         assert secret not in row.token_hash
         account = db.scalars(select(AdminAccount)).one()
         assert row.account_id == account.id and row.ended_at is None
+
+
+def change_password(client: FlaskClient, current: str, new: str, again: str | None = None):  # type: ignore[no-untyped-def]
+    token = csrf_token(client, "/admin/password/")
+    return client.post(
+        "/admin/password/",
+        data={
+            "current_password": current,
+            "new_password": new,
+            "confirm_password": new if again is None else again,
+            "csrf_token": token,
+        },
+    )
+
+
+def test_changing_the_password_ends_every_other_session_and_keeps_this_one(
+    app: Flask, client: FlaskClient, pufa_state: Pufa
+) -> None:
+    sign_in(client, pufa_state)
+    thief = copied(app, client)
+    response = change_password(client, ADMIN_PASSWORD, "a-brand-new-password")
+    assert response.status_code == 302
+    assert thief.get("/admin/").status_code == 302
+    assert client.get("/admin/").status_code == 200
+    fresh = app.test_client()
+    token = csrf_token(fresh)
+    old = fresh.post(
+        "/admin/login",
+        data={"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD, "csrf_token": token},
+    )
+    assert old.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "again", "field"),
+    [
+        ("wrong password", "a-brand-new-password", None, "current_password-error"),
+        (ADMIN_PASSWORD, "short", None, "new_password-error"),
+        (ADMIN_PASSWORD, "a-brand-new-password", "another-new-password", "confirm_password-error"),
+    ],
+)
+def test_a_refused_password_change_says_why_and_ends_nothing(
+    app: Flask,
+    client: FlaskClient,
+    pufa_state: Pufa,
+    current: str,
+    new: str,
+    again: str | None,
+    field: str,
+) -> None:
+    sign_in(client, pufa_state)
+    other = copied(app, client)
+    response = change_password(client, current, new, again)
+    assert response.status_code == 400
+    assert f'id="{field}"' in response.get_data(as_text=True)
+    assert other.get("/admin/").status_code == 200

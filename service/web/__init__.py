@@ -19,7 +19,7 @@ from .headers import protect
 
 
 def register_web(app: Flask) -> None:
-    from . import admin, signin, staff
+    from . import admin, password, signin, staff
     from .commands import admin_group
 
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # only the web blueprints check
@@ -31,7 +31,7 @@ def register_web(app: Flask) -> None:
     csrf.init_app(app)
     register_filters(app)
     app.add_template_global(admin.console_menu, "console_menu")
-    for bp in (signin.bp, staff.bp, *admin.blueprints()):
+    for bp in (signin.bp, password.bp, staff.bp, *admin.blueprints()):
         app.register_blueprint(bp)
     app.cli.add_command(admin_group)
     app.after_request(protect)

@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from ..app import db_session, pufa
-from ..models import utcnow
+from ..models import AdminAccount, utcnow
 from ..throttle import FailedAuthThrottle
 from . import console_sessions, messages
 from .accounts import authenticate
@@ -101,7 +101,6 @@ def sign_in() -> ResponseReturnValue:
         if not password:
             state.add("password", messages.REQUIRED)
         account = None
-        cookie_secret = ""
         throttle: FailedAuthThrottle | None = current_app.extensions.get("pufa_auth_throttle")
         keys = (f"addr:{request.remote_addr or 'unknown'}", f"account:{username.strip().lower()}")
         if state.is_valid and throttle is not None:
@@ -119,18 +118,23 @@ def sign_in() -> ResponseReturnValue:
                 dbs.commit()
                 state.add("__all__", messages.SIGN_IN_FAILED)
             else:
-                cookie_secret = console_sessions.start(dbs, account, utcnow())
+                begin_session(dbs, account)
                 dbs.commit()
                 if throttle is not None:
                     throttle.succeeded(*keys)
         if account is not None:
-            session.clear()  # a fresh session: nothing survives from before sign-in
-            session.permanent = True
-            session[_COOKIE_KEY] = cookie_secret
             flash(messages.SIGNED_IN, "success")
             return redirect(target)
     status = 200 if state.is_valid else 400
     return render_template("admin/login.html", form=state, next=target), status
+
+
+def begin_session(dbs: Session, account: AdminAccount) -> None:
+    """A new console session for ``account`` in this browser (the caller commits)."""
+    secret = console_sessions.start(dbs, account, utcnow())
+    session.clear()  # a fresh cookie: nothing survives from before
+    session.permanent = True
+    session[_COOKIE_KEY] = secret
 
 
 @bp.post("/logout")
