@@ -24,6 +24,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 def protect(response: Response) -> Response:
     """``after_request`` of the app: nosniff on everything, the rest on HTML."""
+    if response.status_code == 304:
+        # No body to protect; and a feed's 304 must read the same whether the route or
+        # the poll answerer in front of Flask (feeds/polls.py) gives it.
+        return response
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
     if response.mimetype == "text/html":
