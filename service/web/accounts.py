@@ -58,11 +58,6 @@ def authenticate(session: Session, username: str, password: str) -> AdminAccount
     return account
 
 
-def active_account(session: Session, account_id: int) -> AdminAccount | None:
-    account = session.get(AdminAccount, account_id)
-    return account if account is not None and account.is_active else None
-
-
 def find_account(session: Session, username: str) -> AdminAccount:
     account = session.scalar(select(AdminAccount).where(AdminAccount.username == username.strip()))
     if account is None:
