@@ -8,7 +8,6 @@ from typing import Any
 from flask_openapi3.models.info import Info
 from flask_openapi3.openapi import OpenAPI
 from werkzeug.exceptions import NotFound
-from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .context import Pufa, close_session
@@ -16,6 +15,7 @@ from .db import Database
 from .errors import register_error_handlers
 from .logs import configure_logging, install_request_logging
 from .models import MAX_ID
+from .proxies import TrustedProxies
 from .settings import Settings
 from .template_folder import TEMPLATES
 
@@ -44,6 +44,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> OpenAPI:
     app.url_map.converters["int"] = RowId
     app.config.update(
         SECRET_KEY=settings.secret_key,
+        # Cookies signed with a key being rotated out still open (docs/security.md).
+        SECRET_KEY_FALLBACKS=list(settings.secret_key_fallbacks),
         JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=1 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
@@ -80,11 +82,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> OpenAPI:
 
     register_commands(app)
     if settings.proxy_count:  # outermost: everything inside sees the client's address
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app,
-            x_for=settings.proxy_count,
-            x_proto=settings.proxy_count,
-            x_host=settings.proxy_count,
+        app.wsgi_app = TrustedProxies(  # type: ignore[method-assign]
+            app.wsgi_app, count=settings.proxy_count, trusted=settings.trusted_proxies
         )
     return app
 

@@ -13,6 +13,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from . import migrate
 from .models import TOKEN_ROLES, Schedule
@@ -74,8 +75,17 @@ def seed_command(demo: bool, path: Path) -> None:
         data = load_demo_file(path)
     except SeedError as error:
         raise click.ClickException(str(error)) from None
-    with _pufa().db.transaction() as session:
-        created = seed(session, data)
+    try:
+        with _pufa().db.transaction() as session:
+            created = seed(session, data)
+    except SeedError as error:
+        raise click.ClickException(str(error)) from None
+    except IntegrityError as error:
+        # A clash _check_no_clash does not foresee: say which, as one line, not a traceback.
+        detail = str(error.orig).splitlines()[0] if error.orig else type(error).__name__
+        raise click.ClickException(
+            f"the demo data clash with rows already stored ({detail}); nothing was written"
+        ) from None
     click.echo("created " + ", ".join(f"{n} {kind}" for kind, n in created.items()))
 
 

@@ -11,9 +11,8 @@ from zoneinfo import ZoneInfo
 from flask import Response
 from sqlalchemy.orm import Session
 
-from .reports import annual, docx_annual, docx_ledger
+from .reports import annual, docx_annual, docx_ledger, ledger, ledger_files
 from .reports.docx_common import DOCX_MIMETYPE
-from .workflows import ledger, ledger_files
 
 LedgerFormat = Literal["xlsx", "csv", "docx"]
 
@@ -22,7 +21,8 @@ def attachment(content: bytes, mimetype: str, ascii_name: str, chinese_name: str
     """A download with an ASCII name for old clients and the Chinese one (RFC 6266
     ``filename*``) for the rest."""
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(chinese_name)}"
-    return Response(content, mimetype=mimetype, headers={"Content-Disposition": disposition})
+    # content_type, not mimetype: werkzeug would add a second "; charset=utf-8".
+    return Response(content, content_type=mimetype, headers={"Content-Disposition": disposition})
 
 
 def ledger_download(

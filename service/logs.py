@@ -19,10 +19,17 @@ if TYPE_CHECKING:
 
 _RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 # One pass over the text for both secrets (it runs on every request's log line):
-# personal tokens in feed and page URLs keep a short prefix only (group 1); anything that
-# looks like a phone number (10+ digits or spaces, optional +) keeps its last 4 (group 2).
-# Digits glued to other text are masked too (%2B86…, \n139… in a repr, tel%3A…).
-_SECRETS = re.compile(r"(/(?:calendar|me)/[A-Za-z0-9_-]{6})[A-Za-z0-9_-]+|\+?\d[\d ]{5,}(\d{4})")
+# personal tokens in feed and page URLs keep a short prefix only (group 1); a phone
+# number keeps its last 4 (group 2 or 3). A phone number is one that starts with "+"
+# (E.164, as Twilio sends them; spaces allowed), or a Chinese mobile: 11 digits from
+# 13-19, perhaps after 86 or split 3-4-4. Digits glued to other text are masked too
+# (%2B86…, \n139… in a repr, tel%3A…). Other integers (an id, 2147483647, a timestamp)
+# are left alone: they are what a log is searched for.
+_SECRETS = re.compile(
+    r"(/(?:calendar|me)/[A-Za-z0-9_-]{6})[A-Za-z0-9_-]+"
+    r"|\+\d[\d ]{5,}(\d{4})"
+    r"|(?<!\d)(?:86)?1[3-9]\d ?\d{4} ?(\d{4})(?!\d)"
+)
 
 
 def mask_phone(number: str | None) -> str:
@@ -48,8 +55,8 @@ def _field(value: object) -> object:
 
 
 def _masked(match: re.Match[str]) -> str:
-    token_prefix, phone_tail = match.groups()
-    return f"{token_prefix}…" if token_prefix else f"***{phone_tail}"
+    token_prefix, e164_tail, mobile_tail = match.groups()
+    return f"{token_prefix}…" if token_prefix else f"***{e164_tail or mobile_tail}"
 
 
 class JsonFormatter(logging.Formatter):

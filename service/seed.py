@@ -208,6 +208,20 @@ def _check_references(path: Path, demo: DemoIn) -> None:
         raise SeedError(f"{path}: {problems[0]}")
 
 
+def _check_no_clash(demo: DemoIn, people: dict[str, Person]) -> None:
+    """Refuse, before anything is written, a demo person whose name is missing but whose
+    mobile someone already has: typically a demo person renamed since the last load.
+    Matching by name would create them again, and the mobile is unique."""
+    holders = {p.mobile: p.name for p in people.values() if p.mobile}
+    for p in demo.people:
+        holder = holders.get(p.mobile) if p.mobile else None
+        if p.name not in people and holder is not None:
+            raise SeedError(
+                f"demo person {p.name!r} has mobile ***{(p.mobile or '')[-4:]}, which "
+                f"{holder!r} already has (renamed since the last load?); nothing was written"
+            )
+
+
 def seed(session: Session, demo: DemoIn) -> dict[str, int]:
     """Create what is missing; return how many rows of each kind were created."""
     zone = ZoneInfo(demo.timezone)
@@ -221,6 +235,7 @@ def seed(session: Session, demo: DemoIn) -> dict[str, int]:
             created["departments"] += 1
 
     people = {p.name: p for p in session.scalars(select(Person))}
+    _check_no_clash(demo, people)
     for p in demo.people:
         if p.name not in people:
             people[p.name] = Person(

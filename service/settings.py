@@ -6,6 +6,7 @@ Each helper fails loudly with the variable's name; nothing else in the code read
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -43,8 +44,13 @@ class Settings:
     database_url: str = "sqlite:///instance/pufa.sqlite3"
     timezone: str = "Asia/Shanghai"
     secret_key: str = field(default="", repr=False)
+    # Keys SECRET_KEY replaced, still accepted for sessions and feed/page tokens while a
+    # rotation runs (docs/security.md); new tokens and cookies use SECRET_KEY only.
+    secret_key_fallbacks: tuple[str, ...] = field(default=(), repr=False)
     public_base_url: str = "http://127.0.0.1:8000"
     proxy_count: int = 0
+    # Peers whose X-Forwarded-* headers are believed (at most proxy_count of them).
+    trusted_proxies: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
     sms_backend: str = "console"
     twilio_account_sid: str = ""
     twilio_auth_token: str = field(default="", repr=False)
@@ -62,6 +68,11 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """SECRET_KEY first, then the old keys still accepted during a rotation."""
+        return (self.secret_key, *self.secret_key_fallbacks)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -91,7 +102,9 @@ class Settings:
             timezone=env.timezone("PUFA_TIMEZONE", "Asia/Shanghai"),
             secret_key=env.secret("SECRET_KEY", production, instance_dir),
             public_base_url=env.text("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            secret_key_fallbacks=env.secret_list("PUFA_OLD_SECRET_KEYS", production),
             proxy_count=env.integer("PUFA_PROXY_COUNT", 0, minimum=0),
+            trusted_proxies=env.networks("PUFA_TRUSTED_PROXIES", "127.0.0.0/8,::1/128"),
             sms_backend=sms_backend,
             twilio_account_sid=env.text("TWILIO_ACCOUNT_SID", "", required=twilio_required),
             twilio_auth_token=env.text("TWILIO_AUTH_TOKEN", "", required=twilio_required),
@@ -176,6 +189,24 @@ class _Env:
         except ValueError:
             raise SettingsError(f"{name} must look like 21:30-07:30, got {raw!r}") from None
         return QuietHours(start, end)
+
+    def secret_list(self, name: str, production: bool) -> tuple[str, ...]:
+        """Comma-separated secrets (old keys during a rotation); each as strong as a key."""
+        values = tuple(v.strip() for v in self.text(name, "").split(",") if v.strip())
+        if production and any(len(v) < 32 for v in values):
+            raise SettingsError(f"each key in {name} must be at least 32 characters")
+        return values
+
+    def networks(self, name: str, default: str) -> tuple[str, ...]:
+        """Comma-separated addresses or networks (CIDR)."""
+        raw = self.text(name, default)
+        values = tuple(v.strip() for v in raw.split(",") if v.strip())
+        for value in values:
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                raise SettingsError(f"{name}: {value!r} is not an address or network") from None
+        return values
 
     def secret(self, name: str, production: bool, instance_dir: Path) -> str:
         value = self.text(name, "")

@@ -70,10 +70,15 @@ def test_logs_are_json_lines_without_phone_numbers_or_whole_tokens() -> None:
         ("From=%2B8613900000007&To=%2B8613800000000", "From=%2B***0007&To=%2B***0000"),
         ("'row\\n13900000007'", "'row\\n***0007'"),  # as a repr in a traceback
         ("tel%3A13900000007", "tel%3A***0007"),
+        ("139 0000 0007", "***0007"),
+        ("+15005550006", "***0006"),
+        ("delivery 2147483647 of 2147483648", "delivery 2147483647 of 2147483648"),
+        ("at 1764628200000 ms, item 99999999999999999999", None),
+        ("order 40012345678", None),
     ],
 )
-def test_a_phone_number_is_masked_wherever_it_stands(text: str, logged: str) -> None:
-    assert mask_text(text) == logged
+def test_a_phone_number_is_masked_wherever_it_stands(text: str, logged: str | None) -> None:
+    assert mask_text(text) == (text if logged is None else logged)
 
 
 def test_a_provider_sid_is_logged_whole_but_a_phone_number_beside_it_is_not() -> None:

@@ -109,3 +109,21 @@ def test_seed_command_writes_nothing_for_a_bad_file(
 )
 def test_lead_times_read_naturally(text: str, minutes: int) -> None:
     assert parse_lead(text) == minutes
+
+
+def test_seeding_after_a_demo_person_was_renamed_says_what_clashes_and_writes_nothing(
+    app: object, pufa_state: Pufa
+) -> None:
+    with pufa_state.db.transaction() as session:
+        seed(session, load_demo_file())
+        renamed = session.scalars(select(Person).where(Person.name == "孙丽")).one()
+        renamed.name = "孙丽娟"
+    before = [count(pufa_state, m) for m in (Department, Person, Schedule)]
+
+    result = app.test_cli_runner().invoke(args=["seed", "--demo"])  # type: ignore[attr-defined]
+
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output and "IntegrityError" not in result.output
+    assert "'孙丽'" in result.output and "'孙丽娟'" in result.output
+    assert "nothing was written" in result.output
+    assert [count(pufa_state, m) for m in (Department, Person, Schedule)] == before

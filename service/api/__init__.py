@@ -72,7 +72,7 @@ def _check_json_body() -> None:
 
 
 def register_api(app: OpenAPI) -> None:
-    app.extensions["pufa_auth_throttle"] = FailedAuthThrottle()
+    app.extensions["pufa_auth_throttle"] = FailedAuthThrottle(db=app.extensions["pufa"].db)
     app.before_request(_guard_api)
     # One module per resource; each exports ``bp``.
     for name in API_MODULES:

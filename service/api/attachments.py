@@ -7,24 +7,22 @@ The app refuses bodies over 1 MB; these upload routes alone take up to the file 
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import quote
 
-from flask import Response, g, request
+from flask import Response, g
 from flask_openapi3.blueprint import APIBlueprint
 from pydantic import BaseModel
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..context import db_session
 from ..domain.common import Id, committed
-from ..errors import Forbidden, Invalid, NotFound, PayloadTooLarge
+from ..errors import Forbidden, NotFound
 from ..models import Attachment, AttachmentKind, utcnow
-from ..records import attachments, files, texts
+from ..records import attachments, texts
 from ..records.occurrence import find
+from ..transfers import file_response, uploaded_file
 from .attendance import BASE, OccurrencePath
 from .common import actor, answer, blueprint_options, no_content
 
 bp = APIBlueprint("attachments", __name__, **blueprint_options("records"))
-UPLOAD_LIMIT = files.MAX_BYTES + 256 * 1024  # the file plus its multipart framing
 
 
 class AttachmentPath(OccurrencePath):
@@ -52,25 +50,6 @@ class AttachmentOut(BaseModel):
 
 class AttachmentsOut(BaseModel):
     items: list[AttachmentOut]
-
-
-def uploaded_file(limit: int = UPLOAD_LIMIT) -> tuple[bytes, str, AttachmentKind]:
-    """The ``file`` field of a multipart upload, with the optional ``kind``."""
-    request.max_content_length = limit
-    try:
-        upload = request.files.get("file")
-        kind_value = request.form.get("kind", AttachmentKind.EVIDENCE)
-    except RequestEntityTooLarge:
-        raise PayloadTooLarge(
-            texts.FILE_TOO_LARGE.format(limit=files.MAX_MB), fields={"file": "size"}
-        ) from None
-    if upload is None:
-        raise Invalid(texts.FILE_MISSING, fields={"file": "required"}, code="file_missing")
-    try:
-        kind = AttachmentKind(kind_value)
-    except ValueError:
-        raise Invalid(texts.KIND, fields={"kind": "choice"}) from None
-    return upload.read(files.MAX_BYTES + 1), upload.filename or "", kind
 
 
 def _own(row: Attachment, path: AttachmentPath) -> Attachment:
@@ -122,20 +101,3 @@ def _serve(path: AttachmentPath, *, thumbnail: bool) -> Response:
         raise Forbidden(texts.ADMINS_ONLY, code="admins_only")
     row = _own(attachments.get(db_session(), path.attachment_id, with_content=True), path)
     return file_response(row, thumbnail=thumbnail)
-
-
-def file_response(row: Attachment, *, thumbnail: bool) -> Response:
-    """The bytes, never sniffed by the browser nor run as a page."""
-    if thumbnail and row.thumbnail is None:
-        raise NotFound(texts.NO_ATTACHMENT.format(id=row.id), code="no_thumbnail")
-    body = row.thumbnail if thumbnail else row.content
-    mimetype = "image/jpeg" if thumbnail else row.content_type
-    response = Response(body, mimetype=mimetype)
-    disposition = "inline" if row.is_image else "attachment"
-    response.headers["Content-Disposition"] = (
-        f"{disposition}; filename*=UTF-8''{quote(row.filename)}"
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response

@@ -99,7 +99,11 @@ Kind = Literal["person", "department"]
 def _state(kind: Kind, row: Person | Department) -> Response:
     settings = pufa().settings
     # The URL opens someone's calendar: admins may hand it out, viewers only see it exists.
-    token = current_token(settings.secret_key, row) if g.role == "admin" else None
+    token = (
+        current_token(settings.secret_key, row, settings.secret_key_fallbacks)
+        if g.role == "admin"
+        else None
+    )
     urls = feed_urls(settings.public_base_url, token) if token is not None else None
     state = FeedState(
         kind=kind,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Response
+from flask import Response, g
 from flask_openapi3.blueprint import APIBlueprint
 from pydantic import BaseModel, Field
 
@@ -13,6 +13,7 @@ from ..domain import people as admin
 from ..domain.common import Id, InputModel, Label, Name, Note, committed, get_or_404
 from ..domain.people import DepartmentIn, PersonIn, Role
 from ..domain.queries import find_departments, find_people
+from ..logs import mask_phone
 from ..models import Department, Person
 from .common import (
     IfMatch,
@@ -44,7 +45,10 @@ class PersonOut(OutModel):
 
     @classmethod
     def of_person(cls, person: Person) -> PersonOut:
-        return cls.of(person, department_ids=[d.id for d in person.departments])
+        """The person as the caller may see them: a viewer sees only the mobile's last
+        four digits, as in deliveries and the preview; only admins need the number."""
+        mobile = person.mobile if g.get("role") == "admin" else mask_phone(person.mobile) or None
+        return cls.of(person, department_ids=[d.id for d in person.departments], mobile=mobile)
 
 
 class PersonPatch(InputModel):
@@ -79,6 +83,8 @@ def list_people(query: PeopleQuery) -> Response:
         q=query.q,
         department_id=query.department_id,
         is_active=query.is_active,
+        # Otherwise a viewer could read a number digit by digit through the search.
+        match_mobile=g.get("role") == "admin",
     )
     items = [PersonOut.of_person(p) for p in rows]
     return answer(PeoplePage(items=items, total=total, page=query.page, per_page=query.per_page))

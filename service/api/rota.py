@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..context import db_session
 from ..domain.common import Instant, committed
-from ..domain.rota import AssignBody, GenerateBody, SwapBody
+from ..domain.rota import MAX_WEEKS, AssignBody, GenerateBody, SwapBody
 from ..models import utcnow
 from ..workflows import rota
 from .common import blueprint_options
@@ -33,7 +33,7 @@ class WeekPath(_In):
 
 
 class RotaQuery(_In):
-    weeks: int = Field(8, ge=1, le=rota.MAX_WEEKS)
+    weeks: int = Field(8, ge=1, le=MAX_WEEKS)
 
 
 class WeekOut(BaseModel):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..workflows.ledger import MAX_DAYS
 from .common import Day
+
+# A year, leap day included: the ledger is exported a year at a time at most.
+MAX_DAYS = 366
 
 
 class RangeQuery(BaseModel):

@@ -105,7 +105,10 @@ def update_person(
     check_version(person, expected)
     data = validated(PersonIn, {**_person_values(person), **changes})
     before = person_snapshot(person)
+    was_active = person.is_active
     _apply_person(session, person, data)
+    if was_active and not person.is_active:
+        revoke_links(person)
     session.flush()
     record(
         session,
@@ -117,6 +120,15 @@ def update_person(
         after=person_snapshot(person),
     )
     return person
+
+
+def revoke_links(person: Person) -> None:
+    """Someone who leaves loses their staff page and feed URLs for good: reactivating
+    them later must not bring old links (perhaps in other hands) back to life; they get
+    new ones (as revoking does in ``web.page_tokens`` and ``feeds.tokens``)."""
+    person.page_token_hash = None
+    person.feed_token_hash = None
+    person.feed_token_seed = None
 
 
 def delete_person(session: Session, actor: str, person: Person, expected: int | None) -> None:

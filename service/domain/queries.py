@@ -84,12 +84,14 @@ def find_people(
     q: str | None = None,
     department_id: int | None = None,
     is_active: bool | None = None,
+    match_mobile: bool = True,
 ) -> tuple[list[Person], int]:
     query = select(Person).options(selectinload(Person.departments)).order_by(Person.id)
     if q:
         pattern = _like(q)
+        by_name = Person.name.ilike(pattern, escape="\\")
         query = query.where(
-            or_(Person.name.ilike(pattern, escape="\\"), Person.mobile.ilike(pattern, escape="\\"))
+            or_(by_name, Person.mobile.ilike(pattern, escape="\\")) if match_mobile else by_name
         )
     if department_id is not None:
         members = select(person_departments.c.person_id).where(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..workflows.rota import MAX_WEEKS
 from .common import Id, Instant, Line
+
+# Two years of weekly lectures: the furthest the rota is listed or filled ahead.
+MAX_WEEKS = 104
 
 
 class _In(BaseModel):

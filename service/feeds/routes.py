@@ -14,7 +14,7 @@ from .content import FeedOwner, load_content
 from .fast.cache import ByteCache, LruCache
 from .fast.polls import FEED_ROUTE, FeedPolls, Known, is_not_modified, remembered
 from .render import day_start, render_feed
-from .tokens import find_owner, token_digest
+from .tokens import find_owner, token_digests
 from .validators import Validator, change_mark, feed_validator
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -33,7 +33,7 @@ def register_feeds(app: Flask) -> None:
     app.wsgi_app = FeedPolls(  # type: ignore[method-assign]
         app.wsgi_app,
         db=state.db,
-        secret_key=state.settings.secret_key,
+        secret_keys=state.settings.secret_keys,
         zone=state.settings.zone,
         known=known,
     )
@@ -59,8 +59,11 @@ def block_cache() -> ByteCache:
 def calendar_feed(token: str) -> Response:
     settings = pufa().settings
     now = utcnow()
-    digest = token_digest(settings.secret_key, token)
-    known = None if digest is None else _identify(digest, day_start(now, settings.zone))
+    known = None
+    for digest in token_digests(settings.secret_keys, token):
+        known = _identify(digest, day_start(now, settings.zone))
+        if known is not None:
+            break
     if known is None:
         # The same answer for unknown, revoked and malformed tokens: no hint either way.
         raise NotFound("No calendar at this address.")

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import String, bindparam, literal, select, union_all
@@ -84,16 +85,20 @@ def issue_audited(session: Session, secret_key: str, row: Person | Department, a
     return token
 
 
-def current_token(secret_key: str, row: Person | Department) -> str | None:
+def current_token(
+    secret_key: str, row: Person | Department, fallbacks: Sequence[str] = ()
+) -> str | None:
     """The row's live token, derived again; None without one, for one issued before
-    seeds were kept, or for one issued under another secret key (it no longer opens
-    the feed either)."""
+    seeds were kept, or for one issued under a secret key no longer accepted (it no
+    longer opens the feed either). A token issued under an old key still accepted
+    during a rotation (``fallbacks``) is derived under that key."""
     if row.feed_token_seed is None or row.feed_token_hash is None:
         return None
-    token = _derived(secret_key, row.feed_token_seed)
-    if not hmac.compare_digest(personal_token_digest(secret_key, token), row.feed_token_hash):
-        return None
-    return token
+    for key in (secret_key, *fallbacks):
+        token = _derived(key, row.feed_token_seed)
+        if hmac.compare_digest(personal_token_digest(key, token), row.feed_token_hash):
+            return token
+    return None
 
 
 def revoke_token(session: Session, row: Person | Department) -> None:
@@ -113,6 +118,14 @@ def token_digest(secret_key: str, token: str) -> str | None:
     if not _TOKEN.fullmatch(token):
         return None
     return personal_token_digest(secret_key, token)
+
+
+def token_digests(secret_keys: Sequence[str], token: str) -> list[str]:
+    """The token's HMAC under each accepted key, SECRET_KEY's first; none if malformed.
+    During a rotation a URL issued under an old key is stored under that key's HMAC."""
+    if not _TOKEN.fullmatch(token):
+        return []
+    return [personal_token_digest(key, token) for key in secret_keys]
 
 
 def find_owner(session: Session, digest: str) -> FeedOwner | None:

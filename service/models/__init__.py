@@ -26,6 +26,7 @@ from .schedules import (
     schedule_departments,
     schedule_people,
 )
+from .security import AuthFailure, ConsoleSession
 from .study import StudyConfirmation, StudyItem, StudyPlan
 from .tokens import TOKEN_ROLES, ApiToken
 
@@ -46,9 +47,11 @@ __all__ = [
     "AttendanceSource",
     "AttendanceStatus",
     "AuditEntry",
+    "AuthFailure",
     "Base",
     "ClockHeartbeat",
     "ClockState",
+    "ConsoleSession",
     "Delivery",
     "DeliveryStatus",
     "Department",

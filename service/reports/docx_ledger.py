@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, undefer
 from ..models import Attachment, AttachmentKind, AttendanceStatus
 from ..occurrences.expand import Occurrence
 from ..workflows import labels
-from ..workflows.ledger import check_range
 from .docx_common import Styles, key_value_table, new_document, to_bytes
 from .facts import Facts, Key, day_window, gather
+from .ledger import check_range
 
 PHOTOS_PER_ROW = 3
 PHOTO_WIDTH = Cm(5)

@@ -16,10 +16,11 @@ from flask.typing import ResponseReturnValue
 
 from .blueprints import csrf
 from .filters import register_filters
+from .headers import protect
 
 
 def register_web(app: Flask) -> None:
-    from . import admin, check_in, signin, staff
+    from . import admin, check_in, password, signin, staff
     from .commands import admin_group
 
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # only the web blueprints check
@@ -31,10 +32,11 @@ def register_web(app: Flask) -> None:
     csrf.init_app(app)
     register_filters(app)
     app.add_template_global(admin.console_menu, "console_menu")
-    for bp in (signin.bp, check_in.bp, staff.bp, *admin.blueprints()):
+    for bp in (signin.bp, password.bp, check_in.bp, staff.bp, *admin.blueprints()):
         app.register_blueprint(bp)
     app.cli.add_command(admin_group)
     app.add_url_rule("/", "home", _home)
+    app.after_request(protect)
 
 
 def _home() -> ResponseReturnValue:

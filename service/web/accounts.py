@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import AdminAccount, utcnow
+from . import console_sessions
 
 MIN_PASSWORD_LENGTH = 10
 _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,50}$")
@@ -24,17 +25,22 @@ class AccountError(ValueError):
         self.message = message
 
 
-def create_account(session: Session, username: str, password: str) -> AdminAccount:
-    username = username.strip()
-    if not _USERNAME.match(username):
-        raise AccountError("username", "username must be 2-50 letters, digits, '.', '_' or '-'")
+def _checked_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
             "password", f"password must be at least {MIN_PASSWORD_LENGTH} characters"
         )
+    return generate_password_hash(password)
+
+
+def create_account(session: Session, username: str, password: str) -> AdminAccount:
+    username = username.strip()
+    if not _USERNAME.match(username):
+        raise AccountError("username", "username must be 2-50 letters, digits, '.', '_' or '-'")
+    password_hash = _checked_password(password)
     if session.scalar(select(AdminAccount).where(AdminAccount.username == username)):
         raise AccountError("username", f"username {username!r} is taken")
-    account = AdminAccount(username=username, password_hash=generate_password_hash(password))
+    account = AdminAccount(username=username, password_hash=password_hash)
     session.add(account)
     session.flush()
     return account
@@ -52,6 +58,31 @@ def authenticate(session: Session, username: str, password: str) -> AdminAccount
     return account
 
 
-def active_account(session: Session, account_id: int) -> AdminAccount | None:
-    account = session.get(AdminAccount, account_id)
-    return account if account is not None and account.is_active else None
+def find_account(session: Session, username: str) -> AdminAccount:
+    account = session.scalar(select(AdminAccount).where(AdminAccount.username == username.strip()))
+    if account is None:
+        raise AccountError("username", f"no account {username.strip()!r}")
+    return account
+
+
+def set_password(session: Session, account: AdminAccount, password: str) -> int:
+    """A new password; every session of the account ends (how many did)."""
+    account.password_hash = _checked_password(password)
+    return console_sessions.end_all(session, account.id, utcnow())
+
+
+def disable_account(session: Session, account: AdminAccount) -> int:
+    """The account can no longer sign in; every session of it ends (how many did)."""
+    account.is_active = False
+    return console_sessions.end_all(session, account.id, utcnow())
+
+
+def enable_account(account: AdminAccount) -> None:
+    account.is_active = True
+
+
+def list_accounts(session: Session) -> list[tuple[AdminAccount, int]]:
+    """Every account, with how many live sessions it has."""
+    now = utcnow()
+    accounts = session.scalars(select(AdminAccount).order_by(AdminAccount.username)).all()
+    return [(a, console_sessions.live_count(session, a.id, now)) for a in accounts]

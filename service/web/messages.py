@@ -108,3 +108,10 @@ _SERVICE_REASONS = {
 
 def service_reason(reason: str) -> str:
     return _SERVICE_REASONS.get(reason, reason)
+
+
+# Messages about passwords, not passwords (ruff's S105 reads the names).
+PASSWORD_CHANGED = "密码已修改。此账号在其他设备上的登录均已退出。"  # noqa: S105
+PASSWORD_WRONG = "当前密码不正确。"  # noqa: S105
+PASSWORD_TOO_SHORT = "新密码至少 {length} 个字符。"  # noqa: S105
+PASSWORDS_DIFFER = "两次输入的新密码不一致。"

@@ -3,6 +3,8 @@ so a leaked database does not hand out working links; rotating it kills the old 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -23,14 +25,15 @@ def revoke_page_token(session: Session, person: Person) -> None:
     session.flush()
 
 
-def person_for_page(session: Session, secret_key: str, token: str) -> Person | None:
-    """The active person whose page this token opens, or None."""
+def person_for_page(session: Session, secret_keys: Sequence[str], token: str) -> Person | None:
+    """The active person whose page this token opens, or None. ``secret_keys``: the
+    current key first, then old ones still accepted during a rotation."""
     if not token or len(token) > 100:
         return None
-    digest = personal_token_digest(secret_key, token)
+    digests = [personal_token_digest(key, token) for key in secret_keys]
     person = session.scalar(
         select(Person)
-        .where(Person.page_token_hash == digest)
+        .where(Person.page_token_hash.in_(digests))
         .options(selectinload(Person.departments))
     )
     return person if person is not None and person.is_active else None

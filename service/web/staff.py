@@ -58,7 +58,7 @@ def _private(response: Any) -> Any:
 
 
 def _person(token: str) -> Person:
-    person = person_for_page(db_session(), pufa().settings.secret_key, token)
+    person = person_for_page(db_session(), pufa().settings.secret_keys, token)
     if person is None:
         abort(404)
     return person
@@ -68,7 +68,7 @@ def _person(token: str) -> Person:
 def page(token: str) -> ResponseReturnValue:
     person = _person(token)
     settings = pufa().settings
-    feed_token = current_token(settings.secret_key, person)
+    feed_token = current_token(settings.secret_key, person, settings.secret_key_fallbacks)
     if feed_token is None:
         return remember(make_response(_render(token, person)), token)
     feed = feed_urls(settings.public_base_url, feed_token)

@@ -21,14 +21,12 @@ from ..errors import Forbidden
 log = logging.getLogger("pufa.webhooks")
 
 
-def signed_url_candidates() -> list[str]:
-    """The URLs Twilio may have signed. First PUBLIC_BASE_URL + path + query: right
-    behind any proxy. Then the URL as this request sees it (ProxyFix, if
-    PUFA_PROXY_COUNT is set, has already applied X-Forwarded-Proto/Host)."""
+def signed_url() -> str:
+    """The URL Twilio signed: PUBLIC_BASE_URL plus this request's path and query. Never
+    the Host or X-Forwarded-* the request names: a signature made (with our token, for a
+    request sent to us once) for another address must not be accepted here."""
     query = request.query_string.decode("latin-1")
-    public = pufa().settings.public_base_url + request.path + (f"?{query}" if query else "")
-    seen = request.url
-    return [public] if seen == public else [public, seen]
+    return pufa().settings.public_base_url + request.path + (f"?{query}" if query else "")
 
 
 def verified_form() -> MultiDict[str, str]:
@@ -44,9 +42,7 @@ def verified_form() -> MultiDict[str, str]:
     form = request.form
     algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
     validator = RequestValidator(token)
-    if not any(
-        validator.validate(url, form, signature, algorithm) for url in signed_url_candidates()
-    ):
+    if not validator.validate(signed_url(), form, signature, algorithm):
         log.warning("webhook refused: bad signature", extra={"path": request.path})
         raise Forbidden("The X-Twilio-Signature does not match this request.")
     return form

@@ -15,7 +15,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from ..context import db_session
 from ..errors import BadRequest, PufaError
 from ..logs import mask_phone
-from ..models import utcnow
+from ..models import MAX_ID, utcnow
 from ..sms.status import apply_status
 from ..workflows.inbound import handle_inbound
 from .signature import verified_form
@@ -79,7 +79,11 @@ def _delivery_id(raw: str | None) -> int | None:
     """The ``delivery`` query parameter we put in the StatusCallback URL, if sane."""
     if raw is None:
         return None
-    if raw.isascii() and raw.isdigit() and 0 < len(raw) < 19:
-        return int(raw)
+    # Only a number a row can have: a larger one would overflow the 32-bit column in the
+    # driver. The callback is then settled by its MessageSid alone, as without one.
+    if raw.isascii() and raw.isdigit() and 0 < len(raw) <= len(str(MAX_ID)):
+        number = int(raw)
+        if 0 < number <= MAX_ID:
+            return number
     log.warning("status callback with a malformed delivery id", extra={"delivery": raw[:40]})
     return None

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from ..audience import concerns
 from ..errors import Conflict
 from ..logs import mask_phone
-from ..models import Person, StudyItem
+from ..models import MAX_ID, Person, StudyItem
 from ..sms.optout import set_opted_out
 from ..sms.wording import reply_text
 from .study import confirm
@@ -41,7 +41,8 @@ STOP_WORDS = frozenset(
 )
 START_WORDS = frozenset({"START", "UNSTOP", "YES", "订阅"})
 HELP_WORDS = frozenset({"HELP", "INFO", "帮助", "?"})
-_CONFIRM = re.compile(r"^(?:确认|QR)\s*[#:]?\s*(\d*)$")
+# Bounded: a longer number names no item and only makes the reply long.
+_CONFIRM = re.compile(r"^(?:确认|QR)\s*[#:]?\s*(\d{0,30})$")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
@@ -123,7 +124,9 @@ def handle_inbound(session: Session, sender: str, body: str, now: datetime) -> I
 def _confirm(session: Session, person: Person, item_id: int | None, now: datetime) -> InboundReply:
     if item_id is None:
         return InboundReply(reply_text("missing_item_id"), "missing_item_id", person.id)
-    item = session.get(StudyItem, item_id)
+    # Ids are 32-bit columns: a larger number names no row (and would overflow the
+    # driver, a 500 on SQLite and a 503 on PostgreSQL, instead of this answer).
+    item = session.get(StudyItem, item_id) if 0 < item_id <= MAX_ID else None
     if item is None:
         return InboundReply(reply_text("unknown_item", item_id=item_id), "unknown_item", person.id)
     if item.plan.is_closed:

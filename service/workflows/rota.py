@@ -25,8 +25,6 @@ from ..occurrences.query import load_schedules, workday_calendar
 from ..occurrences.specs import schedule_spec
 from . import replan
 
-MAX_WEEKS = 104
-
 
 @dataclass(frozen=True)
 class RotaWeek:

@@ -27,7 +27,7 @@ def test_records_tables_go_down_to_0012_and_come_back(pufa_state: Pufa) -> None:
 
     before = people()
     assert tables() >= TABLES
-    command.downgrade(config, "0012_text_without_control")
+    command.downgrade(config, "0013_security")
     pufa_state.db.dispose()
     assert not TABLES & tables()
     assert people() == before

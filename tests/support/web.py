@@ -50,3 +50,18 @@ def post_form(
     """Open ``page`` (as a user would), then post ``data`` with that page's token."""
     token = csrf_from(client.get(page).get_data(as_text=True))
     return client.post(action, data={**data, "csrf_token": token})
+
+
+def make_sessions_idle(state: Pufa) -> None:
+    """Every console session was last seen just over the idle limit ago."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from service.models import ConsoleSession, utcnow
+    from service.web.console_sessions import IDLE
+
+    with state.db.transaction() as session:
+        session.execute(
+            update(ConsoleSession).values(seen_at=utcnow() - IDLE - timedelta(seconds=1))
+        )

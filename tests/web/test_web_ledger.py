@@ -34,6 +34,7 @@ def test_the_ledger_downloads_as_xlsx_and_csv(client: FlaskClient, pufa_state: P
     xlsx = client.get(f"/admin/ledger/?{span}")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     csv = client.get(f"/admin/ledger/?{span}&format=csv")
+    assert csv.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert csv.status_code == 200 and "attachment" in csv.headers["Content-Disposition"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -95,3 +96,48 @@ def test_the_deliveries_filter_refuses_an_unknown_status_politely(
     response = client.get("/admin/sms/deliveries?status=bogus")
     assert response.status_code == 200
     assert 'id="status-error"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("referrer", "location"),
+    [
+        ("https://evil.example/phish", "/admin/sms/deliveries"),
+        ("//evil.example/phish", "/admin/sms/deliveries"),
+        ("javascript:alert(1)", "/admin/sms/deliveries"),
+        (
+            "http://localhost/admin/sms/deliveries?status=failed",
+            "/admin/sms/deliveries?status=failed",
+        ),
+    ],
+)
+def test_a_retry_goes_back_only_to_a_page_of_this_site(
+    client: FlaskClient, pufa_state: Pufa, referrer: str, location: str
+) -> None:
+    schedule_id, rule_id, person_id = _lecture_with_rule(pufa_state)
+    with pufa_state.db.transaction() as session:
+        start = session.get(Schedule, schedule_id).starts_at  # type: ignore[union-attr]
+        delivery = Delivery(
+            schedule_id=schedule_id,
+            original_start_at=start,
+            rule_id=rule_id,
+            person_id=person_id,
+            status="failed",
+            due_at=start - timedelta(days=1),
+            useful_until=start,
+            occurrence_start_at=start,
+            to="+8613900008000",
+            body="明天每周一讲",
+            segments=1,
+        )
+        session.add(delivery)
+        session.flush()
+        delivery_id = delivery.id
+    sign_in(client, pufa_state)
+    log = client.get("/admin/sms/deliveries").get_data(as_text=True)
+    response = client.post(
+        f"/admin/sms/deliveries/{delivery_id}/retry",
+        data={"csrf_token": csrf_from(log)},
+        headers={"Referer": referrer},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == location

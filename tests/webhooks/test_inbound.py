@@ -130,6 +130,18 @@ def test_confirming_an_unknown_item_or_without_an_id_asks_again(
     session.commit()
 
 
+@pytest.mark.parametrize("number", ["2147483648", "99999999999999999999", "0"])
+def test_a_huge_item_number_is_an_unknown_item_not_an_error(
+    fake_twilio: FakeTwilio, client: FlaskClient, session: Session, number: str
+) -> None:
+    add_person(session)
+    session.commit()
+
+    assert f"未找到编号为 {int(number)}" in text_in(fake_twilio, client, f"确认 {number}")
+    assert session.query(StudyConfirmation).count() == 0
+    session.commit()
+
+
 def test_an_item_outside_the_persons_audience_is_not_confirmed(
     fake_twilio: FakeTwilio, client: FlaskClient, session: Session
 ) -> None:

@@ -128,6 +128,21 @@ def test_a_callback_for_an_unknown_message_sid_changes_nothing(
     assert reload(session, delivery).status == "sending"
 
 
+@pytest.mark.parametrize("delivery", ["2147483648", "999999999999999999", "0"])
+def test_a_callback_naming_a_delivery_id_no_row_can_have_is_answered_204(
+    fake: FakeTwilio, session: Session, client: FlaskClient, delivery: str
+) -> None:
+    known = add_delivery(session, add_person(session), provider_sid="SMknown")
+    session.commit()
+    url = f"{BASE}/webhooks/twilio/status?delivery={delivery}"
+    callback = fake.signed(url, {"MessageSid": "SMnobody", "MessageStatus": "delivered"})
+
+    response = client.post(callback.url, data=callback.params, headers=callback.headers)
+
+    assert response.status_code == 204
+    assert reload(session, known).status == "sending"
+
+
 def test_a_callback_found_by_sid_wins_over_a_disagreeing_delivery_id(
     fake: FakeTwilio, session: Session, client: FlaskClient
 ) -> None:
@@ -248,12 +263,32 @@ def test_signatures_are_checked_against_the_public_url_behind_a_proxy(
     assert reload(session, delivery).status == "sent"
 
 
-def test_behind_a_proxy_the_forwarded_url_is_accepted_too(
-    fake: FakeTwilio, settings: Settings, session: Session
+def test_a_signature_for_another_host_is_refused_whatever_host_the_request_names(
+    fake: FakeTwilio, session: Session, client: FlaskClient
 ) -> None:
-    # PUBLIC_BASE_URL left at an internal address; ProxyFix rebuilds the public URL
-    # from X-Forwarded-Proto/Host (PUFA_PROXY_COUNT=1).
-    app = create_app(replace(settings, public_base_url="http://127.0.0.1:8000", proxy_count=1))
+    # Signed (with our token) for evil.example, then sent to us naming that host.
+    delivery = add_delivery(session, add_person(session), provider_sid="SMx")
+    session.commit()
+    evil = "http://evil.example/webhooks/twilio/status"
+    callback = fake.signed(evil, {"MessageSid": "SMx", "MessageStatus": "sent"})
+
+    response = client.post(
+        evil, data=callback.params, headers={**callback.headers, "Host": "evil.example"}
+    )
+
+    assert response.status_code == 403
+    assert reload(session, delivery).status == "sending"
+
+
+@pytest.mark.parametrize("proxy_count", [0, 1])
+def test_forwarded_headers_never_change_which_url_was_signed(
+    fake: FakeTwilio, settings: Settings, session: Session, proxy_count: int
+) -> None:
+    # Signed for the forwarded address, while PUBLIC_BASE_URL says another: refused,
+    # with or without a proxy; only PUBLIC_BASE_URL counts.
+    app = create_app(
+        replace(settings, public_base_url="http://127.0.0.1:8000", proxy_count=proxy_count)
+    )
     delivery = add_delivery(session, add_person(session), provider_sid="SMx")
     session.commit()
     callback = fake.signed(STATUS_URL, {"MessageSid": "SMx", "MessageStatus": "sent"})
@@ -270,21 +305,24 @@ def test_behind_a_proxy_the_forwarded_url_is_accepted_too(
     )
     app.extensions["pufa"].db.dispose()
 
-    assert response.status_code == 204
-    assert reload(session, delivery).status == "sent"
+    assert response.status_code == 403
+    assert reload(session, delivery).status == "sending"
 
 
 def test_callbacks_over_real_http_reach_the_app(
-    app: Flask, fake_twilio: FakeTwilio, settings: Settings, session: Session
+    fake_twilio: FakeTwilio, settings: Settings, session: Session
 ) -> None:
-    # As in a standalone chaos run: the fake POSTs over loopback HTTP to a live server.
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    # As in a standalone chaos run: the fake POSTs over loopback HTTP to a live server,
+    # whose PUBLIC_BASE_URL is that server's address (signatures are checked against it).
+    apps: list[Flask] = []
+    server = make_server("127.0.0.1", 0, lambda env, start: apps[0](env, start), threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    apps.append(create_app(replace(settings, public_base_url=base)))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:
         delivery = add_delivery(session, add_person(session))
         session.commit()
-        base = f"http://127.0.0.1:{server.server_port}"
         gateway = TwilioGateway.from_settings(settings)
         gateway.send(delivery.to, delivery.body, status_callback_url(base, delivery.id))
         sid = fake_twilio.outbox[0].sid
@@ -293,6 +331,7 @@ def test_callbacks_over_real_http_reach_the_app(
     finally:
         server.shutdown()
         thread.join()
+        apps[0].extensions["pufa"].db.dispose()
 
     assert reload(session, delivery).status == "delivered"
 

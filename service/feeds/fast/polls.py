@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -33,7 +33,7 @@ from ...logs import log_request, request_id_for
 from ...models import utcnow
 from ..content import FeedOwner
 from ..render import day_start
-from ..tokens import token_digest
+from ..tokens import token_digests
 from ..validators import Validator, change_mark
 from .cache import LruCache
 
@@ -88,13 +88,13 @@ class FeedPolls:
         app: WSGIApplication,
         *,
         db: Database,
-        secret_key: str,
+        secret_keys: Sequence[str],
         zone: ZoneInfo,
         known: LruCache[Known],
     ) -> None:
         self.app = app
         self.db = db
-        self.secret_key = secret_key
+        self.secret_keys = tuple(secret_keys)
         self.zone = zone
         self.known = known
 
@@ -140,8 +140,13 @@ class FeedPolls:
         path = _FEED_PATH.fullmatch(environ.get("PATH_INFO", ""))
         if path is None:
             return None
-        digest = token_digest(self.secret_key, path.group(1))
-        if digest is None:
+        digests = token_digests(self.secret_keys, path.group(1))
+        if not digests:
             return None
         mark = change_mark(self.db)
-        return remembered(self.known, digest, mark, day_start(utcnow(), self.zone))
+        day = day_start(utcnow(), self.zone)
+        for digest in digests:
+            known = remembered(self.known, digest, mark, day)
+            if known is not None:
+                return known
+        return None

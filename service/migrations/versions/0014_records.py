@@ -1,7 +1,7 @@
 """records: attendance, attachments (evidence and lecture material) and summaries
 
 Revision ID: 0014_records
-Revises: 0012_text_without_control
+Revises: 0013_security
 Create Date: 2026-12-01 22:40:00.000000
 """
 
@@ -14,7 +14,7 @@ import service.models.base
 
 
 revision: str = "0014_records"
-down_revision: str | None = "0012_text_without_control"
+down_revision: str | None = "0013_security"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,5 +1,5 @@
 """The ledger (台账) export for inspections: the same tables and files as the API's
-``/api/v1/ledger.xlsx``, built by ``service.workflows.ledger``, behind the console's
+``/api/v1/ledger.xlsx``, built by ``service.reports.ledger``, behind the console's
 sign-in instead of a bearer token."""
 
 from __future__ import annotations

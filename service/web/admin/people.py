@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -26,6 +26,7 @@ from ...models import Department, Person
 from .. import messages
 from ..blueprints import web_blueprint
 from ..forms import FormState, form_version, integer, posted
+from ..headers import no_store
 from ..page_tokens import issue_page_token
 from ..saving import save
 
@@ -139,7 +140,9 @@ def page_link(person_id: int) -> ResponseReturnValue:
     session.commit()
     link = f"{pufa().settings.public_base_url}/me/{token}"
     flash(messages.PAGE_LINK_ISSUED, "success")
-    return render_template("admin/page_link.html", person=person, link=link)
+    return no_store(
+        make_response(render_template("admin/page_link.html", person=person, link=link))
+    )
 
 
 def posted_now() -> bool:

@@ -14,7 +14,6 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 
-from ...api.attachments import UPLOAD_LIMIT, file_response, uploaded_file
 from ...context import db_session, pufa
 from ...domain.common import committed
 from ...errors import PufaError
@@ -23,6 +22,7 @@ from ...occurrences.expand import Window
 from ...records import attachments, attendance, codes, notes
 from ...records.occurrence import Target, find
 from ...reports.facts import gather
+from ...transfers import UPLOAD_LIMIT, file_response, uploaded_file
 from .. import messages
 from ..blueprints import web_blueprint
 

@@ -23,6 +23,7 @@ from ...sms.planner import existing_rows
 from .. import messages
 from ..blueprints import web_blueprint
 from ..forms import FormState, validate
+from ..signin import referrer_path
 
 bp = web_blueprint("web_sms", __name__, "/admin/sms", admin=True)
 PER_PAGE = 50
@@ -115,4 +116,5 @@ def retry(delivery_id: int) -> ResponseReturnValue:
         )
         session.commit()
         flash(messages.RETRIED, "success")
-    return redirect(request.referrer or url_for("web_sms.deliveries"))
+    # Back to the list as it was filtered, but never to another site (an open redirect).
+    return redirect(referrer_path() or url_for("web_sms.deliveries"))

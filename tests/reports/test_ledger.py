@@ -119,7 +119,7 @@ def test_the_csv_is_the_occurrences_table_in_utf8_with_a_bom(
 ) -> None:
     response = client.get(f"/api/v1/ledger.csv?{RANGE}", headers=viewer_headers)
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset once
     assert response.data.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert tuple(table[0]) == labels.HEADERS["occurrences"]

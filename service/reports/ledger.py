@@ -14,14 +14,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from ..domain.ledger import MAX_DAYS
 from ..errors import Invalid
 from ..models import Delivery, Person, Schedule, StudyPlan
 from ..occurrences.expand import Occurrence, Window
-from ..reports.facts import delivery_conditions, gather
-from . import labels, ledger_records
-from .study import progress
+from ..workflows import labels
+from ..workflows.study import progress
+from . import ledger_records
+from .facts import delivery_conditions, gather
 
-MAX_DAYS = 366
 Cell = str | int | float
 
 

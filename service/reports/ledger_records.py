@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from ..models import AttendanceSource, AttendanceStatus
 from ..occurrences.expand import Occurrence
-from ..reports.facts import Facts
-from . import labels
+from ..workflows import labels
+from .facts import Facts
 
 Cell = str | int | float
 
