@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from ..audit import record, snapshot
 from ..errors import Invalid
-from ..models import OccurrenceOverride, Person, ReminderRule, Schedule
+from ..models import OccurrenceOverride, Person, ReminderRule, Schedule, utcnow
 from ..occurrences.specs import schedule_spec
 from ..occurrences.validate import validate_override_target
+from ..sms.affected import replan_schedules
 from .common import (
     Id,
     InputModel,
@@ -118,6 +119,7 @@ def put_override(
         before=before,
         after=snapshot(row),
     )
+    replan_schedules(session, [schedule.id], utcnow())
     return row, created
 
 
@@ -125,7 +127,9 @@ def delete_override(
     session: Session, actor: str, row: OccurrenceOverride, expected: int | None
 ) -> None:
     """Restore the occurrence to what the series says."""
+    schedule_id = row.schedule_id
     delete_audited(session, actor, row, expected, "occurrence_override")
+    replan_schedules(session, [schedule_id], utcnow())
 
 
 class RuleIn(InputModel):
@@ -165,6 +169,7 @@ def create_rule(session: Session, actor: str, schedule: Schedule, data: RuleIn) 
         before=None,
         after=snapshot(rule),
     )
+    replan_schedules(session, [schedule.id], utcnow())
     return rule
 
 
@@ -186,8 +191,11 @@ def update_rule(
         before=before,
         after=snapshot(rule),
     )
+    replan_schedules(session, [rule.schedule_id], utcnow())
     return rule
 
 
 def delete_rule(session: Session, actor: str, rule: ReminderRule, expected: int | None) -> None:
+    schedule_id = rule.schedule_id
     delete_audited(session, actor, rule, expected, "reminder_rule")
+    replan_schedules(session, [schedule_id], utcnow())

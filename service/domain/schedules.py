@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from ..audit import record, snapshot
 from ..errors import Conflict, Invalid
-from ..models import Department, Person, Schedule, StudyItem
+from ..models import Department, Person, Schedule, StudyItem, utcnow
 from ..occurrences.validate import validate_schedule
+from ..sms.affected import replan_schedules
 from .common import (
     Id,
     IdList,
@@ -30,6 +31,7 @@ from .common import (
     check_version,
     existing,
     validated,
+    versioned,
 )
 
 Kind = Literal["lecture", "campaign", "deadline", "meeting"]
@@ -206,6 +208,7 @@ def create_schedule(session: Session, actor: str, data: ScheduleIn) -> Schedule:
         before=None,
         after=schedule_snapshot(schedule),
     )
+    replan_schedules(session, [schedule.id], utcnow())
     return schedule
 
 
@@ -220,7 +223,7 @@ def update_schedule(
     data = validated(ScheduleIn, {**current_values(schedule), **changes})
     before = schedule_snapshot(schedule)
     apply_schedule(session, schedule, data)
-    session.flush()
+    after = versioned(session, schedule, before, lambda: schedule_snapshot(schedule))
     record(
         session,
         actor=actor,
@@ -228,8 +231,9 @@ def update_schedule(
         resource="schedule",
         resource_id=schedule.id,
         before=before,
-        after=schedule_snapshot(schedule),
+        after=after,
     )
+    replan_schedules(session, [schedule.id], utcnow())
     return schedule
 
 

@@ -71,8 +71,13 @@ def useful_until(rule: ReminderRule, due_at: datetime, start: datetime) -> datet
 class PlanRun:
     """Schedules, people and the holiday calendar loaded once for one planning pass."""
 
-    def __init__(self, session: Session, schedule_ids: Iterable[int] | None = None) -> None:
+    def __init__(
+        self, session: Session, schedule_ids: Iterable[int] | None = None, *, strict: bool = False
+    ) -> None:
         ids = None if schedule_ids is None else list(schedule_ids)
+        # A request's re-plan is strict: a schedule that cannot be planned fails the
+        # request (rolled back whole) instead of being skipped as on the clock's tick.
+        self.strict = strict
         self.schedules = {s.id: s for s in load_schedules(session, ids)}
         self.workdays = workday_calendar(session)
         self.directory: Directory = load_directory(session, ids)
@@ -99,6 +104,8 @@ class PlanRun:
             try:
                 result.extend(self._schedule(schedule, rules, due_from, due_to, keep))
             except Exception:  # one broken schedule must not stop everyone's reminders
+                if self.strict:
+                    raise
                 log.exception("planning a schedule failed", extra={"schedule": schedule.id})
                 self.failed.add(schedule.id)
         result.sort(key=lambda p: (p.due_at, p.key))

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from ..models import Delivery, DeliveryStatus, Person, ReminderRule, UTCDateTime
 from ..settings import QuietHours
 from .gateway import SmsError
-from .planner import retract_for_person
+from .optout import SmsStop, stop_sms
 
 # The request may have reached the provider: never resend at once (DESIGN §1).
 AMBIGUOUS_CODES = frozenset({"timeout", "read_timeout"})
@@ -244,15 +244,16 @@ def record_failure(
 
 def _opt_out(session: Session, delivery_id: int, now: datetime) -> None:
     person_id = session.scalar(select(Delivery.person_id).where(Delivery.id == delivery_id))
-    if person_id is None:
-        return
-    session.execute(
-        update(Person)
-        .where(Person.id == person_id)
-        .values(is_sms_opted_out=True, version=Person.version + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    retract_for_person(session, person_id, "recipient opted out (carrier error 21610)", now)
+    person = None if person_id is None else session.get(Person, person_id)
+    if person is not None:
+        stop_sms(
+            session,
+            person,
+            SmsStop.OPTED_OUT,
+            actor="twilio:21610",
+            now=now,
+            note="运营商错误 21610",
+        )
 
 
 def next_due_at(session: Session) -> datetime | None:
