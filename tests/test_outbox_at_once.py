@@ -19,6 +19,7 @@ from webtools import post_form, sign_in
 from service.context import Pufa
 from service.models import AuditEntry, Delivery, Person, Schedule
 from service.sms import desired
+from service.sms.outbox import claim
 from service.sms.planner import plan_deliveries
 
 API = "/api/v1"
@@ -165,3 +166,32 @@ def test_bad_input_is_still_a_4xx_and_writes_nothing(
     )
     assert answer.status_code == 422
     assert {r.status for r in rows(pufa_state)} == {"pending"}
+
+
+def test_a_row_whose_person_stopped_qualifying_after_the_plan_is_retracted_not_sent(
+    pufa_state: Pufa, town: dict[str, int]
+) -> None:
+    # A change that bypassed the domain (a direct write) leaves the row pending.
+    with pufa_state.db.transaction() as session:
+        person = session.get(Person, town["zhou"])
+        assert person is not None
+        person.is_active = False
+    due = local(2026, 12, 7, 15, 1).astimezone(UTC)
+    with pufa_state.db.transaction() as session:
+        claimed = claim(session, due, 10, skip_locked=False)
+    assert [c.to for c in claimed] == [p.to for p in rows(pufa_state, town["li"])]
+    [stopped] = rows(pufa_state, town["zhou"])
+    assert (stopped.status, stopped.reason) == ("retracted", "发送前复核：收件人已停用")
+
+
+def test_a_row_whose_occurrence_was_cancelled_after_the_plan_is_retracted_not_sent(
+    pufa_state: Pufa, town: dict[str, int]
+) -> None:
+    with pufa_state.db.transaction() as session:
+        World(session).override(
+            session.get_one(Schedule, town["lecture"]), local(2026, 12, 7, 16), is_cancelled=True
+        )
+    due = local(2026, 12, 7, 15, 1).astimezone(UTC)
+    with pufa_state.db.transaction() as session:
+        assert claim(session, due, 10, skip_locked=False) == []
+    assert {r.reason for r in rows(pufa_state)} == {"发送前复核：该场次已取消"}
