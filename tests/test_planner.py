@@ -103,7 +103,8 @@ def test_all_day_campaign_names_the_day_and_departments(session: Session) -> Non
     plan_deliveries(session, local(2026, 12, 2, 12))
 
     [row] = rows(session)
-    assert row.due_at == local(2026, 12, 3)
+    # At 09:00 the day before (the default time of day), never at midnight.
+    assert row.due_at == local(2026, 12, 3, 9)
     assert row.body == (
         "【蟒河镇普法】明天（12月4日）12·4 国家宪法日宣传在蟒河镇集市广场开展，"
         "请司法所、妇联准时参加。"
@@ -140,8 +141,8 @@ def test_a_reminder_after_the_start_stays_useful_for_a_day(session: Session) -> 
 
     [row] = rows(session)
     assert row.person_id == head.id
-    assert row.due_at == local(2026, 12, 16)
-    assert row.useful_until == local(2026, 12, 17)
+    assert row.due_at == local(2026, 12, 16, 9)
+    assert row.useful_until == local(2026, 12, 17, 9)
     assert "本部门尚未完成的有：冯强。" in row.body
     assert late.name in row.body and done.name not in row.body
 

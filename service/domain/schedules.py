@@ -20,6 +20,7 @@ from ..errors import Conflict, Invalid
 from ..models import Department, Person, Schedule, StudyItem, utcnow
 from ..occurrences.validate import validate_schedule
 from ..sms.affected import replan_schedules
+from ..sms.defaults import give_default_rules
 from .common import (
     Id,
     IdList,
@@ -208,8 +209,24 @@ def create_schedule(session: Session, actor: str, data: ScheduleIn) -> Schedule:
         before=None,
         after=schedule_snapshot(schedule),
     )
+    add_default_rules(session, actor, schedule)
     replan_schedules(session, [schedule.id], utcnow())
     return schedule
+
+
+def add_default_rules(session: Session, actor: str, schedule: Schedule) -> None:
+    """A new schedule without rules gets its kind's default rules (audited), so it
+    reminds someone; an admin can change or disable them like any other."""
+    for rule in give_default_rules(session, schedule):
+        record(
+            session,
+            actor=actor,
+            action="create",
+            resource="reminder_rule",
+            resource_id=rule.id,
+            before=None,
+            after=snapshot(rule),
+        )
 
 
 def update_schedule(

@@ -27,7 +27,7 @@ from .common import (
     validated,
     versioned,
 )
-from .schedules import ScheduleIn, apply_schedule, schedule_snapshot
+from .schedules import ScheduleIn, add_default_rules, apply_schedule, schedule_snapshot
 
 
 class PlanIn(InputModel):
@@ -152,6 +152,7 @@ def create_item(
         before=None,
         after=item_snapshot(item),
     )
+    add_default_rules(session, actor, schedule)
     replan_schedules(session, [schedule.id], utcnow())
     return item
 

@@ -22,6 +22,7 @@ from ..occurrences.query import load_schedules, workday_calendar
 from ..occurrences.specs import schedule_spec
 from .recipients import Directory, load_directory, recipients, why_not
 from .texts import TEMPLATES, count_segments, render_sms
+from .timing import ALL_DAY_SLACK, due_at
 from .wording import EVERYONE, join_names, when
 
 log = logging.getLogger("pufa.sms.plan")
@@ -63,7 +64,8 @@ def useful_until(rule: ReminderRule, due_at: datetime, start: datetime) -> datet
     """Until when a late message is still worth sending (DESIGN §2)."""
     if rule.window_minutes is not None:
         return due_at + timedelta(minutes=rule.window_minutes)
-    if rule.lead_minutes <= 0:
+    if rule.lead_minutes <= 0 or start <= due_at:
+        # After the start (an all-day event reminded on its own day, too).
         return due_at + AFTER_START_USEFUL
     return start
 
@@ -125,7 +127,8 @@ class PlanRun:
                 continue
             original = occurrence.original_start.astimezone(UTC)
             for rule in rules:
-                due = occurrence.start.astimezone(UTC) - timedelta(minutes=rule.lead_minutes)
+                due = due_at(rule, occurrence.start, is_all_day=occurrence.is_all_day)
+                due = due.astimezone(UTC)
                 if due_from <= due <= due_to or (schedule.id, original, rule.id) in keep:
                     result.extend(self._messages(schedule, occurrence, rule, due))
         return result
@@ -156,7 +159,12 @@ class PlanRun:
         keep: set[Triple],
     ) -> list[Occurrence]:
         leads = [timedelta(minutes=r.lead_minutes) for r in rules]
-        windows = [Window(due_from + min(leads), due_to + max(leads) + timedelta(seconds=1))]
+        slack = ALL_DAY_SLACK if schedule.is_all_day else timedelta(0)
+        windows = [
+            Window(
+                due_from + min(leads) - slack, due_to + max(leads) + slack + timedelta(seconds=1)
+            )
+        ]
         originals = sorted({t[1] for t in keep})
         if originals:
             windows.append(Window(originals[0] - REACH, originals[-1] + REACH))
