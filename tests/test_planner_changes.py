@@ -24,10 +24,12 @@ def planned_lecture(session: Session) -> tuple[World, int]:
     world = World(session)
     speaker = world.person("孙丽")
     world.person("周伟")
+    world.person("郑洁")
     lecture = world.lecture(speaker=speaker, topic="宪法")
     world.rule(lecture, 1440, "lecture_audience")
     world.rule(lecture, 1440, "lecture_speaker", recipients="speaker")
     plan_deliveries(session, SUNDAY_MORNING)
+    # The speaker's audience reminder falls with their own: one text each, three in all.
     assert len(rows(session)) == 3
     return world, lecture.id
 

@@ -33,6 +33,10 @@ AFTER_START_USEFUL = timedelta(days=1)
 # is 15 days): used to find the occurrence of an already planned row again.
 REACH = timedelta(days=16)
 
+# Which message a person gets when two fall together: the lowest number.
+PRECEDENCE = {"speaker": 0, "overdue_heads": 1, "unconfirmed": 2, "audience": 3}
+MERGED = "与同一时间发给此人的另一条提醒合并（主讲人提醒已包含此场次信息）"
+
 Triple = tuple[int, datetime, int]  # (schedule id, original start UTC, rule id)
 Key = tuple[int, datetime, int, int]  # Triple + person id: the outbox's unique key
 
@@ -54,6 +58,7 @@ class Planned:
     segments: int
     template: str
     is_routine: bool
+    recipients: str = "audience"
 
     @property
     def key(self) -> Key:
@@ -87,6 +92,9 @@ class PlanRun:
         # Schedules that could not be planned (a broken template, a bad RRULE): logged,
         # skipped, and their planned messages left alone rather than retracted.
         self.failed: set[int] = set()
+        # Messages left out because another one to the same person at the same time
+        # says it all (see ``_one_per_person``).
+        self.merged: set[Key] = set()
 
     def plan(
         self,
@@ -131,11 +139,28 @@ class PlanRun:
                 due = due.astimezone(UTC)
                 if due_from <= due <= due_to or (schedule.id, original, rule.id) in keep:
                     result.extend(self._messages(schedule, occurrence, rule, due))
-        return result
+        return self._one_per_person(result)
+
+    def _one_per_person(self, planned: list[Planned]) -> list[Planned]:
+        """One message per person, occurrence and due time: where two rules fall
+        together (a lecture's audience and speaker reminders), the person gets the one
+        that says most about them (the speaker's: 您主讲)."""
+        best: dict[tuple[int, datetime, int, datetime], Planned] = {}
+        for p in planned:
+            slot = (p.schedule_id, p.original_start_at, p.person_id, p.due_at)
+            kept = best.get(slot)
+            if kept is None or _precedence(p) < _precedence(kept):
+                best[slot] = p
+        for p in planned:
+            if best[(p.schedule_id, p.original_start_at, p.person_id, p.due_at)] is not p:
+                self.merged.add(p.key)
+        return [p for p in planned if p.key not in self.merged]
 
     def explain(self, triple: Triple, person_id: int) -> str:
         """Why a planned message is no longer wanted (the retraction's ``reason``)."""
         schedule_id, original, rule_id = triple
+        if (schedule_id, original, rule_id, person_id) in self.merged:
+            return MERGED
         schedule = self.schedules.get(schedule_id)
         if schedule is None:
             return "schedule was deleted"
@@ -216,6 +241,7 @@ class PlanRun:
                     segments=segments,
                     template=rule.template,
                     is_routine=rule.is_routine,
+                    recipients=rule.recipients,
                 )
             )
         return out
@@ -252,6 +278,10 @@ def _render(template: str, items: tuple[tuple[str, str], ...]) -> tuple[str, int
     an audience message is rendered once for everyone."""
     body = render_sms(template, dict(items))
     return body, count_segments(body)
+
+
+def _precedence(planned: Planned) -> tuple[int, int]:
+    return (PRECEDENCE.get(planned.recipients, len(PRECEDENCE)), planned.rule_id)
 
 
 def group_triples(keys: Iterable[Key]) -> dict[int, set[Triple]]:
