@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask.testing import FlaskClient
+
 from service.occurrences.expand import Window, expand
 from service.occurrences.workdays import WorkdayCalendar
 from tests.test_expand_holidays import SHANGHAI, weekly
@@ -48,3 +50,46 @@ def test_a_shift_onto_a_day_with_its_own_occurrence_is_skipped() -> None:
     assert "2026-03-09" in found[date(2026, 3, 7)].reason
     days = [o.start.date() for o in found.values() if o.is_happening]
     assert len(days) == len(set(days))
+
+
+LECTURE = {
+    "kind": "lecture",
+    "title": "机关职工每周一讲",
+    "start": "2026-01-05T16:00",
+    "rrule": "FREQ=WEEKLY;BYDAY=MO",
+    "is_for_everyone": True,
+}
+
+
+def test_an_admin_move_onto_a_day_with_another_occurrence_is_refused_naming_it(
+    client: FlaskClient, admin_headers: dict[str, str]
+) -> None:
+    lecture = client.post("/api/v1/schedules", json=LECTURE, headers=admin_headers).get_json()
+    url = f"/api/v1/schedules/{lecture['id']}/occurrences/2026-01-12T16:00"
+    refused = client.put(url, json={"moved_start": "2026-01-19T18:00"}, headers=admin_headers)
+    assert refused.status_code == 409
+    body = refused.get_json()
+    assert body["error"] == "same_day" and "2026-01-19 16:00" in body["message"]
+
+    later_that_day = client.put(
+        url, json={"moved_start": "2026-01-12T18:00"}, headers=admin_headers
+    )
+    assert later_that_day.status_code == 201
+
+
+def test_an_admin_may_allow_two_occurrences_on_one_day(
+    client: FlaskClient, admin_headers: dict[str, str]
+) -> None:
+    lecture = client.post("/api/v1/schedules", json=LECTURE, headers=admin_headers).get_json()
+    url = f"/api/v1/schedules/{lecture['id']}/occurrences/2026-01-12T16:00"
+    allowed = client.put(
+        url,
+        json={"moved_start": "2026-01-19T18:00", "allow_same_day": True},
+        headers=admin_headers,
+    )
+    assert allowed.status_code == 201
+    listed = client.get(
+        f"/api/v1/occurrences?schedule_id={lecture['id']}&from=2026-01-19&to=2026-01-19",
+        headers=admin_headers,
+    ).get_json()
+    assert len(listed["items"]) == 2

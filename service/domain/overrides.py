@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -12,8 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import record, snapshot
-from ..errors import Invalid
+from ..errors import Conflict, Invalid
 from ..models import OccurrenceOverride, Person, ReminderRule, Schedule, utcnow
+from ..occurrences.expand import Window, expand
+from ..occurrences.query import workday_calendar
 from ..occurrences.specs import schedule_spec
 from ..occurrences.validate import validate_override_target
 from ..sms.affected import replan_schedules
@@ -49,6 +51,10 @@ class OverrideIn(InputModel):
     topic: Line | None = None
     location: Line | None = None
     note: Note = ""
+    allow_same_day: bool = Field(
+        default=False,
+        description="Move onto a day that already holds another occurrence of the series.",
+    )
 
 
 def original_start_at(schedule: Schedule, value: datetime) -> datetime:
@@ -92,6 +98,8 @@ def put_override(
                 "An occurrence can be moved by a year at most.",
                 fields={"moved_start": "最多只能移动一年 more than a year from the original"},
             )
+    if moved is not None and not data.allow_same_day:
+        refuse_same_day(session, schedule, original_at, moved)
     row = find_override(session, schedule, original_at)
     created = row is None
     if row is None:
@@ -121,6 +129,27 @@ def put_override(
     )
     replan_schedules(session, [schedule.id], utcnow())
     return row, created
+
+
+def refuse_same_day(
+    session: Session, schedule: Schedule, original_at: datetime, moved: datetime
+) -> None:
+    """409 naming the other occurrence when ``moved`` lands on a local day that already
+    holds one of the series: a series has one occurrence a day unless the admin says so."""
+    zone = ZoneInfo(schedule.timezone)
+    day = moved.astimezone(zone).date()
+    window = Window(datetime.combine(day, time(0), zone), datetime.combine(day, time.max, zone))
+    for other in expand(schedule_spec(schedule), window, workday_calendar(session)):
+        if other.original_start.astimezone(UTC) == original_at or not other.is_happening:
+            continue
+        if other.start.astimezone(zone).date() == day:
+            when = other.start.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            raise Conflict(
+                f"{day.isoformat()} 已有本系列的一次活动（{when}）；"
+                "如确需同日举行两次，请加上 allow_same_day: true。",
+                code="same_day",
+                fields={"moved_start": f"same day as the occurrence at {when}"},
+            )
 
 
 def delete_override(
