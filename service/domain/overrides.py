@@ -19,6 +19,7 @@ from ..occurrences.query import workday_calendar
 from ..occurrences.specs import schedule_spec
 from ..occurrences.validate import validate_override_target
 from ..sms.affected import replan_schedules
+from ..sms.notices import notify_change, occurrence_of
 from .common import (
     Id,
     InputModel,
@@ -101,14 +102,15 @@ def put_override(
     if moved is not None and not data.allow_same_day:
         refuse_same_day(session, schedule, original_at, moved)
     row = find_override(session, schedule, original_at)
+    before = occurrence_of(session, schedule, original_at, row.moved_start_at if row else None)
     created = row is None
     if row is None:
         row = OccurrenceOverride(schedule_id=schedule.id, original_start_at=original_at)
         session.add(row)
-        before = None
+        row_before = None
     else:
         check_version(row, expected)
-        before = snapshot(row)
+        row_before = snapshot(row)
     speaker = existing(session, Person, [data.speaker_id] if data.speaker_id else [], "speaker_id")
     row.is_cancelled = data.is_cancelled
     row.moved_start_at = moved
@@ -124,10 +126,14 @@ def put_override(
         action="create" if created else "update",
         resource="occurrence_override",
         resource_id=row.id,
-        before=before,
+        before=row_before,
         after=snapshot(row),
     )
-    replan_schedules(session, [schedule.id], utcnow())
+    session.expire(schedule, ["overrides"])
+    after = occurrence_of(session, schedule, original_at, moved)
+    now = utcnow()
+    notify_change(session, schedule, before, after, data.note, now)
+    replan_schedules(session, [schedule.id], now)
     return row, created
 
 

@@ -38,6 +38,7 @@ from .common import (
 Kind = Literal["lecture", "campaign", "deadline", "meeting"]
 HolidayPolicy = Literal["keep", "skip", "next_workday", "previous_workday"]
 MAX_MINUTES = 7 * 24 * 60
+NOTIFIED_KINDS = ("lecture", "meeting")
 
 
 class ScheduleIn(InputModel):
@@ -66,6 +67,10 @@ class ScheduleIn(InputModel):
     person_ids: IdList = Field(default_factory=list)
     speaker_id: Id | None = None
     topic: Line = ""
+    change_notices: bool | None = Field(
+        default=None,
+        description="变更通知 to people already reminded; default: on for lectures and meetings.",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -170,6 +175,7 @@ def current_values(schedule: Schedule) -> dict[str, Any]:
         "person_ids": [p.id for p in schedule.people],
         "speaker_id": schedule.speaker_id,
         "topic": schedule.topic,
+        "change_notices": schedule.change_notices,
     }
 
 
@@ -193,6 +199,8 @@ def apply_schedule(session: Session, schedule: Schedule, data: ScheduleIn) -> No
     schedule.holiday_policy = data.holiday_policy
     schedule.is_for_everyone = data.is_for_everyone
     schedule.topic = data.topic
+    notices = data.change_notices
+    schedule.change_notices = data.kind in NOTIFIED_KINDS if notices is None else notices
 
 
 def create_schedule(session: Session, actor: str, data: ScheduleIn) -> Schedule:

@@ -104,7 +104,10 @@ def plan_deliveries(
     # Plain rows, not ORM objects: the horizon can hold tens of thousands.
     pending_query = select(
         Delivery.id, *(getattr(Delivery, c) for c in (*_KEY_COLUMNS, *_PLANNED_FIELDS))
-    ).where(Delivery.status == DeliveryStatus.PENDING)
+    ).where(
+        Delivery.status == DeliveryStatus.PENDING,
+        Delivery.rule_id.is_not(None),  # change notices are no rule's: not the plan's
+    )
     if ids is not None:
         pending_query = pending_query.where(Delivery.schedule_id.in_(ids))
     pending = {_key(row): row for row in session.execute(pending_query)}
