@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import Select, or_, select, union
+from sqlalchemy import ColumnElement, Select, or_, select, union
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -80,7 +81,7 @@ def schedules_of_people(session: Session, person_ids: Iterable[int]) -> set[int]
         person_departments.c.person_id.in_(people)
     )
     headed = select(Department.id).where(Department.head_id.in_(people))
-    queries: list[Select[tuple[int]]] = [
+    queries: list[Select[Any]] = [
         select(Schedule.id).where(
             _has_rules(),
             or_(Schedule.is_for_everyone, Schedule.speaker_id.in_(people)),
@@ -100,5 +101,5 @@ def schedules_of_people(session: Session, person_ids: Iterable[int]) -> set[int]
     return set(session.scalars(union(*queries)))
 
 
-def _has_rules() -> object:
+def _has_rules() -> ColumnElement[bool]:
     return Schedule.id.in_(select(ReminderRule.schedule_id).where(ReminderRule.is_enabled))

@@ -12,7 +12,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -110,7 +110,8 @@ def notify_change(
         return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Delivery.__table__).on_conflict_do_nothing(
+    table: Table = Delivery.__table__  # type: ignore[assignment]
+    statement = insert(table).on_conflict_do_nothing(
         index_elements=["schedule_id", "original_start_at", "person_id", "notice"]
     )
     return int(getattr(session.execute(statement, rows), "rowcount", 0) or 0)

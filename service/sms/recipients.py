@@ -89,7 +89,7 @@ def load_directory(session: Session, schedule_ids: Iterable[int] | None = None) 
     )
 
 
-def _people(session: Session, schedule_ids: list[int] | None) -> Select[tuple[Person]]:
+def _people(session: Session, schedule_ids: list[int] | None) -> Select[Person]:
     """Everyone, or for a re-plan of a few schedules (an edit in a request) only the
     people they can concern: their audience, speakers and those with pending rows.
     Schedules for everyone, or with heads' summaries, need everyone."""
