@@ -115,3 +115,14 @@ def test_the_plan_tick_leaves_a_notice_alone(
     with pufa_state.db.transaction() as session:
         plan_deliveries(session, NOW.astimezone(UTC))
     assert [n.status for n in notices(pufa_state)] == ["pending"]
+
+
+def test_a_rota_change_of_speaker_is_news_to_those_already_reminded(
+    client: FlaskClient, admin_headers: dict[str, str], pufa_state: Pufa, reminded: dict[str, int]
+) -> None:
+    url = f"{API}/schedules/{reminded['lecture']}/rota/weeks/2026-12-07T16:00:00+08:00"
+    answer = client.put(url, json={"speaker_id": reminded["zheng"]}, headers=admin_headers)
+    assert answer.status_code == 200, answer.get_json()
+    [notice] = notices(pufa_state)
+    assert notice.person_id == reminded["zhou"]
+    assert "主讲人改为郑洁" in notice.body

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -27,6 +28,19 @@ TEMPLATE = "change_notice"
 # Those who got (or are getting) a reminder of the occurrence.
 REMINDED = (DeliveryStatus.SENDING, DeliveryStatus.SENT, DeliveryStatus.DELIVERED)
 _REACH = timedelta(days=16)
+
+
+class Seen(Protocol):
+    """What a notice needs of an occurrence (an ``Occurrence``, a rota week)."""
+
+    @property
+    def original_start(self) -> datetime: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def is_happening(self) -> bool: ...
+    @property
+    def speaker_id(self) -> int | None: ...
 
 
 class Change(StrEnum):
@@ -47,7 +61,7 @@ def occurrence_of(
     return None
 
 
-def changes(before: Occurrence, after: Occurrence) -> list[Change]:
+def changes(before: Seen, after: Seen) -> list[Change]:
     if not before.is_happening:
         return []
     if not after.is_happening:
@@ -63,8 +77,8 @@ def changes(before: Occurrence, after: Occurrence) -> list[Change]:
 def notify_change(
     session: Session,
     schedule: Schedule,
-    before: Occurrence | None,
-    after: Occurrence | None,
+    before: Seen | None,
+    after: Seen | None,
     note: str,
     now: datetime,
 ) -> int:
@@ -117,7 +131,7 @@ def notify_change(
     return int(getattr(session.execute(statement, rows), "rowcount", 0) or 0)
 
 
-def _key(what: list[Change], after: Occurrence) -> str:
+def _key(what: list[Change], after: Seen) -> str:
     """Names the change: the same change saved twice is one notice, a new one another."""
     text = "|".join([*what, after.start.astimezone(UTC).isoformat(), str(after.speaker_id)])
     return hashlib.sha256(text.encode()).hexdigest()[:40]
@@ -126,22 +140,23 @@ def _key(what: list[Change], after: Occurrence) -> str:
 def _context(
     session: Session,
     schedule: Schedule,
-    before: Occurrence,
-    after: Occurrence,
+    before: Seen,
+    after: Seen,
     what: list[Change],
     note: str,
 ) -> dict[str, str]:
+    all_day = schedule.is_all_day
     parts = []
     if Change.CANCELLED in what:
         parts.append("取消")
     if Change.MOVED in what:
-        parts.append(f"改至{when(after.start, is_all_day=after.is_all_day)}")
+        parts.append(f"改至{when(after.start, is_all_day=all_day)}")
     if Change.SPEAKER in what:
         speaker = session.get(Person, after.speaker_id) if after.speaker_id else None
         parts.append(f"主讲人改为{speaker.name if speaker else '待定'}")
     return {
         "title": schedule.title,
-        "old_when": when(before.start, is_all_day=before.is_all_day),
+        "old_when": when(before.start, is_all_day=all_day),
         "change": "，".join(parts),
         "note": note,
     }
