@@ -64,6 +64,7 @@ class Settings:
     sms_rate_per_second: float = 0.0
     sending_grace_minutes: int = 30
     log_level: str = "INFO"
+    default_rules_file: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -118,6 +119,7 @@ class Settings:
             sms_rate_per_second=env.number("PUFA_SMS_RATE_PER_SECOND", 0.0, minimum=0.0),
             sending_grace_minutes=env.integer("PUFA_SENDING_GRACE_MINUTES", 30, minimum=1),
             log_level=env.choice("PUFA_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+            default_rules_file=env.readable_file("PUFA_DEFAULT_RULES"),
         )
 
 
@@ -131,6 +133,13 @@ class _Env:
             if required:
                 raise SettingsError(f"{name} must be set")
             return default
+        return value
+
+    def readable_file(self, name: str) -> str:
+        """A path to an existing file, or "" when unset."""
+        value = self.text(name, "")
+        if value and not Path(value).is_file():
+            raise SettingsError(f"{name} must name a readable file, got {value!r}")
         return value
 
     def integer(self, name: str, default: int, *, minimum: int) -> int:

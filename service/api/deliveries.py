@@ -32,7 +32,7 @@ class DeliveryOut(BaseModel):
     id: int
     schedule_id: int
     original_start_at: datetime
-    rule_id: int
+    rule_id: int | None
     person_id: int
     person_name: str
     to: str = Field(description="masked: only the last four digits")

@@ -64,6 +64,9 @@ class ScheduleOut(OutModel):
     person_ids: list[int]
     speaker_id: int | None
     topic: str
+    change_notices: bool = Field(
+        description="People already reminded get a 变更通知 when an occurrence changes"
+    )
     version: int
     created_at: datetime
     updated_at: datetime
@@ -108,6 +111,7 @@ class SchedulePatch(InputModel):
     person_ids: IdList | None = None
     speaker_id: Id | None = None
     topic: Line | None = None
+    change_notices: bool | None = None
 
 
 class SchedulesQuery(PageQuery):

@@ -18,7 +18,7 @@ from ..logs import mask_phone
 from ..models import Person, utcnow
 from ..sms.factory import app_gateway
 from ..sms.gateway import SmsError
-from ..sms.optout import set_opted_out
+from ..sms.optout import SmsStop, stop_sms
 from ..sms.texts import count_segments, render_sms
 from ..sms.twilio_gateway import OPTED_OUT_CODE
 from .common import blueprint_options
@@ -63,7 +63,14 @@ def send_test_sms(path: PersonPath) -> dict[str, object]:
             extra={"person": person.id, "code": error.code, "permanent": error.permanent},
         )
         if error.code == OPTED_OUT_CODE:
-            set_opted_out(session, person, True, actor="twilio:21610", now=utcnow())
+            stop_sms(
+                session,
+                person,
+                SmsStop.OPTED_OUT,
+                actor="twilio:21610",
+                now=utcnow(),
+                note="运营商错误 21610",
+            )
             session.commit()
         if error.permanent:
             raise Invalid(

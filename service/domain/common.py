@@ -4,7 +4,7 @@ one transaction that turns database refusals into the API's errors."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from typing import Annotated, Any, TypeVar
@@ -26,7 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit import record, snapshot
 from ..errors import Conflict, Invalid, NotFound, PreconditionFailed, PufaError
-from ..models import MAX_ID, Base
+from ..models import MAX_ID, Base, utcnow
 
 RowT = TypeVar("RowT", bound=Base)
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -177,6 +177,32 @@ def check_version(row: Any, expected: int | None) -> None:
             f"you sent {expected}); reload it and try again.",
             fields={"If-Match": f"current version is {row.version}"},
         )
+
+
+_BOOKKEEPING = ("version", "updated_at")
+
+
+def versioned(
+    session: Session, row: Any, before: dict[str, Any], current: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    """Flush a change and make sure it moved the row's version; the snapshot after it.
+
+    A change only to a list (department_ids, person_ids) writes no column of the row
+    itself, so the ORM would leave its version (and ETag) as they were and a concurrent
+    change with the same If-Match would not be refused. Writing ``updated_at`` makes
+    the UPDATE, and with it the version check and bump, happen.
+    """
+    session.flush()
+    after = current()
+    if row.version == before.get("version") and _content(after) != _content(before):
+        row.updated_at = utcnow()
+        session.flush()
+        after = current()
+    return after
+
+
+def _content(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if k not in _BOOKKEEPING}
 
 
 def delete_audited(

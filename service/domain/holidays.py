@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from ..audit import record, snapshot
 from ..errors import Conflict
-from ..models import HolidayOverride
+from ..models import HolidayOverride, utcnow
 from ..occurrences.workdays import FIRST_YEAR, LAST_YEAR
+from ..sms.affected import replan_holiday_moves
 from .common import Day, InputModel, Label, check_version, delete_audited, validated
 
 
@@ -58,6 +59,7 @@ def create_holiday_override(
         before=None,
         after=snapshot(row),
     )
+    replan_holiday_moves(session, utcnow())
     return row
 
 
@@ -83,6 +85,7 @@ def update_holiday_override(
         before=before,
         after=snapshot(row),
     )
+    replan_holiday_moves(session, utcnow())
     return row
 
 
@@ -90,3 +93,4 @@ def delete_holiday_override(
     session: Session, actor: str, row: HolidayOverride, expected: int | None
 ) -> None:
     delete_audited(session, actor, row, expected, "holiday_override")
+    replan_holiday_moves(session, utcnow())

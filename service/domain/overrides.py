@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -11,10 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import record, snapshot
-from ..errors import Invalid
-from ..models import OccurrenceOverride, Person, ReminderRule, Schedule
+from ..errors import Conflict, Invalid
+from ..models import OccurrenceOverride, Person, ReminderRule, Schedule, utcnow
+from ..occurrences.expand import Window, expand
+from ..occurrences.query import workday_calendar
 from ..occurrences.specs import schedule_spec
 from ..occurrences.validate import validate_override_target
+from ..sms.affected import replan_schedules
+from ..sms.notices import notify_change, occurrence_of
 from ..template_folder import SMS_TEMPLATES
 from .common import (
     Id,
@@ -47,6 +51,10 @@ class OverrideIn(InputModel):
     topic: Line | None = None
     location: Line | None = None
     note: Note = ""
+    allow_same_day: bool = Field(
+        default=False,
+        description="Move onto a day that already holds another occurrence of the series.",
+    )
 
 
 def original_start_at(schedule: Schedule, value: datetime) -> datetime:
@@ -90,15 +98,18 @@ def put_override(
                 "An occurrence can be moved by a year at most.",
                 fields={"moved_start": "最多只能移动一年 more than a year from the original"},
             )
+    if moved is not None and not data.allow_same_day:
+        refuse_same_day(session, schedule, original_at, moved)
     row = find_override(session, schedule, original_at)
+    before = occurrence_of(session, schedule, original_at, row.moved_start_at if row else None)
     created = row is None
     if row is None:
         row = OccurrenceOverride(schedule_id=schedule.id, original_start_at=original_at)
         session.add(row)
-        before = None
+        row_before = None
     else:
         check_version(row, expected)
-        before = snapshot(row)
+        row_before = snapshot(row)
     speaker = existing(session, Person, [data.speaker_id] if data.speaker_id else [], "speaker_id")
     row.is_cancelled = data.is_cancelled
     row.moved_start_at = moved
@@ -114,17 +125,45 @@ def put_override(
         action="create" if created else "update",
         resource="occurrence_override",
         resource_id=row.id,
-        before=before,
+        before=row_before,
         after=snapshot(row),
     )
+    session.expire(schedule, ["overrides"])
+    after = occurrence_of(session, schedule, original_at, moved)
+    now = utcnow()
+    notify_change(session, schedule, before, after, data.note, now)
+    replan_schedules(session, [schedule.id], now)
     return row, created
+
+
+def refuse_same_day(
+    session: Session, schedule: Schedule, original_at: datetime, moved: datetime
+) -> None:
+    """409 naming the other occurrence when ``moved`` lands on a local day that already
+    holds one of the series: a series has one occurrence a day unless the admin says so."""
+    zone = ZoneInfo(schedule.timezone)
+    day = moved.astimezone(zone).date()
+    window = Window(datetime.combine(day, time(0), zone), datetime.combine(day, time.max, zone))
+    for other in expand(schedule_spec(schedule), window, workday_calendar(session)):
+        if other.original_start.astimezone(UTC) == original_at or not other.is_happening:
+            continue
+        if other.start.astimezone(zone).date() == day:
+            when = other.start.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            raise Conflict(
+                f"{day.isoformat()} 已有本系列的一次活动（{when}）；"
+                "如确需同日举行两次，请加上 allow_same_day: true。",
+                code="same_day",
+                fields={"moved_start": f"same day as the occurrence at {when}"},
+            )
 
 
 def delete_override(
     session: Session, actor: str, row: OccurrenceOverride, expected: int | None
 ) -> None:
     """Restore the occurrence to what the series says."""
+    schedule_id = row.schedule_id
     delete_audited(session, actor, row, expected, "occurrence_override")
+    replan_schedules(session, [schedule_id], utcnow())
 
 
 class RuleIn(InputModel):
@@ -164,6 +203,7 @@ def create_rule(session: Session, actor: str, schedule: Schedule, data: RuleIn) 
         before=None,
         after=snapshot(rule),
     )
+    replan_schedules(session, [schedule.id], utcnow())
     return rule
 
 
@@ -185,8 +225,11 @@ def update_rule(
         before=before,
         after=snapshot(rule),
     )
+    replan_schedules(session, [rule.schedule_id], utcnow())
     return rule
 
 
 def delete_rule(session: Session, actor: str, rule: ReminderRule, expected: int | None) -> None:
+    schedule_id = rule.schedule_id
     delete_audited(session, actor, rule, expected, "reminder_rule")
+    replan_schedules(session, [schedule_id], utcnow())

@@ -17,9 +17,22 @@ from ..models import (
     Schedule,
     person_departments,
     schedule_departments,
+    utcnow,
 )
 from ..phones import PhoneError, normalize_mobile
-from .common import Id, IdList, InputModel, Name, Note, check_version, existing, validated
+from ..sms.affected import replan_people
+from ..sms.optout import SmsStop, stop_sms
+from .common import (
+    Id,
+    IdList,
+    InputModel,
+    Name,
+    Note,
+    check_version,
+    existing,
+    validated,
+    versioned,
+)
 
 Role = Literal["staff", "head", "leader"]
 
@@ -96,6 +109,7 @@ def create_person(session: Session, actor: str, data: PersonIn) -> Person:
         before=None,
         after=person_snapshot(person),
     )
+    replan_people(session, [person.id], utcnow())
     return person
 
 
@@ -109,7 +123,7 @@ def update_person(
     _apply_person(session, person, data)
     if was_active and not person.is_active:
         revoke_links(person)
-    session.flush()
+    after = versioned(session, person, before, lambda: person_snapshot(person))
     record(
         session,
         actor=actor,
@@ -117,8 +131,12 @@ def update_person(
         resource="person",
         resource_id=person.id,
         before=before,
-        after=person_snapshot(person),
+        after=after,
     )
+    now = utcnow()
+    if before["is_sms_enabled"] and not person.is_sms_enabled:
+        stop_sms(session, person, SmsStop.TURNED_OFF, actor=actor, now=now)
+    replan_people(session, [person.id], now)
     return person
 
 
@@ -200,6 +218,8 @@ def update_department(
     before = department_snapshot(department)
     _apply_department(session, department, data)
     session.flush()
+    heads = {before["head_id"], department.head_id} - {None}
+    replan_people(session, [h for h in heads if h is not None], utcnow())
     record(
         session,
         actor=actor,

@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 
 from ..audit import record, snapshot
 from ..errors import Conflict, Invalid
-from ..models import Department, Person, Schedule, StudyItem
+from ..models import Department, Person, Schedule, StudyItem, utcnow
 from ..occurrences.rfc5545 import RuleError, check_timezone
 from ..occurrences.validate import validate_schedule
+from ..sms.affected import replan_schedules
+from ..sms.defaults import give_default_rules
 from .common import (
     Id,
     IdList,
@@ -31,11 +33,13 @@ from .common import (
     check_version,
     existing,
     validated,
+    versioned,
 )
 
 Kind = Literal["lecture", "campaign", "deadline", "meeting"]
 HolidayPolicy = Literal["keep", "skip", "next_workday", "previous_workday"]
 MAX_MINUTES = 7 * 24 * 60
+NOTIFIED_KINDS = ("lecture", "meeting")
 
 
 class ScheduleIn(InputModel):
@@ -64,6 +68,10 @@ class ScheduleIn(InputModel):
     person_ids: IdList = Field(default_factory=list)
     speaker_id: Id | None = None
     topic: Line = ""
+    change_notices: bool | None = Field(
+        default=None,
+        description="变更通知 to people already reminded; default: on for lectures and meetings.",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -172,6 +180,7 @@ def current_values(schedule: Schedule) -> dict[str, Any]:
         "person_ids": [p.id for p in schedule.people],
         "speaker_id": schedule.speaker_id,
         "topic": schedule.topic,
+        "change_notices": schedule.change_notices,
     }
 
 
@@ -195,6 +204,8 @@ def apply_schedule(session: Session, schedule: Schedule, data: ScheduleIn) -> No
     schedule.holiday_policy = data.holiday_policy
     schedule.is_for_everyone = data.is_for_everyone
     schedule.topic = data.topic
+    notices = data.change_notices
+    schedule.change_notices = data.kind in NOTIFIED_KINDS if notices is None else notices
 
 
 def create_schedule(session: Session, actor: str, data: ScheduleIn) -> Schedule:
@@ -211,7 +222,24 @@ def create_schedule(session: Session, actor: str, data: ScheduleIn) -> Schedule:
         before=None,
         after=schedule_snapshot(schedule),
     )
+    add_default_rules(session, actor, schedule)
+    replan_schedules(session, [schedule.id], utcnow())
     return schedule
+
+
+def add_default_rules(session: Session, actor: str, schedule: Schedule) -> None:
+    """A new schedule without rules gets its kind's default rules (audited), so it
+    reminds someone; an admin can change or disable them like any other."""
+    for rule in give_default_rules(session, schedule):
+        record(
+            session,
+            actor=actor,
+            action="create",
+            resource="reminder_rule",
+            resource_id=rule.id,
+            before=None,
+            after=snapshot(rule),
+        )
 
 
 def update_schedule(
@@ -225,7 +253,7 @@ def update_schedule(
     data = validated(ScheduleIn, {**current_values(schedule), **changes})
     before = schedule_snapshot(schedule)
     apply_schedule(session, schedule, data)
-    session.flush()
+    after = versioned(session, schedule, before, lambda: schedule_snapshot(schedule))
     record(
         session,
         actor=actor,
@@ -233,8 +261,9 @@ def update_schedule(
         resource="schedule",
         resource_id=schedule.id,
         before=before,
-        after=schedule_snapshot(schedule),
+        after=after,
     )
+    replan_schedules(session, [schedule.id], utcnow())
     return schedule
 
 

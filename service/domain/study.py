@@ -15,9 +15,19 @@ from sqlalchemy.orm import Session
 
 from ..audit import record, snapshot
 from ..errors import Conflict
-from ..models import Schedule, StudyItem, StudyPlan
-from .common import Day, IdList, InputModel, LongText, Title, check_version, validated
-from .schedules import ScheduleIn, apply_schedule, schedule_snapshot
+from ..models import Schedule, StudyItem, StudyPlan, utcnow
+from ..sms.affected import replan_schedules
+from .common import (
+    Day,
+    IdList,
+    InputModel,
+    LongText,
+    Title,
+    check_version,
+    validated,
+    versioned,
+)
+from .schedules import ScheduleIn, add_default_rules, apply_schedule, schedule_snapshot
 
 
 class PlanIn(InputModel):
@@ -142,6 +152,8 @@ def create_item(
         before=None,
         after=item_snapshot(item),
     )
+    add_default_rules(session, actor, schedule)
+    replan_schedules(session, [schedule.id], utcnow())
     return item
 
 
@@ -165,10 +177,12 @@ def update_item(
     check_version(item, expected)
     data = validated(ItemIn, {**_item_values(item), **changes})
     before = item_snapshot(item)
+    schedule_before = schedule_snapshot(item.schedule)
     item.title, item.material, item.due_on = data.title, data.material, data.due_on
     deadline = _deadline(item.plan, data, item.schedule.timezone)
     apply_schedule(session, item.schedule, deadline)
-    session.flush()
+    versioned(session, item.schedule, schedule_before, lambda: schedule_snapshot(item.schedule))
+    after = versioned(session, item, before, lambda: item_snapshot(item))
     record(
         session,
         actor=actor,
@@ -176,8 +190,9 @@ def update_item(
         resource="study_item",
         resource_id=item.id,
         before=before,
-        after=item_snapshot(item),
+        after=after,
     )
+    replan_schedules(session, [item.schedule_id], utcnow())
     return item
 
 

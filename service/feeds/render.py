@@ -29,6 +29,7 @@ from icalendar import (
 from ..models import OccurrenceOverride, ReminderRule, Schedule
 from ..occurrences.expand import Occurrence
 from ..occurrences.specs import schedule_spec
+from ..sms.timing import alarm_offset
 from . import texts
 from .content import FeedContent
 from .fast.blocks import block_key
@@ -253,7 +254,7 @@ class _EventWriter:
     def _alarm(self, rule: ReminderRule, summary: str) -> Alarm:
         alarm = self.alarms.get((rule.id, summary))
         if alarm is None:
-            alarm = self.alarms[(rule.id, summary)] = _alarm(rule, summary)
+            alarm = self.alarms[(rule.id, summary)] = _alarm(rule, summary, self.is_all_day)
         return alarm
 
     def _summary(self, speaker: str, topic: str, *, is_mine: bool) -> str:
@@ -343,10 +344,11 @@ class _EventWriter:
         return cast(_Shared, typed)
 
 
-def _alarm(rule: ReminderRule, summary: str) -> Alarm:
+def _alarm(rule: ReminderRule, summary: str, is_all_day: bool) -> Alarm:
     alarm = Alarm()
     alarm.add("ACTION", vText("DISPLAY"))
     alarm.add("DESCRIPTION", vText(texts.alarm_text(rule.name, summary)))
-    # Relative to DTSTART; a negative lead (after the start) gives a positive trigger.
-    alarm.add("TRIGGER", vDuration(timedelta(minutes=-rule.lead_minutes)))
+    # Relative to DTSTART, at the SMS's own due time (an all-day event's at its time of
+    # day, not midnight); a reminder after the start gives a positive trigger.
+    alarm.add("TRIGGER", vDuration(alarm_offset(rule, is_all_day=is_all_day)))
     return alarm

@@ -46,13 +46,18 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("schedule_id", "original_start_at", "rule_id", "person_id"),
+        # A change notice (no rule) is sent once per change and person, whatever clock
+        # writes it: ``notice`` names the change.
+        UniqueConstraint("schedule_id", "original_start_at", "person_id", "notice"),
         Index("ix_deliveries_status_due_at", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
     original_start_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    rule_id: Mapped[int] = mapped_column(ForeignKey("reminder_rules.id", ondelete="CASCADE"))
+    # None for a change notice (变更通知), which no reminder rule makes.
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("reminder_rules.id", ondelete="CASCADE"))
+    notice: Mapped[str | None] = mapped_column(String(40))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -73,5 +78,5 @@ class Delivery(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     schedule: Mapped[Schedule] = relationship()
-    rule: Mapped[ReminderRule] = relationship()
+    rule: Mapped[ReminderRule | None] = relationship()
     person: Mapped[Person] = relationship()

@@ -73,6 +73,9 @@ class Schedule(Timestamped, Base):
     # The default speaker and topic of a lecture; the rota overrides them per week.
     speaker_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     topic: Mapped[str] = mapped_column(String(200), default="")
+    # Whether people already reminded of an occurrence get a 变更通知 when it is moved,
+    # cancelled or gets another speaker (on by default for lectures and meetings).
+    change_notices: Mapped[bool] = mapped_column(Boolean, default=False)
 
     departments: Mapped[list[Department]] = relationship(secondary=schedule_departments)
     people: Mapped[list[Person]] = relationship(secondary=schedule_people)

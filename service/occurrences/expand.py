@@ -401,9 +401,40 @@ def _apply_holiday_policy(
         if abs(target - day) > MAX_HOLIDAY_SHIFT:
             return original, "holiday_skipped", f"no working day near {day.isoformat()}"
     zone = schedule.zone
+    joined = _series_day_between(schedule, day, target)
+    if joined is not None:
+        # A series never has two occurrences on one local day.
+        return original, "holiday_skipped", JOINED.format(day=day, target=target, joined=joined)
     moved = _normalise(datetime.combine(target, original.time()), zone).replace(tzinfo=zone)
     return (
         moved,
         "holiday_moved",
         f"{day.isoformat()} is not a working day; moved to {target.isoformat()}",
     )
+
+
+JOINED = (
+    "{day} 不是工作日，顺延到的 {target} 已有本系列 {joined} 的一次活动，本次并入该日，不再另行举行"
+)
+
+
+def _series_day_between(schedule: ScheduleSpec, day: date, target: date) -> date | None:
+    """The original day of another occurrence of the series that is on ``target`` or
+    would be shifted there too (it lies between ``day`` and ``target``), or None.
+
+    Of originals shifted onto one day, the one nearest to it is kept: this needs only the
+    days in between, so every caller (a window, a feed's deviations) decides alike.
+    """
+    zone = schedule.zone
+    first, last = sorted((day, target))
+    start = datetime.combine(first, time(0), zone)
+    end = datetime.combine(last, time(23, 59, 59), zone)
+    excluded = {_local_naive(d, zone) for d in schedule.exdates}
+    others = [
+        local.date()
+        for local in _local_originals(schedule, start, end)
+        if local.date() != day and local not in excluded
+    ]
+    if not others:
+        return None
+    return max(others) if target > day else min(others)

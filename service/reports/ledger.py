@@ -229,7 +229,7 @@ def _deliveries(session: Session, window: Window, zone: ZoneInfo) -> list[tuple[
             d.person.name,
             d.schedule.title,
             local(d.occurrence_start_at),
-            d.rule.name,
+            d.rule.name if d.rule is not None else "变更通知",
             labels.DELIVERY_STATUS.get(d.status, d.status),
             d.error_code or "",
             d.reason,

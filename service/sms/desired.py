@@ -22,6 +22,7 @@ from ..occurrences.query import load_schedules, workday_calendar
 from ..occurrences.specs import schedule_spec
 from .recipients import Directory, load_directory, recipients, why_not
 from .texts import TEMPLATES, count_segments, render_sms
+from .timing import ALL_DAY_SLACK, due_at
 from .wording import EVERYONE, join_names, when
 
 log = logging.getLogger("pufa.sms.plan")
@@ -31,6 +32,10 @@ AFTER_START_USEFUL = timedelta(days=1)
 # How far a holiday shift can carry an occurrence from its original start (expand's limit
 # is 15 days): used to find the occurrence of an already planned row again.
 REACH = timedelta(days=16)
+
+# Which message a person gets when two fall together: the lowest number.
+PRECEDENCE = {"speaker": 0, "overdue_heads": 1, "unconfirmed": 2, "audience": 3}
+MERGED = "与同一时间发给此人的另一条提醒合并（主讲人提醒已包含此场次信息）"
 
 Triple = tuple[int, datetime, int]  # (schedule id, original start UTC, rule id)
 Key = tuple[int, datetime, int, int]  # Triple + person id: the outbox's unique key
@@ -53,6 +58,7 @@ class Planned:
     segments: int
     template: str
     is_routine: bool
+    recipients: str = "audience"
 
     @property
     def key(self) -> Key:
@@ -63,7 +69,8 @@ def useful_until(rule: ReminderRule, due_at: datetime, start: datetime) -> datet
     """Until when a late message is still worth sending (guarantee 2)."""
     if rule.window_minutes is not None:
         return due_at + timedelta(minutes=rule.window_minutes)
-    if rule.lead_minutes <= 0:
+    if rule.lead_minutes <= 0 or start <= due_at:
+        # After the start (an all-day event reminded on its own day, too).
         return due_at + AFTER_START_USEFUL
     return start
 
@@ -71,8 +78,13 @@ def useful_until(rule: ReminderRule, due_at: datetime, start: datetime) -> datet
 class PlanRun:
     """Schedules, people and the holiday calendar loaded once for one planning pass."""
 
-    def __init__(self, session: Session, schedule_ids: Iterable[int] | None = None) -> None:
+    def __init__(
+        self, session: Session, schedule_ids: Iterable[int] | None = None, *, strict: bool = False
+    ) -> None:
         ids = None if schedule_ids is None else list(schedule_ids)
+        # A request's re-plan is strict: a schedule that cannot be planned fails the
+        # request (rolled back whole) instead of being skipped as on the clock's tick.
+        self.strict = strict
         self.schedules = {s.id: s for s in load_schedules(session, ids)}
         self.workdays = workday_calendar(session)
         self.directory: Directory = load_directory(session, ids)
@@ -80,6 +92,9 @@ class PlanRun:
         # Schedules that could not be planned (a broken template, a bad RRULE): logged,
         # skipped, and their planned messages left alone rather than retracted.
         self.failed: set[int] = set()
+        # Messages left out because another one to the same person at the same time
+        # says it all (see ``_one_per_person``).
+        self.merged: set[Key] = set()
 
     def plan(
         self,
@@ -99,6 +114,8 @@ class PlanRun:
             try:
                 result.extend(self._schedule(schedule, rules, due_from, due_to, keep))
             except Exception:  # one broken schedule must not stop everyone's reminders
+                if self.strict:
+                    raise
                 log.exception("planning a schedule failed", extra={"schedule": schedule.id})
                 self.failed.add(schedule.id)
         result.sort(key=lambda p: (p.due_at, p.key))
@@ -118,14 +135,32 @@ class PlanRun:
                 continue
             original = occurrence.original_start.astimezone(UTC)
             for rule in rules:
-                due = occurrence.start.astimezone(UTC) - timedelta(minutes=rule.lead_minutes)
+                due = due_at(rule, occurrence.start, is_all_day=occurrence.is_all_day)
+                due = due.astimezone(UTC)
                 if due_from <= due <= due_to or (schedule.id, original, rule.id) in keep:
                     result.extend(self._messages(schedule, occurrence, rule, due))
-        return result
+        return self._one_per_person(result)
+
+    def _one_per_person(self, planned: list[Planned]) -> list[Planned]:
+        """One message per person, occurrence and due time: where two rules fall
+        together (a lecture's audience and speaker reminders), the person gets the one
+        that says most about them (the speaker's: 您主讲)."""
+        best: dict[tuple[int, datetime, int, datetime], Planned] = {}
+        for p in planned:
+            slot = (p.schedule_id, p.original_start_at, p.person_id, p.due_at)
+            kept = best.get(slot)
+            if kept is None or _precedence(p) < _precedence(kept):
+                best[slot] = p
+        for p in planned:
+            if best[(p.schedule_id, p.original_start_at, p.person_id, p.due_at)] is not p:
+                self.merged.add(p.key)
+        return [p for p in planned if p.key not in self.merged]
 
     def explain(self, triple: Triple, person_id: int) -> str:
         """Why a planned message is no longer wanted (the retraction's ``reason``)."""
         schedule_id, original, rule_id = triple
+        if (schedule_id, original, rule_id, person_id) in self.merged:
+            return MERGED
         schedule = self.schedules.get(schedule_id)
         if schedule is None:
             return "schedule was deleted"
@@ -149,7 +184,12 @@ class PlanRun:
         keep: set[Triple],
     ) -> list[Occurrence]:
         leads = [timedelta(minutes=r.lead_minutes) for r in rules]
-        windows = [Window(due_from + min(leads), due_to + max(leads) + timedelta(seconds=1))]
+        slack = ALL_DAY_SLACK if schedule.is_all_day else timedelta(0)
+        windows = [
+            Window(
+                due_from + min(leads) - slack, due_to + max(leads) + slack + timedelta(seconds=1)
+            )
+        ]
         originals = sorted({t[1] for t in keep})
         if originals:
             windows.append(Window(originals[0] - REACH, originals[-1] + REACH))
@@ -201,6 +241,7 @@ class PlanRun:
                     segments=segments,
                     template=rule.template,
                     is_routine=rule.is_routine,
+                    recipients=rule.recipients,
                 )
             )
         return out
@@ -237,6 +278,10 @@ def _render(template: str, items: tuple[tuple[str, str], ...]) -> tuple[str, int
     an audience message is rendered once for everyone."""
     body = render_sms(template, dict(items))
     return body, count_segments(body)
+
+
+def _precedence(planned: Planned) -> tuple[int, int]:
+    return (PRECEDENCE.get(planned.recipients, len(PRECEDENCE)), planned.rule_id)
 
 
 def group_triples(keys: Iterable[Key]) -> dict[int, set[Triple]]:

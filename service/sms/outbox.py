@@ -19,6 +19,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    exists,
     func,
     or_,
     select,
@@ -27,10 +28,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from ..models import Delivery, DeliveryStatus, Person, ReminderRule, UTCDateTime
+from ..models import (
+    Delivery,
+    DeliveryStatus,
+    OccurrenceOverride,
+    Person,
+    ReminderRule,
+    UTCDateTime,
+)
 from ..settings import QuietHours
 from .gateway import SmsError
-from .planner import retract_for_person
+from .optout import SmsStop, stop_sms
 
 # The request may have reached the provider: never resend at once (guarantee 1).
 AMBIGUOUS_CODES = frozenset({"timeout", "read_timeout"})
@@ -124,6 +132,10 @@ def claim(session: Session, now: datetime, limit: int, *, skip_locked: bool) -> 
     ids = list(session.scalars(candidates))
     if not ids:
         return []
+    stale = no_longer_qualifying(session, ids, now)
+    ids = [i for i in ids if i not in stale]
+    if not ids:
+        return []
     statement = (
         update(Delivery)
         .where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.PENDING)
@@ -137,6 +149,50 @@ def claim(session: Session, now: datetime, limit: int, *, skip_locked: bool) -> 
         .execution_options(synchronize_session=False)
     )
     return [Claimed(*row) for row in session.execute(statement)]
+
+
+def no_longer_qualifying(session: Session, ids: list[int], now: datetime) -> set[int]:
+    """The last check before a claim: rows whose person or occurrence stopped qualifying
+    since they were planned (a change that did not go through a re-plan) are retracted
+    with the reason instead of being sent. Returns their ids."""
+    cancelled = and_(
+        OccurrenceOverride.schedule_id == Delivery.schedule_id,
+        OccurrenceOverride.original_start_at == Delivery.original_start_at,
+        OccurrenceOverride.is_cancelled,
+    )
+    reason = case(
+        (~Person.is_active, "发送前复核：收件人已停用"),
+        (Person.is_sms_opted_out, "发送前复核：收件人已退订短信"),
+        (~Person.is_sms_enabled, "发送前复核：收件人已关闭短信提醒"),
+        (
+            or_(Person.mobile.is_(None), Person.mobile != Delivery.to),
+            "发送前复核：收件人的手机号码已变更",
+        ),
+        (~ReminderRule.is_enabled, "发送前复核：提醒规则已停用"),
+        else_="发送前复核：该场次已取消",
+    )
+    query = (
+        select(Delivery.id, reason)
+        .join(Person, Person.id == Delivery.person_id)
+        .join(ReminderRule, ReminderRule.id == Delivery.rule_id)
+        .where(Delivery.id.in_(ids))
+        .where(
+            or_(
+                ~Person.is_active,
+                Person.is_sms_opted_out,
+                ~Person.is_sms_enabled,
+                Person.mobile.is_(None),
+                Person.mobile != Delivery.to,
+                ~ReminderRule.is_enabled,
+                exists().where(cancelled),
+            )
+        )
+    )
+    stale = {row_id: why for row_id, why in session.execute(query)}
+    if stale:
+        params = [{"b_id": i, "b_reason": why, "b_at": now} for i, why in stale.items()]
+        session.connection().execute(_RETRACT, params)
+    return set(stale)
 
 
 def release(session: Session, delivery_id: int, now: datetime) -> None:
@@ -155,6 +211,13 @@ def release(session: Session, delivery_id: int, now: datetime) -> None:
 
 
 _TABLE: Table = Delivery.__table__  # type: ignore[assignment]
+_RETRACT = (
+    _TABLE.update()
+    .where(and_(_TABLE.c.id == bindparam("b_id"), _TABLE.c.status == DeliveryStatus.PENDING))
+    .values(
+        status=DeliveryStatus.RETRACTED, reason=bindparam("b_reason"), updated_at=bindparam("b_at")
+    )
+)
 _RECORD_SENT = (
     _TABLE.update()
     .where(_TABLE.c.id == bindparam("b_id"))
@@ -244,15 +307,16 @@ def record_failure(
 
 def _opt_out(session: Session, delivery_id: int, now: datetime) -> None:
     person_id = session.scalar(select(Delivery.person_id).where(Delivery.id == delivery_id))
-    if person_id is None:
-        return
-    session.execute(
-        update(Person)
-        .where(Person.id == person_id)
-        .values(is_sms_opted_out=True, version=Person.version + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    retract_for_person(session, person_id, "recipient opted out (carrier error 21610)", now)
+    person = None if person_id is None else session.get(Person, person_id)
+    if person is not None:
+        stop_sms(
+            session,
+            person,
+            SmsStop.OPTED_OUT,
+            actor="twilio:21610",
+            now=now,
+            note="运营商错误 21610",
+        )
 
 
 def next_due_at(session: Session) -> datetime | None:

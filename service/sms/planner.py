@@ -93,6 +93,7 @@ def plan_deliveries(
     horizon: timedelta = DEFAULT_HORIZON,
     schedule_ids: Iterable[int] | None = None,
     due_from: datetime | None = None,
+    strict: bool = False,
 ) -> PlanResult:
     """Bring the outbox in line with the schedules for messages due in
     ``[due_from, now + horizon]`` (``due_from`` defaults to ``now - LOOKBACK``).
@@ -103,11 +104,14 @@ def plan_deliveries(
     # Plain rows, not ORM objects: the horizon can hold tens of thousands.
     pending_query = select(
         Delivery.id, *(getattr(Delivery, c) for c in (*_KEY_COLUMNS, *_PLANNED_FIELDS))
-    ).where(Delivery.status == DeliveryStatus.PENDING)
+    ).where(
+        Delivery.status == DeliveryStatus.PENDING,
+        Delivery.rule_id.is_not(None),  # change notices are no rule's: not the plan's
+    )
     if ids is not None:
         pending_query = pending_query.where(Delivery.schedule_id.in_(ids))
     pending = {_key(row): row for row in session.execute(pending_query)}
-    run = PlanRun(session, ids)
+    run = PlanRun(session, ids, strict=strict)
     start = now - LOOKBACK if due_from is None else due_from
     desired = {p.key: p for p in run.plan(start, now + horizon, group_triples(pending))}
     existing = existing_rows(session, desired.values())

@@ -10,11 +10,24 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, false, or_, select, true, union
 from sqlalchemy.orm import Session, selectinload
 
 from ..audience import audience_ids
-from ..models import Department, Person, ReminderRule, Schedule, StudyConfirmation, StudyItem
+from ..models import (
+    Delivery,
+    DeliveryStatus,
+    Department,
+    OccurrenceOverride,
+    Person,
+    ReminderRule,
+    Schedule,
+    StudyConfirmation,
+    StudyItem,
+    person_departments,
+    schedule_departments,
+    schedule_people,
+)
 from ..occurrences.expand import Occurrence
 from .wording import join_names
 
@@ -44,7 +57,8 @@ class Directory:
 
 
 def load_directory(session: Session, schedule_ids: Iterable[int] | None = None) -> Directory:
-    people = list(session.scalars(select(Person)))
+    schedule_ids = None if schedule_ids is None else list(schedule_ids)
+    people = list(session.scalars(_people(session, schedule_ids)))
     items_query = select(StudyItem)
     confirmations_query = select(StudyItem.schedule_id, StudyConfirmation.person_id).join(
         StudyConfirmation, StudyConfirmation.item_id == StudyItem.id
@@ -58,7 +72,7 @@ def load_directory(session: Session, schedule_ids: Iterable[int] | None = None) 
         confirmed[schedule_id].add(person_id)
     departments = session.scalars(
         select(Department)
-        .where(Department.head_id.is_not(None))
+        .where(Department.head_id.is_not(None), _needs_heads(session, schedule_ids))
         .options(selectinload(Department.members))
         .order_by(Department.id)
     )
@@ -73,6 +87,53 @@ def load_directory(session: Session, schedule_ids: Iterable[int] | None = None) 
         confirmed=confirmed,
         headed=headed,
     )
+
+
+def _people(session: Session, schedule_ids: list[int] | None) -> Select[Person]:
+    """Everyone, or for a re-plan of a few schedules (an edit in a request) only the
+    people they can concern: their audience, speakers and those with pending rows.
+    Schedules for everyone, or with heads' summaries, need everyone."""
+    query = select(Person)
+    if schedule_ids is None:
+        return query
+    wide = select(Schedule.id).where(
+        Schedule.id.in_(schedule_ids),
+        or_(
+            Schedule.is_for_everyone,
+            Schedule.id.in_(
+                select(ReminderRule.schedule_id).where(ReminderRule.recipients == "overdue_heads")
+            ),
+        ),
+    )
+    if session.scalar(wide.limit(1)) is not None:
+        return query
+    concerned = union(
+        select(schedule_people.c.person_id).where(schedule_people.c.schedule_id.in_(schedule_ids)),
+        select(person_departments.c.person_id).where(
+            person_departments.c.department_id.in_(
+                select(schedule_departments.c.department_id).where(
+                    schedule_departments.c.schedule_id.in_(schedule_ids)
+                )
+            )
+        ),
+        select(Schedule.speaker_id).where(Schedule.id.in_(schedule_ids)),
+        select(OccurrenceOverride.speaker_id).where(
+            OccurrenceOverride.schedule_id.in_(schedule_ids)
+        ),
+        select(Delivery.person_id).where(
+            Delivery.schedule_id.in_(schedule_ids), Delivery.status == DeliveryStatus.PENDING
+        ),
+    )
+    return query.where(Person.id.in_(concerned))
+
+
+def _needs_heads(session: Session, schedule_ids: list[int] | None) -> ColumnElement[bool]:
+    if schedule_ids is None:
+        return true()
+    heads = select(ReminderRule.id).where(
+        ReminderRule.schedule_id.in_(schedule_ids), ReminderRule.recipients == "overdue_heads"
+    )
+    return true() if session.scalar(heads.limit(1)) is not None else false()
 
 
 def recipients(

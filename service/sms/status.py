@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Delivery, DeliveryStatus, Person
-from .optout import set_opted_out
+from .optout import SmsStop, stop_sms
 from .twilio_gateway import OPTED_OUT_CODE
 
 log = logging.getLogger("pufa.sms.status")
@@ -176,4 +176,6 @@ def _opt_out(session: Session, person_id: int, now: datetime) -> bool:
     person = session.get(Person, person_id)
     if person is None:
         return False
-    return set_opted_out(session, person, True, actor="twilio:21610", now=now)
+    return stop_sms(
+        session, person, SmsStop.OPTED_OUT, actor="twilio:21610", now=now, note="运营商错误 21610"
+    )

@@ -25,6 +25,10 @@ TEMPLATE_VARIABLES = (
     "topic",
     "departments",
     "overdue_names",
+    # change notices (变更通知)
+    "old_when",
+    "change",
+    "note",
 )
 # Values as long as real ones get, so a template that fits with them fits in practice.
 SAMPLE_CONTEXT: Mapping[str, str] = {
@@ -36,6 +40,9 @@ SAMPLE_CONTEXT: Mapping[str, str] = {
     "topic": "《中华人民共和国民法典》合同编重点条文解读与基层案例分析",
     "departments": "司法所、妇联、综治办、派出所、党政办",
     "overdue_names": "张三、李四、王五、赵六、孙七、周八、吴九、郑十",
+    "old_when": "2026年12月4日（星期五）09:00",
+    "change": "改至12月11日（周五）09:00，主讲人改为欧阳晓明",
+    "note": "原定会议室另有安排，请相互转告",
 }
 
 # The GSM 03.38 default alphabet and its extension table (each extension char costs 2).

@@ -131,25 +131,27 @@ class TwilioGateway:
         return SendResult(provider_sid=message.sid, status=message.status or "queued")
 
     def find(self, to: str, body: str, since: datetime) -> list[SendResult]:
-        """Look the message up in Twilio's Message list (To, DateSent>), oldest first.
+        """Look the message up in Twilio's Message list (by To), oldest first.
 
-        Twilio's list does not show a message's StatusCallback, so the match is on the
-        recipient, the exact body and the time; the caller skips sids already recorded
-        on other rows. Twilio filters DateSent by whole days (GMT), hence the day before.
+        Not filtered by DateSent: Twilio stamps it only when it hands a message on, so a
+        message still ``queued``, ``accepted`` or ``sending`` there has none and such a
+        filter would hide it (and it would be sent twice). The match is on the recipient,
+        the exact body and the creation time; the list is newest first, so the walk stops
+        at the first message created a day before ``since``. Twilio's list does not show
+        a message's StatusCallback; the caller skips sids already recorded on other rows.
         """
-        day_before = (since - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        floor = since - timedelta(days=1)
         found: list[SendResult] = []
         try:
             messages = self._client.messages.stream(
-                to=to,
-                date_sent_after=day_before,
-                limit=_LOOKUP_MAX_MESSAGES,
-                page_size=_LOOKUP_PAGE_SIZE,
+                to=to, limit=_LOOKUP_MAX_MESSAGES, page_size=_LOOKUP_PAGE_SIZE
             )
             for message in messages:
-                taken_at = message.date_sent or message.date_created
-                if message.body == body and (taken_at is None or taken_at >= since):
-                    found.append(SendResult(message.sid, message.status or "sent"))
+                created = message.date_created or message.date_sent
+                if created is not None and created < floor:
+                    break
+                if message.body == body and (created is None or created >= since):
+                    found.append(SendResult(message.sid, message.status or "queued"))
         except (TwilioRestException, TwilioServiceException) as error:
             raise self._refused(error, to) from None
         except (requests.RequestException, ValueError) as error:

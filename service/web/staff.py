@@ -20,14 +20,13 @@ from sqlalchemy.orm import Session, selectinload
 from ..audience import concerns
 from ..context import db_session, pufa
 from ..domain.common import committed, plain_text
-from ..domain.people import update_person
 from ..errors import PufaError
 from ..feeds.tokens import current_token, feed_urls, issue_audited
 from ..models import Person, Schedule, StudyConfirmation, StudyItem, StudyPlan, utcnow
 from ..occurrences.expand import Occurrence, Window
 from ..occurrences.query import expand_all, load_schedules, workday_calendar
 from ..records.occurrence import RECORDED_KINDS
-from ..sms.planner import retract_for_person
+from ..sms.optout import SmsStop, resume_sms, stop_sms
 from ..workflows.study import confirm as confirm_study
 from . import messages
 from .blueprints import web_blueprint
@@ -84,11 +83,8 @@ def sms(token: str) -> ResponseReturnValue:
     turn_on = request.form.get("sms") == "on"
     actor = f"staff:{person.id}"
     with committed(session):
-        # The API's own update (audited); then, as the planner asks of whoever turns
-        # SMS off, withdraw what is still pending rather than wait for the next tick.
-        update_person(session, actor, person, {"is_sms_enabled": turn_on}, None)
-        if not turn_on:
-            retract_for_person(session, person.id, "staff turned SMS off on their page", utcnow())
+        switch = resume_sms if turn_on else stop_sms
+        switch(session, person, SmsStop.TURNED_OFF, actor=actor, now=utcnow())
     flash(messages.SMS_ON if turn_on else messages.SMS_OFF, "success")
     return redirect(url_for("web_staff.page", token=token))
 

@@ -30,7 +30,7 @@ from ..audience import concerns
 from ..errors import Conflict
 from ..logs import mask_phone
 from ..models import MAX_ID, Person, StudyItem
-from ..sms.optout import set_opted_out
+from ..sms.optout import SmsStop, resume_sms, stop_sms
 from ..sms.wording import reply_text
 from .study import confirm
 
@@ -110,11 +110,13 @@ def handle_inbound(session: Session, sender: str, body: str, now: datetime) -> I
         return InboundReply(reply_text("unknown_number"), "unknown_number")
     actor = f"sms:{mask_phone(number)}"
     if command.kind == "stop":
-        changed = set_opted_out(session, person, True, actor=actor, now=now)
+        changed = stop_sms(
+            session, person, SmsStop.OPTED_OUT, actor=actor, now=now, note="回复退订"
+        )
         key = "opted_out" if changed else "already_opted_out"
         return InboundReply(reply_text(key), "opted_out", person.id)
     if command.kind == "start":
-        set_opted_out(session, person, False, actor=actor, now=now)
+        resume_sms(session, person, SmsStop.OPTED_OUT, actor=actor, now=now)
         return InboundReply(reply_text("opted_in"), "opted_in", person.id)
     if command.kind == "confirm":
         return _confirm(session, person, command.item_id, now)

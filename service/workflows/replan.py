@@ -12,13 +12,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..models import Delivery, DeliveryStatus, ReminderRule
-from ..sms import planner
+from ..sms.affected import replan_schedules
 
 
 def replan_schedule(session: Session, schedule_id: int, now: datetime) -> None:
     """Bring the schedule's pending deliveries up to date at once, not at the next tick.
     Tests replace this function to observe the calls."""
-    planner.replan_schedule(session, schedule_id, now)
+    replan_schedules(session, [schedule_id], now)
 
 
 def retract_pending(

@@ -23,6 +23,7 @@ from ..models import OccurrenceOverride, Person, Schedule
 from ..occurrences.expand import SHIFT_REACH, Occurrence, Window, expand
 from ..occurrences.query import load_schedules, workday_calendar
 from ..occurrences.specs import schedule_spec
+from ..sms.notices import notify_change
 from . import replan
 
 
@@ -287,6 +288,8 @@ def _commit_change(
             now=now,
             original_starts={w.original_start.astimezone(UTC): w.speaker_id for w in after},
         )
+        for was, now_is in zip(before, after, strict=True):
+            notify_change(session, schedule, was, now_is, "", now)
         replan.replan_schedule(session, schedule.id, now)
         session.flush()
     return after

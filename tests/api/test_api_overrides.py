@@ -124,7 +124,14 @@ def test_reminder_rules_live_under_their_schedule(
     created = _created(
         client.post(rules_url, json={**rule, "recipients": "speaker"}, headers=admin_headers)
     )
-    assert client.get(rules_url, headers=admin_headers).get_json()["items"] == [created]
+    items = client.get(rules_url, headers=admin_headers).get_json()["items"]
+    # After the lecture's default rules, which it got when it was created.
+    assert [i["name"] for i in items[:-1]] == [
+        "讲座前一天提醒",
+        "主讲人一周前提醒",
+        "主讲人前一天提醒",
+    ]
+    assert items[-1] == created
 
     unknown_template = client.post(
         rules_url, json={**rule, "template": "no_such_template"}, headers=admin_headers

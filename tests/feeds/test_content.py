@@ -234,7 +234,8 @@ def test_constitution_week_is_all_day_over_seven_days_with_an_exclusive_end(
     assert series["DTEND"].to_ical() == b"20261208"
     assert series["RRULE"].to_ical() == b"FREQ=YEARLY;BYMONTHDAY=1;BYMONTH=12"
     assert series["TRANSP"] == "TRANSPARENT"
-    assert [prop(a, "TRIGGER").dt for a in series.walk("VALARM")] == [timedelta(days=-7)]
+    # At 09:00 a week before, as the SMS: -7 days + 9 hours from midnight.
+    assert [prop(a, "TRIGGER").dt for a in series.walk("VALARM")] == [timedelta(days=-7, hours=9)]
 
 
 @pytest.mark.usefixtures("demo")

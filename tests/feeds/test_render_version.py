@@ -36,6 +36,8 @@ PINS = {
     2: Pin(code="779f7111cc7f6411", feeds="059822439bf8a3be"),
     # VTIMEZONE written from zoneinfo with yearly observances; all-day EXDATE as a DATE.
     3: Pin(code="b1b4cc74535ca895", feeds="4d772c774aa70bff"),
+    # Alarms of all-day events at the reminder's time of day (09:00), not midnight.
+    4: Pin(code="f3e78878127ab9e9", feeds="6d6e2ab7db19aace"),
 }
 FEEDS = ROOT / "service" / "feeds"
 # What decides a feed's bytes, given the rows: comments, docstrings and layout aside.

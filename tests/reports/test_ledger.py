@@ -88,8 +88,10 @@ def test_the_lecture_sheet_says_who_spoke_on_what_and_what_did_not_happen(
     by_date = {r[0]: r for r in lectures}
     assert by_date["2026-03-09"][2:4] == ("胡晓燕", "农村常用法律知识")
     assert by_date["2026-03-16"][5:] == ("已取消", "未举行")
-    # Both Spring Festival lectures were held on the first working day after it.
-    assert [r[5] for r in lectures if r[0] == "2026-02-24"] == ["节假日顺延", "节假日顺延"]
+    # Of the two Spring Festival lectures, the nearer one was held on the first working
+    # day after it; the other joined it (one lecture a day), as the API and feed say.
+    assert [r[5] for r in lectures if r[0] == "2026-02-24"] == ["节假日顺延"]
+    assert [r[5:] for r in lectures if r[0] == "2026-02-16"] == [("节假日停办", "未举行")]
     assert len(lectures) == 9
 
 

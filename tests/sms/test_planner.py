@@ -52,7 +52,9 @@ def test_speaker_gets_reminder_a_week_before(session: Session) -> None:
     [row] = [r for r in rows(session) if r.original_start_at == local(2026, 12, 7, 16)]
     assert row.person_id == speaker.id
     assert row.due_at == local(2026, 11, 30, 16)
-    assert row.body.startswith("【蟒河镇普法】孙丽您好，您是12月7日（周一）16:00")
+    assert row.body.startswith(
+        "【蟒河镇普法】孙丽您好，12月7日（周一）16:00机关职工每周一讲由您主讲"
+    )
 
 
 def test_planning_again_with_nothing_changed_writes_nothing(session: Session) -> None:
@@ -103,7 +105,8 @@ def test_all_day_campaign_names_the_day_and_departments(session: Session) -> Non
     plan_deliveries(session, local(2026, 12, 2, 12))
 
     [row] = rows(session)
-    assert row.due_at == local(2026, 12, 3)
+    # At 09:00 the day before (the default time of day), never at midnight.
+    assert row.due_at == local(2026, 12, 3, 9)
     assert row.body == (
         "【蟒河镇普法】明天（12月4日）12·4 国家宪法日宣传在蟒河镇集市广场开展，"
         "请司法所、妇联准时参加。"
@@ -140,8 +143,8 @@ def test_a_reminder_after_the_start_stays_useful_for_a_day(session: Session) -> 
 
     [row] = rows(session)
     assert row.person_id == head.id
-    assert row.due_at == local(2026, 12, 16)
-    assert row.useful_until == local(2026, 12, 17)
+    assert row.due_at == local(2026, 12, 16, 9)
+    assert row.useful_until == local(2026, 12, 17, 9)
     assert "本部门尚未完成的有：冯强。" in row.body
     assert late.name in row.body and done.name not in row.body
 
@@ -194,3 +197,45 @@ def test_retracting_a_person_and_bringing_them_back(session: Session) -> None:
     session.flush()
     assert plan_deliveries(session, SUNDAY_MORNING).reactivated == 1
     assert rows(session)[0].status == "pending"
+
+
+def test_a_speaker_whose_two_reminders_fall_together_gets_one_text_saying_you_speak(
+    session: Session,
+) -> None:
+    world = World(session)
+    speaker = world.person("孙丽")
+    listener = world.person("周伟")
+    lecture = world.lecture(speaker=speaker)
+    world.rule(lecture, 1440, "lecture_audience")
+    world.rule(lecture, 1440, "lecture_speaker", recipients="speaker")
+
+    plan_deliveries(session, local(2026, 12, 6, 10))
+
+    week = [r for r in rows(session) if r.original_start_at == local(2026, 12, 7, 16)]
+    by_person = {(r.person_id, r.status): r.body for r in week}
+    assert set(by_person) == {(speaker.id, "pending"), (listener.id, "pending")}
+    assert "由您主讲" in by_person[(speaker.id, "pending")]
+    assert "由您主讲" not in by_person[(listener.id, "pending")]
+
+
+def test_a_new_speaker_gets_one_text_and_their_audience_reminder_is_retracted_with_why(
+    session: Session,
+) -> None:
+    world = World(session)
+    first, second = world.person("孙丽"), world.person("周伟")
+    lecture = world.lecture(speaker=first)
+    world.rule(lecture, 1440, "lecture_audience")
+    world.rule(lecture, 1440, "lecture_speaker", recipients="speaker")
+    plan_deliveries(session, local(2026, 12, 6, 10))
+
+    world.override(lecture, local(2026, 12, 7, 16), speaker_id=second.id)
+    session.expire_all()
+    plan_deliveries(session, local(2026, 12, 6, 10, 5))
+
+    mine = [r for r in rows(session) if r.person_id == second.id]
+    assert sorted((r.status, "由您主讲" in r.body) for r in mine) == [
+        ("pending", True),
+        ("retracted", False),
+    ]
+    [merged] = [r for r in mine if r.status == "retracted"]
+    assert merged.reason.startswith("与同一时间发给此人的另一条提醒合并")

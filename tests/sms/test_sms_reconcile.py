@@ -256,3 +256,30 @@ def test_a_timed_out_send_the_provider_took_is_recorded_once_its_settle_time_pas
 
     (message,) = fake_twilio.outbox
     assert (fresh(session, row).status, row.provider_sid) == ("sent", message.sid)
+
+
+def test_a_message_the_provider_still_holds_queued_past_the_grace_is_found_not_sent_again(
+    session: Session,
+    pufa_state: Pufa,
+    twilio: Settings,
+    gateway: TwilioGateway,
+    dispatcher: Dispatcher,
+    fake_twilio: FakeTwilio,
+    clock: Clock,
+    crashed_row: Delivery,
+) -> None:
+    # Twilio took it and still holds it queued: it has no DateSent yet.
+    fake_twilio.hold_queued = True
+    clock.now = CLAIMED_AT + timedelta(seconds=1)
+    callback = status_callback_url(twilio.public_base_url, crashed_row.id)
+    sent = gateway.send(crashed_row.to, crashed_row.body, callback)
+    assert fake_twilio.message(sent.provider_sid).date_sent is None  # type: ignore[union-attr]
+
+    clock.now = CLAIMED_AT + GRACE + timedelta(minutes=5)
+    assert settle(pufa_state, gateway, twilio, clock) == {"found": 1, "requeued": 0, "unknown": 0}
+    dispatcher.run()
+    dispatcher.run()
+
+    row = fresh(session, crashed_row)
+    assert (row.status, row.provider_sid) == ("sent", sent.provider_sid)
+    assert len(fake_twilio.outbox) == 1

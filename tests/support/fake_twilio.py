@@ -142,6 +142,8 @@ class FakeTwilio:
         self.hang_seconds, self.retry_after = hang_seconds, retry_after
         self.sender: Sender = sender or post_to_loopback
         self.auto_statuses: tuple[str, ...] = ()
+        # Hold accepted messages queued (no DateSent), as Twilio does under load.
+        self.hold_queued = False
         self.opted_out: set[str] = set()
         self.landlines: set[str] = set()
         self.requests = 0  # every Messages API call, answered or not
@@ -270,8 +272,9 @@ class FakeTwilio:
                 status_callback=fields.get("StatusCallback") or None,
                 status="accepted" if service else "queued",
                 date_created=format_datetime(now, usegmt=True),
-                # A fake sends at once; Twilio stamps DateSent when it hands it on.
-                sent_at=now,
+                # A fake sends at once unless told to hold messages queued; Twilio stamps
+                # DateSent only when it hands a message on.
+                sent_at=None if self.hold_queued else now,
             )
             self._messages[sid] = message
             while len(self._messages) > _MESSAGES:

@@ -86,12 +86,15 @@ def test_rota_lists_coming_weeks_with_actual_start_status_speaker_and_topic(
         )
     assert response.status_code == 200
     weeks = response.get_json()["weeks"]
-    # Spring Festival: the Feb 16 lecture moves to the first working day after it.
+    # Spring Festival: the Feb 23 lecture moves to the first working day after it, and
+    # the Feb 16 one, which would land on the same day, is skipped.
+    assert weeks[1]["start"] == "2026-02-24T16:00:00+08:00"
+    assert weeks[1]["status"] == "holiday_moved"
     assert weeks[0] == {
         "original_start": "2026-02-16T16:00:00+08:00",
-        "start": "2026-02-24T16:00:00+08:00",
-        "status": "holiday_moved",
-        "is_happening": True,
+        "start": "2026-02-16T16:00:00+08:00",
+        "status": "holiday_skipped",
+        "is_happening": False,
         "speaker_id": weeks[0]["speaker_id"],
         "speaker_name": "周伟",
         "topic": "行政处罚法",

@@ -42,7 +42,7 @@ def speaker_messages(pufa_state: Pufa) -> set[tuple[str, str, str, str]]:
         return {
             (
                 d.original_start_at.astimezone(MAR_9.tzinfo).date().isoformat(),
-                d.rule.name,
+                d.rule.name if d.rule else "",
                 d.person.name,
                 d.status,
             )

@@ -103,7 +103,7 @@ def test_a_heads_summary_is_due_after_the_deadline_and_follows_last_minute_confi
             .join(ReminderRule, ReminderRule.id == Delivery.rule_id)
             .where(ReminderRule.recipients == "overdue_heads")
         ))  # fmt: skip
-    assert due == {local(2026, 4, 1, 0, 0)}  # the day after 3月31日, not before
+    assert due == {local(2026, 4, 1, 9, 0)}  # 09:00 the day after 3月31日, not before
     assert "黄磊" in messages(pufa_state, "overdue_heads")["刘卫东"][1]
     confirm(pufa_state, "黄磊", local(2026, 3, 31, 17, 0))
     assert "黄磊" not in messages(pufa_state, "overdue_heads")["刘卫东"][1]

@@ -35,4 +35,4 @@ What must change together:
 from __future__ import annotations
 
 # Part of the ETag and of the block keys: see point 1 above.
-RENDER_VERSION = 3
+RENDER_VERSION = 4
