@@ -23,6 +23,9 @@ FEED_LINK_ISSUED = "已生成新的订阅链接，旧的订阅链接已失效。
 FORM_HAS_ERRORS = "表单有误，请按提示修改后再提交。"
 SWAPPED = "已交换两周的主讲人和题目。"
 RETRIED = "已重新排队发送。"
+OCCURRENCE_SAVED = "已保存 {when} 这一次的调整。"
+OCCURRENCE_RESTORED = "{when} 这一次已恢复为按日程举行。"
+CANCEL_REASON_REQUIRED = "取消时请写明原因，台账和通知里会用到。"
 RETRY_REFUSED = "这条短信不能重发：可能已过时效、收件人已关闭短信，或状态刚刚变化。"
 
 REQUIRED = "请填写此项。"
@@ -77,6 +80,7 @@ def pydantic_message(error: Any) -> str:
 # The console menu: (endpoint, label). A section appears once its pages exist.
 MENU = [
     ("web_schedules.index", "日程"),
+    ("web_calendar.month", "月视图"),
     ("web_rota.index", "主讲人轮值"),
     ("web_study.index", "学法计划"),
     ("web_people.index", "人员与站所"),
@@ -95,6 +99,7 @@ _SERVICE_REASONS = {
     "duplicate": "已存在同名记录。",
     "same week": "不能与同一周交换。",
     "before from": "结束日期不能早于开始日期。",
+    "最多只能移动一年 more than a year from the original": "最多只能移动一年。",
 }
 
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 from flask import Blueprint, current_app
 
 from .. import messages
-from . import dashboard, holidays, ledger, people, rota, schedules, sms, study
+from . import (
+    calendar,
+    dashboard,
+    holidays,
+    ledger,
+    occurrences,
+    people,
+    rota,
+    schedules,
+    sms,
+    study,
+)
 
 
 def blueprints() -> list[Blueprint]:
@@ -13,6 +24,8 @@ def blueprints() -> list[Blueprint]:
         dashboard.bp,
         people.bp,
         schedules.bp,
+        occurrences.bp,
+        calendar.bp,
         rota.bp,
         study.bp,
         holidays.bp,
