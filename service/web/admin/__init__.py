@@ -8,6 +8,7 @@ from .. import messages
 from . import (
     calendar,
     dashboard,
+    deleting,
     holidays,
     ledger,
     occurrences,
@@ -28,6 +29,7 @@ def blueprints() -> list[Blueprint]:
         occurrences.bp,
         calendar.bp,
         reminders.bp,
+        deleting.bp,
         rota.bp,
         study.bp,
         holidays.bp,
