@@ -115,7 +115,9 @@ def _pages(ids: dict[str, int], original: str) -> list[str]:
 
 def _violations(page: Any) -> list[str]:
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ["violations"]})).violations")
+    result = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
     return [
         f"{page.url}: {v['id']} ({v['impact']}) {[n['target'] for n in v['nodes']][:3]}"
         for v in result
