@@ -22,7 +22,10 @@ _DEFAULTS = {
 
 
 def occurrence_reason(occurrence: Occurrence) -> str:
-    reason = occurrence.reason
+    return occurrence_reason_text(occurrence.reason)
+
+
+def occurrence_reason_text(reason: str) -> str:
     if not reason:
         return ""
     if reason in _DEFAULTS:

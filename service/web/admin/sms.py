@@ -23,8 +23,11 @@ from ...sms.planner import existing_rows
 from .. import messages
 from ..blueprints import web_blueprint
 from ..forms import FormState, validate
+from .sms_reasons import delivery_reason, provider_error
 
 bp = web_blueprint("web_sms", __name__, "/admin/sms", admin=True)
+bp.add_app_template_filter(delivery_reason, "delivery_reason")
+bp.add_app_template_filter(provider_error, "provider_error")
 PER_PAGE = 50
 
 
