@@ -101,6 +101,7 @@ def delivery_reason(reason: str | None) -> str:
 def provider_error(code: str | None) -> str:
     if not code:
         return ""
-    return PROVIDER_ERRORS.get(
-        code, f"短信平台错误（代码 {code}），可稍后重发；反复出现请联系技术人员。"
-    )
+    known = PROVIDER_ERRORS.get(code)
+    if known is None:
+        return f"短信平台错误（代码 {code}），可稍后重发；反复出现请联系技术人员。"
+    return f"{known}（代码 {code}）"
