@@ -248,7 +248,10 @@ def _render(
     for rule in sorted(schedule.rules, key=lambda r: (-r.lead_minutes, r.id)):
         timing, days, clock = _timing(schedule, rule)
         try:
-            text = render_sms(rule.template, context)
+            personal = context
+            if rule.recipients == "speaker" and context["speaker"]:
+                personal = {**context, "name": context["speaker"]}  # the speaker is addressed
+            text = render_sms(rule.template, personal)
         except Exception:  # a template removed since: say so, not a 500
             text = ""
         state = FormState(
