@@ -75,6 +75,7 @@ def main() -> None:
             "/admin/sms/preview",
             "/admin/sms/deliveries",
             "/admin/ledger/",
+            "/admin/search/?q=司法所",
         ]
         rows = []
         for path in paths:

@@ -103,6 +103,7 @@ MENU = [
     ("web_sms.preview", "短信预览"),
     ("web_sms.deliveries", "短信记录"),
     ("web_ledger.index", "台账导出"),
+    ("web_search.index", "搜索"),
 ]
 QR_LABEL = "日历订阅二维码"
 NO_SUCH_DAY = "这个月没有这一天。"

@@ -95,7 +95,6 @@ def _pages(ids: dict[str, int], original: str) -> list[str]:
         f"/admin/schedules/{ids['lecture']}",
         f"/admin/occurrences/{ids['lecture']}/{original}",
         "/admin/calendar/",
-        f"/admin/reminders/{ids['lecture']}",
         f"/admin/rota/{ids['lecture']}",
         "/admin/study/",
         f"/admin/study/{ids['plan']}",
@@ -110,6 +109,8 @@ def _pages(ids: dict[str, int], original: str) -> list[str]:
         "/admin/sms/preview",
         "/admin/sms/deliveries",
         "/admin/ledger/",
+        "/admin/search/?q=司法所",
+        f"/admin/reminders/{ids['lecture']}",
     ]
 
 

@@ -16,6 +16,7 @@ from . import (
     reminders,
     rota,
     schedules,
+    search,
     sms,
     study,
 )
@@ -30,6 +31,7 @@ def blueprints() -> list[Blueprint]:
         calendar.bp,
         reminders.bp,
         deleting.bp,
+        search.bp,
         rota.bp,
         study.bp,
         holidays.bp,
