@@ -20,6 +20,7 @@ from .models import TOKEN_ROLES, Schedule
 from .seed import DEMO_FILE, SeedError, load_demo_file, seed
 from .settings import Settings, SettingsError
 from .tokens import create_api_token, ensure_api_token, new_secret
+from .web.dev_account import ensure_dev_account
 
 
 def _create_app() -> Flask:
@@ -116,6 +117,9 @@ def up_command(host: str, port: int) -> None:
             created = seed(session, load_demo_file())
             click.echo("loaded the 蟒河镇 demo data: " + str(created))
         token = None if settings.is_production else _dev_admin_token(settings, session)
+        account = (
+            None if settings.is_production else ensure_dev_account(session, settings.instance_dir)
+        )
 
     processes = [
         subprocess.Popen(  # noqa: S603 - fixed argv, no shell
@@ -138,6 +142,10 @@ def up_command(host: str, port: int) -> None:
     click.echo(f"\nPufa is running: {base}/healthz  ·  API {base}/api/v1/openapi.json")
     if token:
         click.echo(f"admin API token (development): {token}")
+    if account:
+        click.echo(
+            f"console (development): {base}/admin/  ·  用户名 {account[0]}  ·  密码 {account[1]}"
+        )
     click.echo("SMS backend: " + settings.sms_backend + "  ·  Ctrl-C stops web and clock\n")
     _supervise(processes)
 

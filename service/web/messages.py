@@ -23,6 +23,24 @@ FEED_LINK_ISSUED = "已生成新的订阅链接，旧的订阅链接已失效。
 FORM_HAS_ERRORS = "表单有误，请按提示修改后再提交。"
 SWAPPED = "已交换两周的主讲人和题目。"
 RETRIED = "已重新排队发送。"
+OCCURRENCE_SAVED = "已保存 {when} 这一次的调整。"
+OCCURRENCE_RESTORED = "{when} 这一次已恢复为按日程举行。"
+RULE_ADDED = "已添加提醒“{name}”。"
+RULE_SAVED = "已保存提醒“{name}”。"
+RULE_ENABLED = "已开启提醒“{name}”。"
+RULE_DISABLED = "已停用提醒“{name}”，尚未发送的短信已撤回。"
+DAYS_BEFORE_RANGE = "请填写 0 到 365 之间的天数。"
+HOLIDAYS_SAVED = "已保存 {count} 天。"
+HOLIDAY_RANGE_TOO_LONG = "一次最多补录 {days} 天。"
+MAKEUP_INSIDE_RANGE = "调休上班日 {day} 在放假日期之内。"
+HOLIDAY_DAY_TAKEN = "{day} 已经补录过，请先删除那一条再保存。"
+DELETED_THING = "已删除{what}。"
+WEEKS_SAVED = "已保存 {count} 周：{days}。"
+NOTHING_CHANGED = "没有改动。"
+WEEK_GONE = "这一周已不在轮值表里，请重新打开页面。"
+POOL_REQUIRED = "请至少选择一位主讲人。"
+ROTA_FILLED = "已为 {count} 周排好主讲人。"
+CANCEL_REASON_REQUIRED = "取消时请写明原因，台账和通知里会用到。"
 RETRY_REFUSED = "这条短信不能重发：可能已过时效、收件人已关闭短信，或状态刚刚变化。"
 
 REQUIRED = "请填写此项。"
@@ -77,6 +95,7 @@ def pydantic_message(error: Any) -> str:
 # The console menu: (endpoint, label). A section appears once its pages exist.
 MENU = [
     ("web_schedules.index", "日程"),
+    ("web_calendar.month", "月视图"),
     ("web_rota.index", "主讲人轮值"),
     ("web_study.index", "学法计划"),
     ("web_people.index", "人员与站所"),
@@ -86,6 +105,7 @@ MENU = [
     ("web_records.index", "活动记录"),
     ("web_ledger.index", "台账导出"),
     ("web_reports.annual", "年度报告"),
+    ("web_search.index", "搜索"),
 ]
 QR_LABEL = "日历订阅二维码"
 NO_SUCH_DAY = "这个月没有这一天。"
@@ -103,6 +123,7 @@ _SERVICE_REASONS = {
     "duplicate": "已存在同名记录。",
     "same week": "不能与同一周交换。",
     "before from": "结束日期不能早于开始日期。",
+    "最多只能移动一年 more than a year from the original": "最多只能移动一年。",
 }
 
 

@@ -139,6 +139,7 @@ class PlanProgress:
     items: list[ItemProgress]
     people: dict[int, tuple[Person, Tally]]
     departments: dict[int, tuple[Department, Tally]]
+    unassigned: Tally = field(default_factory=Tally)  # people in no department
 
 
 def plan_with_items(session: Session, plan_id: int) -> StudyPlan:
@@ -169,10 +170,15 @@ def progress(session: Session, plan_id: int, now: datetime) -> PlanProgress:
     people: dict[int, tuple[Person, Tally]] = {}
     departments: dict[int, tuple[Department, Tally]] = {}
     items: list[ItemProgress] = []
+    unassigned = Tally()
     for item in plan.items:
-        audience = audience_ids(item.schedule, everyone)
+        # Someone added after a deadline was never asked to meet it.
+        deadline = deadline_passed_at(item)
+        audience = {
+            pid for pid in audience_ids(item.schedule, everyone) if by_id[pid].created_at < deadline
+        }
         confirmed = {c.person_id for c in item.confirmations} & audience
-        is_past = now >= deadline_passed_at(item)
+        is_past = now >= deadline
         overdue = sorted(audience - confirmed) if is_past else []
         items.append(
             ItemProgress(
@@ -184,13 +190,15 @@ def progress(session: Session, plan_id: int, now: datetime) -> PlanProgress:
             person = by_id[person_id]
             tallies = [people.setdefault(person_id, (person, Tally()))[1]]
             tallies += [departments.setdefault(d.id, (d, Tally()))[1] for d in person.departments]
+            if not person.departments:
+                tallies.append(unassigned)
             for n, tally in enumerate(tallies):
                 tally.assigned += 1
                 tally.confirmed += person_id in confirmed
                 if person_id in overdue:
                     entry = labels.PERSON_ITEM.format(person=person.name, item=item.title)
                     tally.overdue.append(item.title if n == 0 else entry)
-    return PlanProgress(plan, now, items, people, departments)
+    return PlanProgress(plan, now, items, people, departments, unassigned)
 
 
 def overdue_by_head(session: Session, item: StudyItem, now: datetime) -> dict[int, list[str]]:

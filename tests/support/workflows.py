@@ -22,8 +22,12 @@ def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> da
 
 
 def seed_demo(state: Pufa) -> None:
+    """The demo township, its people there since the start of its year (study progress
+    counts a person only for deadlines after they joined)."""
     with state.db.transaction() as session:
         seed(session, load_demo_file())
+        for someone in session.scalars(select(Person)):
+            someone.created_at = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def person(session: Session, name: str) -> Person:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from service.context import Pufa
 from service.models import Department, OccurrenceOverride, Person, Schedule, utcnow
@@ -171,3 +172,72 @@ def test_a_week_at_the_calendars_edge_is_refused_on_the_form(
         )
         assert response.status_code == 400, edge  # no such week on the page to flag
     assert _speakers(pufa_state, schedule_id) == names
+
+
+def test_several_weeks_are_saved_in_one_form(client: FlaskClient, pufa_state: Pufa) -> None:
+    schedule_id, _ = _lecture(pufa_state)
+    sign_in(client, pufa_state)
+    page_path = f"/admin/rota/{schedule_id}"
+    page = client.get(page_path).get_data(as_text=True)
+    with pufa_state.db.sessions() as session:
+        schedule = rota.lecture(session, schedule_id)
+        weeks = rota.coming_weeks(session, schedule, utcnow(), 3)
+        li = session.scalars(select(Person.id).where(Person.name == "李强")).one()
+        wang = session.scalars(select(Person.id).where(Person.name == "王芳")).one()
+    response = client.post(
+        f"{page_path}/weeks",
+        data={
+            "csrf_token": csrf_from(page),
+            "week": [w.original_start.isoformat() for w in weeks],
+            "speaker_id": [str(li), str(wang), str(wang)],
+            "topic": ["宪法", "劳动法", "安全生产法"],
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _speakers(pufa_state, schedule_id) == ["李强", "王芳"]
+    shown = client.get(page_path).get_data(as_text=True)
+    assert "已保存 3 周" in shown
+    assert shown.count(">保存全部改动</button>") == 1
+
+
+def test_a_bad_week_in_the_form_saves_no_week(client: FlaskClient, pufa_state: Pufa) -> None:
+    schedule_id, names = _lecture(pufa_state)
+    sign_in(client, pufa_state)
+    page_path = f"/admin/rota/{schedule_id}"
+    page = client.get(page_path).get_data(as_text=True)
+    with pufa_state.db.sessions() as session:
+        schedule = rota.lecture(session, schedule_id)
+        weeks = rota.coming_weeks(session, schedule, utcnow(), 2)
+    response = client.post(
+        f"{page_path}/weeks",
+        data={
+            "csrf_token": csrf_from(page),
+            "week": [w.original_start.isoformat() for w in weeks],
+            "speaker_id": ["", "99999"],
+            "topic": ["新题目", "x" * 300],
+        },
+    )
+    assert response.status_code == 400
+    assert _speakers(pufa_state, schedule_id) == names
+
+
+def test_filling_weeks_round_robin_from_a_pool(client: FlaskClient, pufa_state: Pufa) -> None:
+    schedule_id, _ = _lecture(pufa_state)
+    sign_in(client, pufa_state)
+    page_path = f"/admin/rota/{schedule_id}"
+    page = client.get(page_path).get_data(as_text=True)
+    with pufa_state.db.sessions() as session:
+        pool = list(session.scalars(select(Person.id).order_by(Person.name)))
+    response = client.post(
+        f"{page_path}/fill",
+        data={"csrf_token": csrf_from(page), "pool": [str(p) for p in pool], "weeks": "6"},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with pufa_state.db.sessions() as session:
+        schedule = rota.lecture(session, schedule_id)
+        speakers = [w.speaker_name for w in rota.coming_weeks(session, schedule, utcnow(), 6)]
+    assert None not in speakers
+    assert speakers[:2] == ["王芳", "李强"]  # weeks that had a speaker are kept
+    refused = client.post(f"{page_path}/fill", data={"csrf_token": csrf_from(page), "weeks": "6"})
+    assert refused.status_code == 400
+    assert "请至少选择一位主讲人" in refused.get_data(as_text=True)

@@ -34,6 +34,22 @@ def test_a_plan_and_an_item_then_progress_counts_a_confirmation(
         session.add(StudyConfirmation(item_id=item.id, person_id=wang.id))
     html = client.get(plan_page).get_data(as_text=True)
     assert "民法典" in html and "1 / 2" in html and "50%" in html
+    assert "未分配站所" in html  # neither belongs to a 站所
+
+
+def test_the_new_plan_form_proposes_the_first_year_without_a_plan(
+    client: FlaskClient, pufa_state: Pufa
+) -> None:
+    from service.models import utcnow
+
+    year = utcnow().astimezone(pufa_state.settings.zone).year
+    with pufa_state.db.transaction() as session:
+        session.add_all(
+            [StudyPlan(year=year, title="今年"), StudyPlan(year=year + 1, title="明年")]
+        )
+    sign_in(client, pufa_state)
+    html = client.get("/admin/study/").get_data(as_text=True)
+    assert f'value="{year + 2}"' in html
 
 
 def test_a_duplicate_plan_year_is_refused_on_the_year_field(

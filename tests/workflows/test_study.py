@@ -166,6 +166,8 @@ def test_progress_per_item_person_and_department_after_the_deadline(
     replans: list[int],
 ) -> None:  # fmt: skip
     with pufa_state.db.transaction() as session:
+        for someone in session.scalars(select(Person)):
+            someone.created_at = local(2026, 1, 1, 0, 0)  # everyone was there all year
         constitution = item(session, 2026, "宪法")
         for name in ("孙丽", "周伟"):
             study.confirm(session, constitution.id, person_id=person(session, name).id, note="",
@@ -240,3 +242,23 @@ def test_someone_outside_the_items_audience_cannot_confirm_it(
     assert response.status_code == 422
     assert response.get_json()["error"] == "not_in_audience"
     assert confirm(client, admin_headers, item_id, person_id=zheng).status_code == 201
+
+
+def test_progress_counts_a_person_only_for_items_due_after_they_joined(
+    client: FlaskClient, pufa_state: Pufa, viewer_headers: dict[str, str], demo: None
+) -> None:
+    with pufa_state.db.transaction() as session:
+        for someone in session.scalars(select(Person)):
+            someone.created_at = local(2026, 1, 1, 0, 0)
+        newcomer = Person(name="新来的")
+        session.add(newcomer)
+        session.flush()
+        newcomer.created_at = local(2026, 4, 1, 0, 0)  # the day after 宪法 was due (03-31)
+        plan_id = item(session, 2026, "宪法").plan_id
+    with time_machine.travel(local(2026, 4, 1, 0, 0), tick=False):
+        body = client.get(
+            f"/api/v1/study-plans/{plan_id}/progress", headers=viewer_headers
+        ).get_json()
+    first = body["items"][0]
+    assert first["title"] == "宪法" and first["audience"] == 20
+    assert "新来的" not in first["overdue"]

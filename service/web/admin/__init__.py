@@ -5,7 +5,23 @@ from __future__ import annotations
 from flask import Blueprint, current_app
 
 from .. import messages
-from . import dashboard, holidays, ledger, people, records, reports, rota, schedules, sms, study
+from . import (
+    calendar,
+    dashboard,
+    deleting,
+    holidays,
+    ledger,
+    occurrences,
+    people,
+    records,
+    reminders,
+    reports,
+    rota,
+    schedules,
+    search,
+    sms,
+    study,
+)
 
 
 def blueprints() -> list[Blueprint]:
@@ -13,6 +29,11 @@ def blueprints() -> list[Blueprint]:
         dashboard.bp,
         people.bp,
         schedules.bp,
+        occurrences.bp,
+        calendar.bp,
+        reminders.bp,
+        deleting.bp,
+        search.bp,
         rota.bp,
         study.bp,
         holidays.bp,

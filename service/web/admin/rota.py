@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import flash, g, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...context import db_session
 from ...domain.common import committed, plausible_day
-from ...domain.rota import AssignBody, SwapBody
+from ...domain.rota import AssignBody, GenerateBody, SwapBody
 from ...errors import PufaError
 from ...models import Person, Schedule, utcnow
 from ...workflows import rota
@@ -72,6 +72,104 @@ def assign(schedule_id: int) -> ResponseReturnValue:
     return redirect(url_for("web_rota.weeks", schedule_id=schedule_id))
 
 
+@bp.post("/<int:schedule_id>/weeks")
+def save_weeks(schedule_id: int) -> ResponseReturnValue:
+    """Every week of the table in one form and one transaction: only weeks whose speaker
+    or topic changed are written (each audited and re-planned by the rota workflow)."""
+    state = posted("week", "speaker_id", "topic")
+    keys = [str(k) for k in state.value("week")]
+    speakers, topics = state.value("speaker_id"), state.value("topic")
+    if not len(keys) == len(speakers) == len(topics):
+        abort(400)
+    session = db_session()
+    schedule = rota.lecture(session, schedule_id)
+    current = {
+        w.original_start.isoformat(): w
+        for w in rota.coming_weeks(session, schedule, utcnow(), WEEKS + 1)
+    }
+    rows: dict[str, FormState] = {}
+    changes: list[tuple[datetime, AssignBody]] = []
+    for key, speaker, topic in zip(keys, speakers, topics, strict=True):
+        row = FormState({"speaker_id": speaker, "topic": str(topic).strip()})
+        rows[key] = row
+        body = validate(
+            AssignBody,
+            {"speaker_id": integer(speaker) or None, "topic": row.value("topic")},
+            row,
+        )
+        original = _instant(key, row, "topic")
+        week = current.get(key)
+        if body is None or original is None:
+            continue
+        if week is None:
+            row.add("topic", messages.WEEK_GONE)
+            continue
+        if (week.speaker_id, week.topic or "") != (body.speaker_id, body.topic or ""):
+            changes.append((original, body))
+    if any(not r.is_valid for r in rows.values()):
+        return _render(schedule_id, rows=rows), 400
+    try:
+        with committed(session):
+            for original, body in changes:
+                rota.assign(
+                    session,
+                    schedule_id,
+                    original,
+                    speaker_id=body.speaker_id,
+                    topic=body.topic,
+                    now=utcnow(),
+                    actor=g.actor,
+                )
+    except PufaError as error:
+        session.rollback()
+        form = FormState()
+        absorb(error, form)
+        flash(
+            form.errors.get("__all__") or next(iter(form.errors.values()), messages.STALE), "error"
+        )
+        return _render(schedule_id, rows=rows), 400
+    days = "、".join(f"{o.month}月{o.day}日" for o, _ in changes)
+    flash(
+        messages.WEEKS_SAVED.format(count=len(changes), days=days)
+        if changes
+        else messages.NOTHING_CHANGED,
+        "success",
+    )
+    return redirect(url_for("web_rota.weeks", schedule_id=schedule_id))
+
+
+@bp.post("/<int:schedule_id>/fill")
+def fill(schedule_id: int) -> ResponseReturnValue:
+    """Fill the coming weeks round-robin from a pool (the API's ``generate``)."""
+    state = posted("pool")
+    data = {
+        "pool": integer(state.value("pool")),
+        "weeks": integer(state.value("weeks")),
+        "overwrite": bool(state.value("overwrite")),
+    }
+    body = validate(GenerateBody, data, state, field_messages={"pool": messages.POOL_REQUIRED})
+    if body is None:
+        return _render(schedule_id, fill_form=state), 400
+    session = db_session()
+    try:
+        with committed(session):
+            changed = rota.generate(
+                session,
+                schedule_id,
+                pool=body.pool,
+                weeks=body.weeks,
+                now=utcnow(),
+                actor=g.actor,
+                overwrite=body.overwrite,
+            )
+    except PufaError as error:
+        session.rollback()
+        absorb(error, state, {"pool": "pool"})
+        return _render(schedule_id, fill_form=state), 400
+    flash(messages.ROTA_FILLED.format(count=len(changed)), "success")
+    return redirect(url_for("web_rota.weeks", schedule_id=schedule_id))
+
+
 @bp.post("/<int:schedule_id>/swap")
 def swap(schedule_id: int) -> ResponseReturnValue:
     state = posted()
@@ -124,6 +222,7 @@ def _render(
     *,
     rows: dict[str, FormState] | None = None,
     swap_form: FormState | None = None,
+    fill_form: FormState | None = None,
 ) -> str:
     session = db_session()
     schedule = rota.lecture(session, schedule_id)
@@ -134,6 +233,7 @@ def _render(
         weeks=coming,
         rows=rows or {},
         swap_form=swap_form or FormState(),
+        fill_form=fill_form or FormState({"weeks": str(WEEKS), "pool": []}),
         people=_people(session),
     )
 

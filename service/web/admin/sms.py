@@ -24,8 +24,11 @@ from .. import messages
 from ..blueprints import web_blueprint
 from ..forms import FormState, validate
 from ..signin import referrer_path
+from .sms_reasons import delivery_reason, provider_error
 
 bp = web_blueprint("web_sms", __name__, "/admin/sms", admin=True)
+bp.add_app_template_filter(delivery_reason, "delivery_reason")
+bp.add_app_template_filter(provider_error, "provider_error")
 PER_PAGE = 50
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ...context import db_session, pufa
 from ...domain.study import ItemIn, PlanIn, create_item, create_plan
-from ...models import Department, StudyPlan, utcnow
+from ...models import Department, StudyItem, StudyPlan, utcnow
 from ...workflows.study import progress
 from .. import messages
 from ..blueprints import web_blueprint
@@ -28,6 +28,9 @@ bp = web_blueprint("web_study", __name__, "/admin/study", admin=True)
 @bp.get("/")
 def index() -> ResponseReturnValue:
     year = utcnow().astimezone(pufa().settings.zone).year
+    planned = set(db_session().scalars(select(StudyPlan.year)))
+    while year in planned:  # propose the first year that has no plan yet
+        year += 1
     return _render_index(FormState({"year": str(year), "title": f"{year}年度学法计划"}))
 
 
@@ -86,5 +89,10 @@ def _render_plan(plan_id: int, state: FormState) -> str:
         "admin/study_plan.html",
         report=report,
         form=state,
+        item_schedules=dict(
+            session.execute(
+                select(StudyItem.id, StudyItem.schedule_id).where(StudyItem.plan_id == plan_id)
+            ).all()
+        ),
         departments=[(d.id, d.name) for d in departments],
     )
