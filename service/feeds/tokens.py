@@ -120,7 +120,7 @@ def token_digest(secret_key: str, token: str) -> str | None:
     return personal_token_digest(secret_key, token)
 
 
-def token_digests(secret_keys: Sequence[str], token: str) -> list[str]:
+def token_digests(secret_keys: tuple[str, ...], token: str) -> list[str]:
     """The token's HMAC under each accepted key, SECRET_KEY's first; none if malformed.
     During a rotation a URL issued under an old key is stored under that key's HMAC."""
     if not _TOKEN.fullmatch(token):

@@ -61,7 +61,7 @@ def scan(code: str) -> ResponseReturnValue:
     db = pufa().db
     try:
         with db.transaction() as session:  # a scan is a GET, and it writes: a writer session
-            person = person_for_page(session, settings.secret_key, token)
+            person = person_for_page(session, settings.secret_keys, token)
             if person is None:
                 return render_template("staff/check_in.html", needs_link=True), 200
             target = find(session, schedule_id, original_at)
@@ -86,7 +86,7 @@ def leave(token: str) -> ResponseReturnValue:
     reason = request.form.get("reason", "")
     try:
         with db.transaction() as session:
-            person = person_for_page(session, settings.secret_key, token)
+            person = person_for_page(session, settings.secret_keys, token)
             if person is None:
                 return render_template("error.html", status=404, reason="404"), 404
             target = find(session, schedule_id, original)

@@ -3,8 +3,6 @@ so a leaked database does not hand out working links; rotating it kills the old 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -25,7 +23,7 @@ def revoke_page_token(session: Session, person: Person) -> None:
     session.flush()
 
 
-def person_for_page(session: Session, secret_keys: Sequence[str], token: str) -> Person | None:
+def person_for_page(session: Session, secret_keys: tuple[str, ...], token: str) -> Person | None:
     """The active person whose page this token opens, or None. ``secret_keys``: the
     current key first, then old ones still accepted during a rotation."""
     if not token or len(token) > 100:

@@ -3,11 +3,13 @@ no serious or critical violation, at desktop and phone width."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, Page
 
 from service.context import Pufa
 from service.models import (
@@ -112,6 +114,33 @@ def _pages(ids: dict[str, int], original: str) -> list[str]:
         "/admin/search/?q=司法所",
         f"/admin/reminders/{ids['lecture']}",
     ]
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: str) -> Iterator[Page]:
+    """A desktop page that lets axe in: axe is injected as a script, which the pages'
+    CSP rightly refuses. The audit is of the markup; the policy has tests of its own."""
+    context = browser.new_context(base_url=live_server, locale="zh-CN", bypass_csp=True)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def phone(browser: Browser, live_server: str) -> Iterator[Page]:
+    """A phone-sized page that lets axe in (see ``page``)."""
+    context = browser.new_context(
+        base_url=live_server,
+        locale="zh-CN",
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        bypass_csp=True,
+    )
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
 
 
 def _violations(page: Any) -> list[str]:

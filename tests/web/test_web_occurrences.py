@@ -164,8 +164,9 @@ def test_month_view_says_why_a_holiday_moved_a_week_in_chinese(
         schedule = Schedule(
             kind="lecture",
             title="国庆周讲座",
-            starts_at=datetime(2026, 9, 30, 8, 0, tzinfo=UTC),
-            rrule="FREQ=DAILY;COUNT=3",
+            # Thursdays: only 10-01 falls in the National Day holiday, and moves alone.
+            starts_at=datetime(2026, 9, 17, 8, 0, tzinfo=UTC),
+            rrule="FREQ=WEEKLY;COUNT=3",
             holiday_policy="next_workday",
         )
         session.add(schedule)
