@@ -18,6 +18,8 @@ from ..domain.ledger import MAX_DAYS
 from ..errors import Invalid
 from ..models import Delivery, Person, Schedule, StudyPlan
 from ..occurrences.expand import Occurrence, Window
+from ..occurrences.reasons import occurrence_reason_text
+from ..sms.reasons import delivery_reason
 from ..workflows import labels
 from ..workflows.study import progress
 from . import ledger_records
@@ -119,7 +121,7 @@ class _Rows:
                 o.topic,
                 o.location,
                 _departments(s),
-                o.reason,
+                occurrence_reason_text(o.reason),
             ))  # fmt: skip
         return rows
 
@@ -232,7 +234,7 @@ def _deliveries(session: Session, window: Window, zone: ZoneInfo) -> list[tuple[
             d.rule.name if d.rule is not None else "变更通知",
             labels.DELIVERY_STATUS.get(d.status, d.status),
             d.error_code or "",
-            d.reason,
+            delivery_reason(d.reason),
         )
         for d in session.scalars(query)
     ]

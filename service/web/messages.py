@@ -123,6 +123,7 @@ _SERVICE_REASONS = {
     "duplicate": "已存在同名记录。",
     "same week": "不能与同一周交换。",
     "before from": "结束日期不能早于开始日期。",
+    "more than 366 days after from": "一次最多导出一年（366 天），请缩短日期范围。",
     "最多只能移动一年 more than a year from the original": "最多只能移动一年。",
 }
 

@@ -179,3 +179,17 @@ def test_a_whole_leap_year_is_within_the_limit(
         "/api/v1/ledger.csv?from=2028-01-01&to=2028-12-31", headers=viewer_headers
     )
     assert response.status_code == 200
+
+
+def test_reasons_in_the_ledger_are_in_chinese(
+    client: FlaskClient, viewer_headers: dict[str, str], demo: None
+) -> None:
+    """The 台账 goes to inspections: the engine's and the outbox's English reasons are
+    written in Chinese, as the console shows them."""
+    workbook = load_workbook(
+        io.BytesIO(client.get(f"/api/v1/ledger.xlsx?{RANGE}", headers=viewer_headers).data)
+    )
+    cells = [str(c) for sheet in workbook for row in rows(sheet) for c in row if c]
+    assert any("不是工作日，改到 2026-02-24" in c for c in cells)
+    assert any("不是工作日" in c and "并入" in c for c in cells)
+    assert not [c for c in cells if "working day" in c or "no longer" in c]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.web.admin.sms_reasons import delivery_reason, provider_error
+from service.sms.reasons import delivery_reason, provider_error
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,9 @@ from flask.typing import ResponseReturnValue
 from ...context import db_session, pufa
 from ...occurrences.expand import Occurrence, Window
 from ...occurrences.query import expand_all, load_schedules, workday_calendar
+from ...occurrences.reasons import occurrence_reason
 from ..blueprints import web_blueprint
 from .dashboard import person_names
-from .reasons import occurrence_reason
 
 bp = web_blueprint("web_calendar", __name__, "/admin/calendar", admin=True)
 

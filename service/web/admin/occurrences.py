@@ -24,13 +24,13 @@ from ...errors import Invalid, PufaError
 from ...models import OccurrenceOverride, Person, Schedule, utcnow
 from ...occurrences.expand import Occurrence, Window, expand
 from ...occurrences.query import load_schedules, workday_calendar
+from ...occurrences.reasons import occurrence_reason
 from ...occurrences.specs import schedule_spec
 from ...workflows import replan
 from .. import messages
 from ..blueprints import web_blueprint
 from ..filters import WEEKDAYS
 from ..forms import FormState, absorb, form_version, integer, posted, validate
-from .reasons import occurrence_reason
 
 bp = web_blueprint("web_occurrences", __name__, "/admin/occurrences", admin=True)
 ACTIONS = ("keep", "move", "cancel")

@@ -20,11 +20,11 @@ from ...models import STATUSES, AuditEntry, Delivery, DeliveryStatus, Person, ut
 from ...sms import outbox
 from ...sms.desired import PlanRun
 from ...sms.planner import existing_rows
+from ...sms.reasons import delivery_reason, provider_error
 from .. import messages
 from ..blueprints import web_blueprint
 from ..forms import FormState, validate
 from ..signin import referrer_path
-from .sms_reasons import delivery_reason, provider_error
 
 bp = web_blueprint("web_sms", __name__, "/admin/sms", admin=True)
 bp.add_app_template_filter(delivery_reason, "delivery_reason")

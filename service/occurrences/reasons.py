@@ -1,6 +1,6 @@
 """Why an occurrence is not as the series says, in Chinese.
 
-The engine gives its reasons in English for API clients ("2026-10-01 is not a working
+The engine gives its reasons in English for API clients and logs ("2026-10-01 is not a working
 day; moved to 2026-10-09"); a clerk's own note on a cancelled or moved week is shown
 as written.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ...occurrences.expand import Occurrence
+from .expand import Occurrence
 
 _NOT_WORKING = re.compile(
     r"(\d{4}-\d{2}-\d{2}) is not a working day(?:; moved to (\d{4}-\d{2}-\d{2}))?"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .reasons import occurrence_reason_text
+from ..occurrences.reasons import occurrence_reason_text
 
 _EXACT = {
     "staff turned SMS off on their page": "本人在个人页面关闭了短信提醒",
