@@ -61,9 +61,7 @@ def test_dates_out_of_range_or_malformed_are_flagged_in_chinese(
     assert 'id="from-error">请输入有效日期，例如 2026-03-08。' in garbled.get_data(as_text=True)
 
 
-def test_a_range_over_a_year_is_explained_in_chinese(
-    client: FlaskClient, pufa_state: Pufa
-) -> None:
+def test_a_range_over_a_year_is_explained_in_chinese(client: FlaskClient, pufa_state: Pufa) -> None:
     sign_in(client, pufa_state)
     response = client.get("/admin/ledger/?from=2026-01-01&to=2027-01-02")
     html = response.get_data(as_text=True)
