@@ -41,6 +41,8 @@ WEEK_GONE = "这一周已不在轮值表里，请重新打开页面。"
 POOL_REQUIRED = "请至少选择一位主讲人。"
 ROTA_FILLED = "已为 {count} 周排好主讲人。"
 CANCEL_REASON_REQUIRED = "取消时请写明原因，台账和通知里会用到。"
+END_BEFORE_START = "结束日期不能早于开始日期。"
+PREVIEW_TOO_LONG = "一次最多预览 {days} 天。"
 RETRY_REFUSED = "这条短信不能重发：可能已过时效、收件人已关闭短信，或状态刚刚变化。"
 
 REQUIRED = "请填写此项。"
