@@ -46,6 +46,8 @@ SMS_TEMPLATE = {
     "test_message": "测试短信",
 }
 
+PERSON_ROLE = {"staff": "职工", "head": "站所负责人", "leader": "领导"}
+
 ALL_DAY = "全天"
 EVERYONE = "全体人员"
 LIST_SEPARATOR = "、"
