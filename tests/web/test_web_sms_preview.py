@@ -13,7 +13,16 @@ import time_machine
 from flask.testing import FlaskClient
 
 from service.context import Pufa
-from service.models import Delivery, Department, Person, ReminderRule, Schedule
+from service.models import (
+    Attendance,
+    AttendanceSource,
+    AttendanceStatus,
+    Delivery,
+    Department,
+    Person,
+    ReminderRule,
+    Schedule,
+)
 from service.settings import QuietHours
 from service.sms.desired import Planned
 from service.web.admin.sms_groups import send_time
@@ -160,3 +169,27 @@ def test_the_dashboard_links_each_count_to_the_filtered_records(
     assert '<a href="/admin/sms/deliveries?status=unknown">状态不明：1 条</a>' in html
     assert '<a href="/admin/sms/deliveries?status=undelivered">未送达：0 条</a>' in html
     assert client.get("/admin/sms/deliveries?status=failed").status_code == 200
+
+
+def test_the_dashboard_links_each_leave_request_to_its_occurrences_records(
+    client: FlaskClient, pufa_state: Pufa, monday_morning: None
+) -> None:
+    schedule_id = _lecture(pufa_state)
+    with pufa_state.db.transaction() as session:
+        person = session.query(Person).filter_by(name="李明").one()
+        session.add(
+            Attendance(
+                schedule_id=schedule_id,
+                original_start_at=local(2026, 3, 5, 8, 0).astimezone(UTC),
+                person_id=person.id,
+                status=AttendanceStatus.LEAVE,
+                source=AttendanceSource.LEAVE_REQUEST,
+                note="出差",
+            )
+        )
+    sign_in(client, pufa_state)
+    html = client.get("/admin/").get_data(as_text=True)
+    link = f"/admin/records/{schedule_id}/2026-03-05T08:00"
+    assert f'<a href="{link}">机关职工每周一讲</a>' in html
+    assert "李明：出差" in html
+    assert client.get(link).status_code == 200
