@@ -8,6 +8,7 @@ import csv
 import html as html_lib
 import io
 import re
+from datetime import timedelta
 
 from flask.testing import FlaskClient
 from openpyxl import Workbook, load_workbook
@@ -15,7 +16,15 @@ from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from service.context import Pufa
-from service.models import AuditEntry, Department, Person
+from service.models import (
+    AuditEntry,
+    Delivery,
+    Department,
+    Person,
+    ReminderRule,
+    Schedule,
+    utcnow,
+)
 from tests.support.web import csrf_from, sign_in
 
 PAGE = "/admin/people/import/"
@@ -196,3 +205,24 @@ def test_export_round_trips_as_xlsx_and_csv(client: FlaskClient, pufa_state: Puf
     _commit(client, checked.get_data(as_text=True))
     again = client.get("/admin/people/import/export.csv").data
     assert sorted(csv.reader(io.StringIO(again.decode("utf-8-sig")))) == sorted(parsed)
+
+
+def test_imported_people_get_their_reminders_planned_at_once(
+    client: FlaskClient, pufa_state: Pufa
+) -> None:
+    _departments(pufa_state)
+    with pufa_state.db.transaction() as session:
+        office = session.scalars(select(Department).where(Department.name == "司法所")).one()
+        start = (utcnow() + timedelta(days=3)).replace(second=0, microsecond=0)
+        session.add(
+            Schedule(
+                kind="lecture", title="机关职工每周一讲", starts_at=start, departments=[office],
+                rules=[ReminderRule(name="提前一天", lead_minutes=1440,
+                                    template="lecture_audience")],
+            )
+        )  # fmt: skip
+    sign_in(client, pufa_state)
+    _commit(client, _check(client, _csv(GOOD), "people.csv").get_data(as_text=True))
+    with pufa_state.db.sessions() as session:
+        planned = session.scalars(select(Delivery.to).where(Delivery.status == "pending"))
+        assert sorted(planned) == ["+8613900008000", "+8613900008001"]  # 赵强 has no 站所

@@ -28,7 +28,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ...context import db_session
 from ...domain.common import committed
-from ...domain.people import PersonIn, create_person
+from ...domain.people import PersonIn, create_people
 from ...downloads import attachment
 from ...errors import PufaError
 from ...models import Department, Person
@@ -116,9 +116,7 @@ def commit() -> ResponseReturnValue:
         return _page(rows=rows), 400
     try:
         with committed(session):
-            for row in rows:
-                assert row.person is not None
-                create_person(session, g.actor, row.person)
+            create_people(session, g.actor, [row.person for row in rows if row.person])
     except PufaError as error:  # e.g. a mobile taken between the check and now
         return _page(error=messages.service_reason(error.message)), 409
     return _page(done=len(rows))
