@@ -25,7 +25,7 @@ from service.models import (
 )
 from service.settings import QuietHours
 from service.sms.desired import Planned
-from service.web.admin.sms_groups import send_time
+from service.web.admin.sms_groups import group, send_time
 from tests.support.web import sign_in
 from tests.support.workflows import local
 
@@ -193,3 +193,20 @@ def test_the_dashboard_links_each_leave_request_to_its_occurrences_records(
     assert f'<a href="{link}">机关职工每周一讲</a>' in html
     assert "李明：出差" in html
     assert client.get(link).status_code == 200
+
+
+def test_a_message_overdue_outside_quiet_hours_is_not_called_held() -> None:
+    zone = ZoneInfo("Asia/Shanghai")
+    quiet = QuietHours(time(21, 30), time(7, 30))
+    now = local(2026, 3, 2, 10, 0).astimezone(UTC)
+    due = now - timedelta(minutes=5)  # the clock is a little late: it goes out now
+    planned = Planned(
+        schedule_id=1, original_start_at=due, rule_id=1, person_id=1, person_name="王芳",
+        to="+8613900008000", due_at=due, useful_until=due + timedelta(hours=2),
+        occurrence_start_at=due, body="x", segments=1, template="study_deadline",
+        is_routine=True,
+    )  # fmt: skip
+    [occurrence] = group([planned], {1: "学法"}, {}, now=now, quiet=quiet, zone=zone)
+    [text] = occurrence.texts
+    assert text.send_at == now and not text.is_held
+    assert text.template_name == "学法截止提醒"

@@ -40,11 +40,8 @@ class TextGroup:
     due_at: datetime
     send_at: datetime | None  # None: held by quiet hours past its usefulness, never sent
     is_routine: bool
+    is_held: bool  # quiet hours move it to ``send_at``
     recipients: list[Recipient] = field(default_factory=list)
-
-    @property
-    def is_held(self) -> bool:
-        return self.send_at is not None and self.send_at != self.due_at
 
     @property
     def billed(self) -> int:
@@ -100,14 +97,16 @@ def group(
         text_key = (*slot, p.template, p.body, p.due_at)
         text = texts.get(text_key)
         if text is None:
+            send_at = send_time(p, now, quiet, zone)
             text = TextGroup(
                 template=p.template,
                 template_name=SMS_TEMPLATE.get(p.template, p.template),
                 body=p.body,
                 segments=p.segments,
                 due_at=p.due_at,
-                send_at=send_time(p, now, quiet, zone),
+                send_at=send_at,
                 is_routine=p.is_routine,
+                is_held=send_at is not None and send_at != max(p.due_at, now),
             )
             texts[text_key] = text
             occurrence.texts.append(text)
