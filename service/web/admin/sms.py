@@ -48,6 +48,8 @@ def preview() -> ResponseReturnValue:
     now = utcnow()
     state = FormState({k: request.args.get(k, "").strip() for k in ("period", "start", "end")})
     days = _period(state, now.astimezone(zone).date())
+    if state.value("period") != "range":  # the range form starts from the days shown
+        state.values.update(start=days[0].isoformat(), end=days[1].isoformat())
     session = db_session()
     first, last = days
     begin = max(now, local_midnight(first, zone).astimezone(UTC))
