@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
@@ -96,6 +97,20 @@ def _apply_person(session: Session, person: Person, data: PersonIn) -> None:
 
 
 def create_person(session: Session, actor: str, data: PersonIn) -> Person:
+    person = _create_person(session, actor, data)
+    replan_people(session, [person.id], utcnow())
+    return person
+
+
+def create_people(session: Session, actor: str, items: Iterable[PersonIn]) -> list[Person]:
+    """Several people (an import) in the caller's transaction, each audited as
+    ``create_person`` audits one, and the SMS plan re-planned once for all of them."""
+    people = [_create_person(session, actor, data) for data in items]
+    replan_people(session, [p.id for p in people], utcnow())
+    return people
+
+
+def _create_person(session: Session, actor: str, data: PersonIn) -> Person:
     person = Person()
     _apply_person(session, person, data)
     session.add(person)
@@ -109,7 +124,6 @@ def create_person(session: Session, actor: str, data: PersonIn) -> Person:
         before=None,
         after=person_snapshot(person),
     )
-    replan_people(session, [person.id], utcnow())
     return person
 
 

@@ -33,6 +33,21 @@ DELIVERY_STATUS: dict[str, str] = {
     DeliveryStatus.RETRACTED: "已撤回",
 }
 
+# SMS templates by what they say (the code stays in data and the API).
+SMS_TEMPLATE = {
+    "lecture_audience": "讲座通知（发给参加人员）",
+    "lecture_speaker": "主讲提醒（发给主讲人）",
+    "meeting_audience": "会议通知（发给参加人员）",
+    "campaign_prepare": "宣传活动准备提醒",
+    "campaign_day_before": "宣传活动前一天提醒",
+    "study_deadline": "学法截止提醒",
+    "study_overdue": "学法逾期提醒（发给站所负责人）",
+    "change_notice": "变更通知",
+    "test_message": "测试短信",
+}
+
+PERSON_ROLE = {"staff": "职工", "head": "站所负责人", "leader": "领导"}
+
 ALL_DAY = "全天"
 EVERYONE = "全体人员"
 LIST_SEPARATOR = "、"

@@ -103,6 +103,7 @@ def _pages(ids: dict[str, int], original: str) -> list[str]:
         "/admin/people/",
         "/admin/people/new",
         f"/admin/people/{ids['person']}",
+        "/admin/people/import/",
         "/admin/people/departments/new",
         f"/admin/people/departments/{ids['department']}",
         "/admin/holidays/",

@@ -144,7 +144,7 @@ def test_screenshots_of_the_main_pages_with_demo_data(page: Page, pufa_state: Pu
         ("/admin/people/", "22-people"),
         ("/admin/study/", "23-study-plans"),
         ("/admin/holidays/", "24-holidays"),
-        ("/admin/sms/preview?days=7", "25-sms-preview"),
+        ("/admin/sms/preview", "25-sms-preview"),
         ("/admin/sms/deliveries", "26-deliveries"),
         ("/admin/ledger/", "27-ledger"),
     ]:

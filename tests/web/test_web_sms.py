@@ -39,7 +39,10 @@ def test_the_preview_lists_messages_with_segment_counts(
 ) -> None:
     _lecture_with_rule(pufa_state)
     sign_in(client, pufa_state)
-    html = client.get("/admin/sms/preview?days=7").get_data(as_text=True)
+    # The reminder is due in two days: this week or next, and always in a chosen range.
+    today = utcnow().date()
+    query = f"period=range&start={today}&end={today + timedelta(days=6)}"
+    html = client.get(f"/admin/sms/preview?{query}").get_data(as_text=True)
     assert "王芳" in html and "宪法" in html
     assert "1 条短信，计费 1 条" in html
     assert "+8613900008000" not in html  # numbers are masked
@@ -47,9 +50,9 @@ def test_the_preview_lists_messages_with_segment_counts(
 
 def test_a_bad_preview_range_is_flagged_not_a_500(client: FlaskClient, pufa_state: Pufa) -> None:
     sign_in(client, pufa_state)
-    response = client.get("/admin/sms/preview?days=99")
+    response = client.get("/admin/sms/preview?period=range&start=2026-03-01&end=2026-09-01")
     assert response.status_code == 200
-    assert 'id="days-error"' in response.get_data(as_text=True)
+    assert 'id="end-error"' in response.get_data(as_text=True)
 
 
 def test_a_failed_delivery_can_be_retried_from_the_log(

@@ -13,6 +13,7 @@ from . import (
     ledger,
     occurrences,
     people,
+    people_import,
     records,
     reminders,
     reports,
@@ -28,6 +29,7 @@ def blueprints() -> list[Blueprint]:
     return [
         dashboard.bp,
         people.bp,
+        people_import.bp,
         schedules.bp,
         occurrences.bp,
         calendar.bp,

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import render_template
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...context import db_session, pufa
-from ...models import Delivery, DeliveryStatus, Person, utcnow
+from ...models import Delivery, DeliveryStatus, Person, Schedule, utcnow
 from ...occurrences.expand import Window
 from ...occurrences.query import expand_all, load_schedules, workday_calendar
 from ...occurrences.workdays import coverage
@@ -35,18 +36,37 @@ def dashboard() -> ResponseReturnValue:
         .order_by(Delivery.updated_at.desc())
         .limit(20)
     )
+    counts = dict(
+        session.execute(
+            select(Delivery.status, func.count())
+            .where(Delivery.status.in_(NEEDS_ATTENTION))
+            .group_by(Delivery.status)
+        ).all()
+    )
+    requests = leave_requests(session, now)
+    by_id = {s.id: s for s in schedules}
     return render_template(
         "admin/dashboard.html",
         occurrences=occurrences,
-        schedules={s.id: s for s in schedules},
+        schedules=by_id,
         names=person_names(session),
         recent=list(recent),
         attention=list(attention),
         holidays=coverage(now.astimezone(pufa().settings.zone).year),
-        leave_requests=leave_requests(session, now),
+        attention_counts=[(status, counts.get(status, 0)) for status in NEEDS_ATTENTION],
+        leave_requests=requests,
+        leave_keys=[record_key(by_id.get(r.schedule_id), r.original_start_at) for r in requests],
         schedule_titles={s.id: s.title for s in schedules},
     )
 
 
 def person_names(session: Session) -> dict[int, str]:
     return dict(session.execute(select(Person.id, Person.name)).all())
+
+
+def record_key(schedule: Schedule | None, original_start_at: datetime) -> str | None:
+    """The occurrence's address on its records page (local wall-clock time)."""
+    if schedule is None:
+        return None
+    local = original_start_at.astimezone(ZoneInfo(schedule.timezone))
+    return local.replace(tzinfo=None).isoformat(timespec="minutes")

@@ -26,6 +26,7 @@ from ...occurrences.specs import schedule_spec
 from ...sms.texts import SAMPLE_CONTEXT, count_segments, render_sms
 from ...sms.wording import EVERYONE, join_names, when
 from ...workflows import replan
+from ...workflows.labels import SMS_TEMPLATE
 from .. import messages
 from ..blueprints import web_blueprint
 from ..forms import FormState, absorb, form_version, integer, posted, validate
@@ -34,12 +35,15 @@ bp = web_blueprint("web_reminders", __name__, "/admin/reminders", admin=True)
 
 # The SMS templates a clerk may choose, by what they say (test_message is not a reminder).
 TEMPLATES = {
-    "lecture_audience": "讲座通知（发给参加人员）",
-    "lecture_speaker": "主讲提醒（发给主讲人）",
-    "campaign_prepare": "宣传活动准备提醒",
-    "campaign_day_before": "宣传活动前一天提醒",
-    "study_deadline": "学法截止提醒",
-    "study_overdue": "学法逾期提醒（发给站所负责人）",
+    code: SMS_TEMPLATE[code]
+    for code in (
+        "lecture_audience",
+        "lecture_speaker",
+        "campaign_prepare",
+        "campaign_day_before",
+        "study_deadline",
+        "study_overdue",
+    )
 }
 # name, days before, time of day ("" = the occurrence's own time)
 PRESETS = {
