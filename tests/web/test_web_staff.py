@@ -79,11 +79,13 @@ def test_a_rotated_link_stops_working(client: FlaskClient, pufa_state: Pufa) -> 
     sign_in(client, pufa_state)
     people_page = client.get("/admin/people/").get_data(as_text=True)
     response = client.post(
-        f"/admin/people/{person_id}/page-link", data={"csrf_token": csrf_from(people_page)}
+        f"/admin/people/{person_id}/page-link",
+        data={"csrf_token": csrf_from(people_page), "confirm": "1"},
+        follow_redirects=True,
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    new = html.split("/me/")[1].split('"')[0]
+    new = html.split("/me/")[1].split("<")[0]
     assert new != old
     assert client.get(f"/me/{old}").status_code == 404
     assert client.get(f"/me/{new}").status_code == 200
@@ -260,9 +262,16 @@ def test_confirming_a_study_item_with_a_note(client: FlaskClient, pufa_state: Pu
         )
         assert refused.status_code == 400
         assert "不能包含控制字符" in refused.get_data(as_text=True)
-    response = client.post(
+    asked = client.post(
         f"/me/{token}/study/{item_id}",
         data={"note": "学习了婚姻家庭编", "csrf_token": csrf_from(page)},
+    )
+    assert asked.status_code == 200 and "确认已学习“民法典”？" in asked.get_data(as_text=True)
+    with pufa_state.db.sessions() as session:
+        assert session.scalars(select(StudyConfirmation)).first() is None
+    response = client.post(
+        f"/me/{token}/study/{item_id}",
+        data={"note": "学习了婚姻家庭编", "confirm": "1", "csrf_token": csrf_from(page)},
     )
     assert response.status_code == 302
     with pufa_state.db.sessions() as session:
