@@ -103,3 +103,16 @@ def test_a_staff_member_turns_sms_off_on_their_phone(phone: Page, pufa_state: Pu
     with pufa_state.db.sessions() as session:
         assert session.scalars(select(Delivery.status)).one() == "retracted"
         assert session.scalars(select(Person.is_sms_enabled)).one() is False
+
+
+def test_the_staff_page_with_a_subscription_link_fits_a_390_px_phone(
+    phone: Page, pufa_state: Pufa
+) -> None:
+    token = _staff_with_pending_sms(pufa_state)
+    phone.goto(f"/me/{token}")
+    phone.get_by_role("button", name="获取我的订阅链接").click()
+    assert phone.locator("#feed-url").is_visible()
+    assert phone.get_by_role("button", name="复制订阅地址").is_visible()  # the script ran
+    shot(phone, "11-staff-page-subscribed-phone")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width} px wide on a 390 px phone"
