@@ -382,10 +382,10 @@ def test_the_subscribe_section_wraps_the_url_and_explains_phones_in_china(
     assert "Google" not in html and "谷歌" not in html
 
 
-def _local(*args: int) -> datetime:
+def _local(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
     from zoneinfo import ZoneInfo
 
-    return datetime(*args, tzinfo=ZoneInfo("Asia/Shanghai"))  # type: ignore[misc]
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def test_upcoming_events_are_grouped_today_this_week_later(
@@ -470,3 +470,55 @@ def test_a_study_confirmation_can_be_undone_the_same_day_only(
         assert "2026年12月2日" in refused.get_data(as_text=True)
         with pufa_state.db.sessions() as session:
             assert session.scalars(select(StudyConfirmation)).one().person_id == person_id
+
+
+def test_the_link_is_sent_by_sms_through_the_outbox_once_and_audited(
+    client: FlaskClient, pufa_state: Pufa
+) -> None:
+    person_id = _newcomer(pufa_state)
+    sign_in(client, pufa_state)
+    people_page = client.get("/admin/people/").get_data(as_text=True)
+    shown = client.post(
+        f"/admin/people/{person_id}/page-link",
+        data={"csrf_token": csrf_from(people_page)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    token = shown.split('name="token" value="')[1].split('"')[0]
+    link = f"{pufa_state.settings.public_base_url}/me/{token}"
+    form = {"csrf_token": csrf_from(shown), "token": token}
+    sent = client.post(f"/admin/people/{person_id}/page-link/sms", data=form, follow_redirects=True)
+    assert "已把赵敏的个人页面链接放入短信发送队列，将发到 ***8001" in sent.get_data(as_text=True)
+    client.post(f"/admin/people/{person_id}/page-link/sms", data=form)  # pressed twice
+    with pufa_state.db.sessions() as session:
+        row = session.scalars(select(Delivery)).one()
+        assert row.person_id == person_id and row.to == "+8613900008001"
+        assert row.schedule_id is None and row.rule_id is None and row.status == "pending"
+        assert row.body == (
+            f"【蟒河镇普法】赵敏您好，这是您的个人页面链接，可查看日程、订阅日历、确认学法、"
+            f"设置短信提醒：{link} 链接仅供本人使用，请勿转发。"
+        )
+        entry = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "send_page_link")
+        ).one()
+        assert entry.after == {"delivery_id": row.id, "to": "***8001"}
+        assert token not in str(entry.after)
+    records = client.get("/admin/sms/deliveries").get_data(as_text=True)
+    assert "个人页面链接" in records and token not in records
+
+
+def test_a_replaced_link_is_not_sent(client: FlaskClient, pufa_state: Pufa) -> None:
+    person_id, old = _staff(pufa_state)
+    sign_in(client, pufa_state)
+    people_page = client.get("/admin/people/").get_data(as_text=True)
+    client.post(
+        f"/admin/people/{person_id}/page-link",
+        data={"csrf_token": csrf_from(people_page), "confirm": "1"},
+    )
+    refused = client.post(
+        f"/admin/people/{person_id}/page-link/sms",
+        data={"csrf_token": csrf_from(people_page), "token": old},
+        follow_redirects=True,
+    )
+    assert "这个链接已被更换" in refused.get_data(as_text=True)
+    with pufa_state.db.sessions() as session:
+        assert session.scalars(select(Delivery)).first() is None

@@ -33,13 +33,15 @@ from ...domain.people import (
     update_department,
     update_person,
 )
-from ...models import Department, Person
+from ...logs import mask_phone
+from ...models import Department, Person, utcnow
+from ...sms.link_message import queue_page_link
 from .. import messages
 from ..blueprints import web_blueprint
 from ..forms import FormState, form_version, integer, posted
 from ..headers import no_store
 from ..links import qr_svg
-from ..page_tokens import issue_page_token
+from ..page_tokens import issue_page_token, person_for_page
 from ..saving import save
 
 bp = web_blueprint("web_people", __name__, "/admin/people", admin=True)
@@ -200,6 +202,32 @@ def show_page_link(person_id: int) -> ResponseReturnValue:
             )
         )
     )
+
+
+@bp.post("/<int:person_id>/page-link/sms")
+def send_page_link(person_id: int) -> ResponseReturnValue:
+    """Send the link just shown to its owner by SMS, through the outbox. The form
+    carries the link's token (the server keeps only its HMAC); a replaced one is refused."""
+    session = db_session()
+    person = _get(session, Person, person_id)
+    assert person is not None
+    settings = pufa().settings
+    token = request.form.get("token", "")
+    owner = person_for_page(session, settings.secret_keys, token)
+    if owner is None or owner.id != person.id:
+        flash(messages.PAGE_LINK_STALE, "error")
+        return redirect(url_for("web_people.index"))
+    if not person.can_receive_sms:
+        flash(messages.PAGE_LINK_SMS_REFUSED.format(reason=messages.CANNOT_RECEIVE_SMS), "error")
+        return redirect(url_for("web_people.index"))
+    link = f"{settings.public_base_url}/me/{token}"
+    queue_page_link(session, person, link, actor=g.actor, now=utcnow())
+    session.commit()
+    flash(
+        messages.PAGE_LINK_SMS_QUEUED.format(name=person.name, to=mask_phone(person.mobile)),
+        "success",
+    )
+    return redirect(url_for("web_people.index"))
 
 
 def posted_now() -> bool:
