@@ -3,7 +3,8 @@
 It goes through the outbox like every other message (claimed once, retried, its status
 recorded, shown in the SMS records): a row without a rule (so quiet hours do not hold
 it) and without a schedule, keyed by the link (``notice``) so the same link is queued
-once however often the button is pressed. The audit entry names the row, never the link.
+once however often the button is pressed. The audit entry names the row, never the link;
+once sent, the row's body no longer holds it either (``outbox.LINK_SCRUBBED``).
 """
 
 from __future__ import annotations

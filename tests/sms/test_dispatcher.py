@@ -317,3 +317,6 @@ def test_a_page_link_message_without_a_schedule_is_sent_once(
     [sent] = gateway.outbox
     assert sent.to == "+8613900008001" and link in sent.body
     assert statuses(session) == [("sent", "")]
+    # Sent: the database no longer holds the link (it keeps page tokens only as HMACs).
+    row = session.scalars(select(Delivery)).one()
+    assert link not in row.body and "已发出" in row.body
