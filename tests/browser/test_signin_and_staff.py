@@ -116,3 +116,25 @@ def test_the_staff_page_with_a_subscription_link_fits_a_390_px_phone(
     shot(phone, "11-staff-page-subscribed-phone")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width} px wide on a 390 px phone"
+
+
+def test_an_admin_issues_a_staff_link_copies_it_and_a_reload_shows_no_secret(
+    page: Page, pufa_state: Pufa
+) -> None:
+    with pufa_state.db.transaction() as session:
+        session.add(Person(name="赵敏", mobile="+8613900008001"))
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    sign_in(page, pufa_state, "/admin/people/")
+    page.wait_for_url("**/admin/people/")
+    page.get_by_role("button", name="生成链接").click()
+    link = page.locator("#page-link").inner_text().strip()
+    assert "/me/" in link
+    page.get_by_role("button", name="复制链接").click()
+    assert page.get_by_role("button", name="已复制").is_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == link
+    shot(page, "12-staff-link-once")
+    page.reload()
+    assert page.get_by_text("链接只在生成时显示一次").is_visible()
+    assert page.locator("#page-link").count() == 0
+    page.get_by_role("button", name="更换链接").click()
+    assert page.get_by_role("heading", name="更换赵敏的个人页面链接？").is_visible()
