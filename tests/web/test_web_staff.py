@@ -325,6 +325,13 @@ def test_issuing_a_link_redirects_and_a_reload_does_not_issue_again(
             ("issue_page_token", str(person_id))
         ]
         assert token not in str([(e.before, e.after) for e in entries])
+    # Issued but never looked at: the next people page drops it from the cookie.
+    client.post(
+        f"/admin/people/{person_id}/page-link",
+        data={"csrf_token": csrf_from(again), "confirm": "1"},
+    )
+    client.get("/admin/people/")
+    assert "/me/" not in client.get(posted.headers["Location"]).get_data(as_text=True)
 
 
 def test_replacing_a_live_link_asks_first(client: FlaskClient, pufa_state: Pufa) -> None:

@@ -149,6 +149,14 @@ def _department_form(department_id: int | None) -> ResponseReturnValue:
 _FRESH_LINK = "fresh_page_link"
 
 
+@bp.before_request
+def _forget_unshown_link() -> None:
+    """Any other people page first drops a link that was never looked at: the secret
+    lives in the cookie no longer than the next request."""
+    if request.endpoint != "web_people.show_page_link" and _FRESH_LINK in flask_session:
+        flask_session.pop(_FRESH_LINK)
+
+
 @bp.post("/<int:person_id>/page-link")
 def page_link(person_id: int) -> ResponseReturnValue:
     """Issue a staff-page link and redirect to the page that shows it once. Replacing a
