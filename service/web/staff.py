@@ -174,7 +174,8 @@ def undo(token: str, item_id: int) -> ResponseReturnValue:
     except PufaError as error:
         session.rollback()
         if error.code == "undo_too_late" and confirmation is not None:
-            day = confirmation.confirmed_at.astimezone(zone).strftime("%Y年%-m月%-d日")
+            local = confirmation.confirmed_at.astimezone(zone).date()
+            day = f"{local.year}年{local.month}月{local.day}日"
             flash(messages.STUDY_UNDO_TOO_LATE.format(title=title, day=day), "error")
         else:
             flash(messages.STUDY_NOT_CONFIRMED, "error")
