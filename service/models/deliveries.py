@@ -53,7 +53,9 @@ class Delivery(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
+    # None for a message about no occurrence (a staff member's page link, sent from the
+    # console).
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
     original_start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # None for a change notice (变更通知), which no reminder rule makes.
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("reminder_rules.id", ondelete="CASCADE"))
@@ -77,6 +79,6 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    schedule: Mapped[Schedule] = relationship()
+    schedule: Mapped[Schedule | None] = relationship()
     rule: Mapped[ReminderRule | None] = relationship()
     person: Mapped[Person] = relationship()

@@ -229,12 +229,20 @@ def _deliveries(session: Session, window: Window, zone: ZoneInfo) -> list[tuple[
             local(d.due_at),
             local(d.sent_at),
             d.person.name,
-            d.schedule.title,
+            d.schedule.title if d.schedule is not None else "个人页面链接",
             local(d.occurrence_start_at),
-            d.rule.name if d.rule is not None else "变更通知",
+            _message_kind(d),
             labels.DELIVERY_STATUS.get(d.status, d.status),
             d.error_code or "",
             delivery_reason(d.reason),
         )
         for d in session.scalars(query)
     ]
+
+
+def _message_kind(delivery: Delivery) -> str:
+    """The rule's name; a row without one is a change notice, or (without a schedule
+    too) a staff page link sent from the console."""
+    if delivery.rule is not None:
+        return delivery.rule.name
+    return "变更通知" if delivery.schedule is not None else "个人页面链接"

@@ -218,6 +218,9 @@ _RETRACT = (
         status=DeliveryStatus.RETRACTED, reason=bindparam("b_reason"), updated_at=bindparam("b_at")
     )
 )
+# A message about no schedule carries a staff page link, a secret the database otherwise
+# keeps only as an HMAC: once the provider has it, the row keeps this instead.
+LINK_SCRUBBED = "（个人页面链接短信，已发出；链接不保存在记录里）"
 _RECORD_SENT = (
     _TABLE.update()
     .where(_TABLE.c.id == bindparam("b_id"))
@@ -241,6 +244,7 @@ _RECORD_SENT = (
             else_=_TABLE.c.status,
         ),
         provider_sid=func.coalesce(_TABLE.c.provider_sid, bindparam("b_sid")),
+        body=case((_TABLE.c.schedule_id.is_(None), LINK_SCRUBBED), else_=_TABLE.c.body),
         sent_at=bindparam("b_at"),
         error_code=None,
         reason="",

@@ -43,6 +43,9 @@ SAMPLE_CONTEXT: Mapping[str, str] = {
     "old_when": "2026年12月4日（星期五）09:00",
     "change": "改至12月11日（周五）09:00，主讲人改为欧阳晓明",
     "note": "原定会议室另有安排，请相互转告",
+    # Only the console's own link message (staff_link) says this; a template a clerk
+    # writes cannot, as it would render a link (``validate_template_text``).
+    "link": "https://pufa.manghe.gov.cn/me/Abcdefghijklmnopqrstuvwxyz0123456789_-ABCDEFG",
 }
 
 # The GSM 03.38 default alphabet and its extension table (each extension char costs 2).

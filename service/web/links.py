@@ -1,4 +1,4 @@
-"""The QR code that carries a feed's webcal:// link to a phone."""
+"""The QR code that carries a link (a feed's webcal://, a staff page) to a phone."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from markupsafe import Markup
 from . import messages
 
 
-def qr_svg(data: str) -> Markup:
+def qr_svg(data: str, label: str = messages.QR_LABEL) -> Markup:
     """An inline SVG QR code (pure Python: no Pillow needed)."""
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
     svg = image.to_string(encoding="unicode")
     # Sized by CSS; the data is our own URL, so the markup is safe to inline.
-    labelled = svg.replace("<svg ", f'<svg role="img" aria-label="{messages.QR_LABEL}" ', 1)
+    labelled = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
     return Markup(labelled)  # noqa: S704

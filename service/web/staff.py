@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -28,6 +29,7 @@ from ..occurrences.query import expand_all, load_schedules, workday_calendar
 from ..records.occurrence import RECORDED_KINDS
 from ..sms.optout import SmsStop, resume_sms, stop_sms
 from ..workflows.study import confirm as confirm_study
+from ..workflows.study import unconfirm as unconfirm_study
 from . import messages
 from .blueprints import web_blueprint
 from .check_in import records_of, remember
@@ -94,15 +96,18 @@ def subscribe(token: str) -> ResponseReturnValue:
     person = _person(token)
     session = db_session()
     settings = pufa().settings
+    replacing = person.feed_token_hash is not None
     issue_audited(session, settings.secret_key, person, actor=f"staff:{person.id}")
     session.commit()
-    flash(messages.FEED_LINK_ISSUED, "success")
+    flash(messages.FEED_LINK_REPLACED if replacing else messages.FEED_LINK_ISSUED, "success")
     # The page shows the current link: a reload there does not issue another.
     return redirect(url_for("web_staff.page", token=token) + "#subscribe")
 
 
 @bp.post("/<token>/study/<int:item_id>")
 def confirm(token: str, item_id: int) -> ResponseReturnValue:
+    """Confirm a study item, in two steps: the page's form posts the note here, which
+    asks once more (``confirm_study.html``); that page posts ``confirm=1``."""
     person = _person(token)
     note = request.form.get("note", "").strip()
     state = FormState(values={"note": note})
@@ -113,6 +118,14 @@ def confirm(token: str, item_id: int) -> ResponseReturnValue:
     except ValueError:
         state.add("note", messages.CONTROL_CHARACTERS)
     session = db_session()
+    if state.is_valid and request.form.get("confirm") != "1":
+        row = next(
+            (r for r in _study_rows(session, person, utcnow(), {}) if r.item.id == item_id), None
+        )
+        if row is None:
+            abort(404)
+        if row.confirmation is None:
+            return render_template("staff/confirm_study.html", token=token, row=row, note=note)
     if state.is_valid:
         try:
             confirm_study(
@@ -133,6 +146,63 @@ def confirm(token: str, item_id: int) -> ResponseReturnValue:
     return _render(token, person, study_forms={item_id: state}), 400
 
 
+@bp.post("/<token>/study/<int:item_id>/undo")
+def undo(token: str, item_id: int) -> ResponseReturnValue:
+    """Withdraw one's own confirmation, the same local day only."""
+    person = _person(token)
+    session = db_session()
+    zone = pufa().settings.zone
+    item = session.get(StudyItem, item_id)
+    if item is None:
+        abort(404)
+    title = item.title
+    confirmation = session.scalar(
+        select(StudyConfirmation).where(
+            StudyConfirmation.item_id == item_id, StudyConfirmation.person_id == person.id
+        )
+    )
+    try:
+        unconfirm_study(
+            session,
+            item_id,
+            person_id=person.id,
+            now=utcnow(),
+            zone=zone,
+            actor=f"staff:{person.id}",
+        )
+        session.commit()
+    except PufaError as error:
+        session.rollback()
+        if error.code == "undo_too_late" and confirmation is not None:
+            local = confirmation.confirmed_at.astimezone(zone).date()
+            day = f"{local.year}年{local.month}月{local.day}日"
+            flash(messages.STUDY_UNDO_TOO_LATE.format(title=title, day=day), "error")
+        else:
+            flash(messages.STUDY_NOT_CONFIRMED, "error")
+        return redirect(url_for("web_staff.page", token=token) + f"#study-{item_id}")
+    flash(messages.STUDY_UNDONE.format(title=title), "success")
+    return redirect(url_for("web_staff.page", token=token) + f"#study-{item_id}")
+
+
+def group_events(
+    events: list[Occurrence], now: datetime, zone: ZoneInfo
+) -> list[tuple[str, list[Occurrence]]]:
+    """今天 / 本周 (the rest of this Monday-to-Sunday week) / 以后, by local day; empty
+    groups left out."""
+    today = now.astimezone(zone).date()
+    week_end = today + timedelta(days=6 - today.weekday())
+    groups: dict[str, list[Occurrence]] = {"今天": [], "本周": [], "以后": []}
+    for occurrence in events:
+        day = occurrence.start.astimezone(zone).date()
+        if day <= today:
+            groups["今天"].append(occurrence)
+        elif day <= week_end:
+            groups["本周"].append(occurrence)
+        else:
+            groups["以后"].append(occurrence)
+    return [(label, found) for label, found in groups.items() if found]
+
+
 def _render(
     token: str,
     person: Person,
@@ -151,6 +221,7 @@ def _render(
         token=token,
         person=person,
         events=events,
+        groups=group_events(events, now, pufa().settings.zone),
         schedules=schedules,
         names=dict(session.execute(select(Person.id, Person.name)).all()),
         feed=feed,
@@ -160,6 +231,8 @@ def _render(
         can_ask_leave=set(keys),
         attendance=records_of(session, person, keys),
         now=now,
+        today=now.astimezone(pufa().settings.zone).date(),
+        zone=pufa().settings.zone,
     )
 
 

@@ -97,6 +97,51 @@ def confirm(
     return confirmation
 
 
+def unconfirm(
+    session: Session,
+    item_id: int,
+    *,
+    person_id: int,
+    now: datetime,
+    zone: ZoneInfo,
+    actor: str,
+) -> StudyItem:
+    """Withdraw ``person_id``'s confirmation of the item, only on the (local) day it was
+    made: a slip of the finger is undone, the record of an earlier day stays. Their
+    reminders come back with the re-plan."""
+    item = session.get(StudyItem, item_id, options=[selectinload(StudyItem.plan)])
+    if item is None:
+        raise NotFound(f"Study item {item_id} does not exist.")
+    confirmation = _confirmation(session, item.id, person_id)
+    if confirmation is None:
+        raise Conflict(f"“{item.title}” is not confirmed.", code="not_confirmed")
+    if confirmation.confirmed_at.astimezone(zone).date() != now.astimezone(zone).date():
+        raise Conflict(
+            f"“{item.title}” was confirmed on an earlier day; it can no longer be undone.",
+            code="undo_too_late",
+        )
+    before = {
+        "person_id": person_id,
+        "note": confirmation.note,
+        "confirmed_at": confirmation.confirmed_at.isoformat(),
+    }
+    session.delete(confirmation)
+    audit.record(
+        session,
+        actor=actor,
+        action="unconfirm",
+        resource="study_item",
+        resource_id=item.id,
+        before=before,
+        after=None,
+        now=now,
+    )
+    session.flush()
+    replan.replan_schedule(session, item.schedule_id, now)
+    session.flush()
+    return item
+
+
 def _confirmation(session: Session, item_id: int, person_id: int) -> StudyConfirmation | None:
     query = select(StudyConfirmation).where(
         StudyConfirmation.item_id == item_id, StudyConfirmation.person_id == person_id

@@ -176,8 +176,20 @@ def test_no_serious_accessibility_violation_on_any_page(
         response = page.goto(path)
         assert response is not None and response.status == 200, path
         problems += _violations(page)
+    # A staff link: the page after the fact, the confirm step, the link shown once.
+    page.goto(f"/admin/people/{ids['person']}/page-link")
+    problems += _violations(page)
+    page.locator("main form button[type=submit]").first.click()
+    if page.get_by_role("button", name="确认更换链接").count():
+        problems += _violations(page)
+        page.get_by_role("button", name="确认更换链接").click()
+    assert page.locator("#page-link").is_visible()
+    problems += _violations(page)
     phone.goto(f"/me/{token}")
     problems += _violations(phone)
+    if phone.get_by_role("button", name="获取我的订阅链接").count():
+        phone.get_by_role("button", name="获取我的订阅链接").click()
+        problems += _violations(phone)  # with the link, the phone help and the QR code
     phone.context.add_cookies(page.context.cookies())
     for path in ("/admin/calendar/", f"/admin/rota/{ids['lecture']}"):
         phone.goto(path)

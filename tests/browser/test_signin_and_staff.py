@@ -103,3 +103,38 @@ def test_a_staff_member_turns_sms_off_on_their_phone(phone: Page, pufa_state: Pu
     with pufa_state.db.sessions() as session:
         assert session.scalars(select(Delivery.status)).one() == "retracted"
         assert session.scalars(select(Person.is_sms_enabled)).one() is False
+
+
+def test_the_staff_page_with_a_subscription_link_fits_a_390_px_phone(
+    phone: Page, pufa_state: Pufa
+) -> None:
+    token = _staff_with_pending_sms(pufa_state)
+    phone.goto(f"/me/{token}")
+    phone.get_by_role("button", name="获取我的订阅链接").click()
+    assert phone.locator("#feed-url").is_visible()
+    assert phone.get_by_role("button", name="复制订阅地址").is_visible()  # the script ran
+    shot(phone, "11-staff-page-subscribed-phone")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width} px wide on a 390 px phone"
+
+
+def test_an_admin_issues_a_staff_link_copies_it_and_a_reload_shows_no_secret(
+    page: Page, pufa_state: Pufa
+) -> None:
+    with pufa_state.db.transaction() as session:
+        session.add(Person(name="赵敏", mobile="+8613900008001"))
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    sign_in(page, pufa_state, "/admin/people/")
+    page.wait_for_url("**/admin/people/")
+    page.get_by_role("button", name="生成链接").click()
+    link = page.locator("#page-link").inner_text().strip()
+    assert "/me/" in link
+    page.get_by_role("button", name="复制链接").click()
+    assert page.get_by_role("button", name="已复制").is_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == link
+    shot(page, "12-staff-link-once")
+    page.reload()
+    assert page.get_by_text("链接只在生成时显示一次").is_visible()
+    assert page.locator("#page-link").count() == 0
+    page.get_by_role("button", name="更换链接").click()
+    assert page.get_by_role("heading", name="更换赵敏的个人页面链接？").is_visible()

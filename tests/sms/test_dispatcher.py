@@ -296,3 +296,27 @@ def test_instants_are_recorded_in_utc(session: Session, dispatcher: Dispatcher) 
     reload(session, row)
     assert row.claimed_at is not None and row.claimed_at.tzinfo is not None
     assert row.claimed_at == AFTERNOON.astimezone(UTC)
+
+
+def test_a_page_link_message_without_a_schedule_is_sent_once(
+    session: Session, dispatcher: Dispatcher, gateway: RecordingGateway
+) -> None:
+    from service.sms.link_message import queue_page_link
+
+    person = Person(name="赵敏", mobile="+8613900008001")
+    session.add(person)
+    session.flush()
+    link = "https://pufa.example/me/abc"
+    assert queue_page_link(session, person, link, actor="admin:1", now=AFTERNOON) is not None
+    assert queue_page_link(session, person, link, actor="admin:1", now=AFTERNOON) is None
+    session.commit()
+
+    dispatcher.run()
+    dispatcher.run()
+
+    [sent] = gateway.outbox
+    assert sent.to == "+8613900008001" and link in sent.body
+    assert statuses(session) == [("sent", "")]
+    # Sent: the database no longer holds the link (it keeps page tokens only as HMACs).
+    row = session.scalars(select(Delivery)).one()
+    assert link not in row.body and "已发出" in row.body

@@ -7,7 +7,7 @@ from datetime import UTC
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.models import Delivery
+from service.models import Delivery, Schedule
 from service.sms.planner import plan_deliveries, replan_schedule
 from tests.support.sms_world import World, local
 
@@ -37,7 +37,7 @@ def planned_lecture(session: Session) -> tuple[World, int]:
 def test_cancelling_an_occurrence_retracts_its_pending_messages(session: Session) -> None:
     world, lecture_id = planned_lecture(session)
     world.override(
-        session.get_one(type(rows(session)[0].schedule), lecture_id),
+        session.get_one(Schedule, lecture_id),
         MONDAY_LECTURE,
         is_cancelled=True,
         note="停电",
@@ -53,7 +53,7 @@ def test_cancelling_an_occurrence_retracts_its_pending_messages(session: Session
 
 def test_moving_an_occurrence_retimes_and_rewords_pending_messages(session: Session) -> None:
     world, lecture_id = planned_lecture(session)
-    lecture = rows(session)[0].schedule
+    lecture = session.get_one(Schedule, lecture_id)
     world.override(lecture, MONDAY_LECTURE, moved_start_at=local(2026, 12, 8, 9).astimezone(UTC))
 
     result = replan_schedule(session, lecture_id, SUNDAY_MORNING)
@@ -67,8 +67,8 @@ def test_moving_an_occurrence_retimes_and_rewords_pending_messages(session: Sess
 
 
 def test_a_new_topic_rewrites_pending_bodies(session: Session) -> None:
-    world, _lecture_id = planned_lecture(session)
-    world.override(rows(session)[0].schedule, MONDAY_LECTURE, topic="禁毒法")
+    world, lecture_id = planned_lecture(session)
+    world.override(session.get_one(Schedule, lecture_id), MONDAY_LECTURE, topic="禁毒法")
 
     plan_deliveries(session, SUNDAY_MORNING)
 
@@ -78,7 +78,7 @@ def test_a_new_topic_rewrites_pending_bodies(session: Session) -> None:
 def test_swapping_the_speaker_moves_the_speaker_reminder(session: Session) -> None:
     world, lecture_id = planned_lecture(session)
     newcomer = world.person("何芳")
-    world.override(rows(session)[0].schedule, MONDAY_LECTURE, speaker_id=newcomer.id)
+    world.override(session.get_one(Schedule, lecture_id), MONDAY_LECTURE, speaker_id=newcomer.id)
 
     replan_schedule(session, lecture_id, SUNDAY_MORNING)
 
@@ -96,7 +96,7 @@ def test_claimed_and_sent_messages_are_never_touched(session: Session) -> None:
     first, second, _third = rows(session)
     first.status, second.status = "sending", "sent"
     session.flush()
-    world.override(first.schedule, MONDAY_LECTURE, is_cancelled=True)
+    world.override(session.get_one(Schedule, lecture_id), MONDAY_LECTURE, is_cancelled=True)
 
     replan_schedule(session, lecture_id, SUNDAY_MORNING)
 

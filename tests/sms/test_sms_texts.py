@@ -68,13 +68,25 @@ def test_segments_are_never_fewer_than_the_total_divided_by_the_part_size(body: 
     assert count_segments(body) <= expected_minimum + units // multi + 1
 
 
-@pytest.mark.parametrize("name", TEMPLATE_NAMES)
+# The one message that carries a link, by design: an admin sends a staff member their page.
+LINK_TEMPLATES = {"staff_link"}
+
+
+@pytest.mark.parametrize("name", [n for n in TEMPLATE_NAMES if n not in LINK_TEMPLATES])
 def test_every_template_renders_short_chinese_text_without_links(name: str) -> None:
     body = render_sms(name, SAMPLE_CONTEXT)
     assert body.startswith("【蟒河镇普法】")
     assert len(body) <= MAX_BODY_CHARS
     assert validate_template_text((TEMPLATES / f"{name}.txt.j2").read_text()) == body
     assert "\n" not in body
+
+
+def test_the_staff_link_message_is_chinese_short_and_carries_only_the_link() -> None:
+    body = render_sms("staff_link", SAMPLE_CONTEXT)
+    assert body.startswith("【蟒河镇普法】欧阳晓明您好")
+    assert body.count("https://") == 1 and SAMPLE_CONTEXT["link"] in body
+    assert len(body) <= MAX_BODY_CHARS and "\n" not in body
+    assert count_segments(body) <= 3
 
 
 def test_templates_read_well_without_a_place_or_departments() -> None:

@@ -61,7 +61,9 @@ def test_a_new_staff_link_is_shown_on_a_page_no_cache_keeps(
     session.commit()
     sign_in(client, pufa_state)
     response = client.post(
-        "/admin/people/1/page-link", data={"csrf_token": csrf_token(client, "/admin/people/")}
+        "/admin/people/1/page-link",
+        data={"csrf_token": csrf_token(client, "/admin/people/")},
+        follow_redirects=True,
     )
     assert response.status_code == 200 and "/me/" in response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "no-store"

@@ -79,11 +79,13 @@ def test_a_rotated_link_stops_working(client: FlaskClient, pufa_state: Pufa) -> 
     sign_in(client, pufa_state)
     people_page = client.get("/admin/people/").get_data(as_text=True)
     response = client.post(
-        f"/admin/people/{person_id}/page-link", data={"csrf_token": csrf_from(people_page)}
+        f"/admin/people/{person_id}/page-link",
+        data={"csrf_token": csrf_from(people_page), "confirm": "1"},
+        follow_redirects=True,
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    new = html.split("/me/")[1].split('"')[0]
+    new = html.split("/me/")[1].split("<")[0]
     assert new != old
     assert client.get(f"/me/{old}").status_code == 404
     assert client.get(f"/me/{new}").status_code == 200
@@ -260,12 +262,270 @@ def test_confirming_a_study_item_with_a_note(client: FlaskClient, pufa_state: Pu
         )
         assert refused.status_code == 400
         assert "不能包含控制字符" in refused.get_data(as_text=True)
-    response = client.post(
+    asked = client.post(
         f"/me/{token}/study/{item_id}",
         data={"note": "学习了婚姻家庭编", "csrf_token": csrf_from(page)},
+    )
+    assert asked.status_code == 200 and "确认已学习“民法典”？" in asked.get_data(as_text=True)
+    with pufa_state.db.sessions() as session:
+        assert session.scalars(select(StudyConfirmation)).first() is None
+    response = client.post(
+        f"/me/{token}/study/{item_id}",
+        data={"note": "学习了婚姻家庭编", "confirm": "1", "csrf_token": csrf_from(page)},
     )
     assert response.status_code == 302
     with pufa_state.db.sessions() as session:
         confirmation = session.scalars(select(StudyConfirmation)).one()
         assert confirmation.person_id == person_id and confirmation.note == "学习了婚姻家庭编"
     assert "已完成" in client.get(f"/me/{token}").get_data(as_text=True)
+
+
+def _newcomer(state: Pufa) -> int:
+    with state.db.transaction() as session:
+        person = Person(name="赵敏", mobile="+8613900008001")
+        session.add(person)
+        session.flush()
+        return person.id
+
+
+def _page_hash(state: Pufa, person_id: int) -> str | None:
+    with state.db.sessions() as session:
+        person = session.get(Person, person_id)
+        assert person is not None
+        return person.page_token_hash
+
+
+def test_issuing_a_link_redirects_and_a_reload_does_not_issue_again(
+    client: FlaskClient, pufa_state: Pufa
+) -> None:
+    person_id = _newcomer(pufa_state)
+    sign_in(client, pufa_state)
+    people_page = client.get("/admin/people/").get_data(as_text=True)
+    posted = client.post(
+        f"/admin/people/{person_id}/page-link", data={"csrf_token": csrf_from(people_page)}
+    )
+    assert posted.status_code == 303
+    assert posted.headers["Location"].endswith(f"/admin/people/{person_id}/page-link")
+    shown = client.get(posted.headers["Location"])
+    html = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
+    token = html.split("/me/")[1].split("<")[0]
+    assert "已生成个人页面链接" in html and "失效" not in html.split("<main")[1].split("<h1")[0]
+    assert 'data-copy="page-link"' in html and "copy.js" in html
+    assert 'aria-label="个人页面链接二维码"' in html
+    issued = _page_hash(pufa_state, person_id)
+    reloaded = client.get(posted.headers["Location"])
+    again = reloaded.get_data(as_text=True)
+    assert reloaded.status_code == 200 and "/me/" not in again and "只在生成时显示一次" in again
+    assert _page_hash(pufa_state, person_id) == issued
+    assert client.get(f"/me/{token}").status_code == 200
+    with pufa_state.db.sessions() as session:
+        entries = session.scalars(select(AuditEntry)).all()
+        assert [(e.action, e.resource_id) for e in entries] == [
+            ("issue_page_token", str(person_id))
+        ]
+        assert token not in str([(e.before, e.after) for e in entries])
+    # Issued but never looked at: the next people page drops it from the cookie.
+    client.post(
+        f"/admin/people/{person_id}/page-link",
+        data={"csrf_token": csrf_from(again), "confirm": "1"},
+    )
+    client.get("/admin/people/")
+    assert "/me/" not in client.get(posted.headers["Location"]).get_data(as_text=True)
+
+
+def test_replacing_a_live_link_asks_first(client: FlaskClient, pufa_state: Pufa) -> None:
+    person_id, old = _staff(pufa_state)
+    sign_in(client, pufa_state)
+    people_page = client.get("/admin/people/").get_data(as_text=True)
+    asked = client.post(
+        f"/admin/people/{person_id}/page-link", data={"csrf_token": csrf_from(people_page)}
+    )
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "更换王芳的个人页面链接？" in html
+    assert 'name="confirm" value="1"' in html
+    assert client.get(f"/me/{old}").status_code == 200  # nothing replaced yet
+    replaced = client.post(
+        f"/admin/people/{person_id}/page-link",
+        data={"csrf_token": csrf_from(html), "confirm": "1"},
+        follow_redirects=True,
+    )
+    page = replaced.get_data(as_text=True)
+    assert "旧链接已失效" in page
+    new = page.split("/me/")[1].split("<")[0]
+    assert client.get(f"/me/{old}").status_code == 404
+    assert client.get(f"/me/{new}").status_code == 200
+    with pufa_state.db.sessions() as session:
+        actions = [e.action for e in session.scalars(select(AuditEntry))]
+        assert actions == ["rotate_page_token"]
+
+
+def test_the_first_feed_link_does_not_say_an_old_one_stopped(
+    client: FlaskClient, pufa_state: Pufa
+) -> None:
+    _id, token = _staff(pufa_state)
+    page = client.get(f"/me/{token}").get_data(as_text=True)
+    first = client.post(
+        f"/me/{token}/subscribe", data={"csrf_token": csrf_from(page)}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "已生成订阅链接" in first and "旧的订阅链接已失效" not in first
+    second = client.post(
+        f"/me/{token}/subscribe", data={"csrf_token": csrf_from(first)}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "旧的订阅链接已失效" in second
+
+
+def test_the_subscribe_section_wraps_the_url_and_explains_phones_in_china(
+    client: FlaskClient, pufa_state: Pufa
+) -> None:
+    _id, token = _staff(pufa_state)
+    page = client.get(f"/me/{token}").get_data(as_text=True)
+    html = client.post(
+        f"/me/{token}/subscribe", data={"csrf_token": csrf_from(page)}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert '<p class="link-text"><code id="feed-url">https://' in html
+    assert 'data-copy="feed-url"' in html
+    assert "添加已订阅的日历" in html and "在浏览器打开" in html and "华为" in html
+    assert "Google" not in html and "谷歌" not in html
+
+
+def _local(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def test_upcoming_events_are_grouped_today_this_week_later(
+    client: FlaskClient, pufa_state: Pufa
+) -> None:
+    import time_machine
+
+    # Wednesday 2 December 2026, 10:00 in 蟒河镇.
+    with time_machine.travel(_local(2026, 12, 2, 10, 0), tick=False):
+        _id, token = _staff(pufa_state)  # weekly from Friday 4 December
+        with pufa_state.db.transaction() as session:
+            session.add(
+                Schedule(
+                    kind="meeting",
+                    title="今天下午的会",
+                    starts_at=_local(2026, 12, 2, 15, 0).astimezone(UTC),
+                    is_for_everyone=True,
+                )
+            )
+        html = client.get(f"/me/{token}").get_data(as_text=True)
+    today = html.index(">今天</h3>")
+    week = html.index(">本周</h3>")
+    later = html.index(">以后</h3>")
+    assert today < html.index("今天下午的会") < week
+    assert week < html.index("机关职工每周一讲") < later
+
+
+def _study_item(state: Pufa, year: int) -> int:
+    from datetime import date
+
+    from service.models import StudyItem, StudyPlan
+
+    with state.db.transaction() as session:
+        deadline = Schedule(
+            kind="deadline",
+            title="学法截止：宪法",
+            starts_at=_local(year, 12, 31, 0, 0).astimezone(UTC),
+            is_all_day=True,
+            is_for_everyone=True,
+        )
+        plan = StudyPlan(year=year, title=f"{year}年度学法计划")
+        plan.items.append(StudyItem(title="宪法", due_on=date(year, 12, 31), schedule=deadline))
+        session.add(plan)
+        session.flush()
+        return plan.items[0].id
+
+
+def test_a_study_confirmation_can_be_undone_the_same_day_only(
+    client: FlaskClient, pufa_state: Pufa
+) -> None:
+    import time_machine
+
+    from service.models import StudyConfirmation
+
+    with time_machine.travel(_local(2026, 12, 2, 9, 0), tick=False) as clock:
+        person_id, token = _staff(pufa_state)
+        item_id = _study_item(pufa_state, 2026)
+        page = client.get(f"/me/{token}").get_data(as_text=True)
+        csrf = csrf_from(page)
+        sure = {"note": "", "confirm": "1", "csrf_token": csrf}
+        client.post(f"/me/{token}/study/{item_id}", data=sure)
+        clock.move_to(_local(2026, 12, 2, 23, 30))  # late, still the same local day
+        page = client.get(f"/me/{token}").get_data(as_text=True)
+        assert "撤销确认" in page
+        undone = client.post(
+            f"/me/{token}/study/{item_id}/undo", data={"csrf_token": csrf}, follow_redirects=True
+        )
+        assert "已撤销“宪法”的学习确认" in undone.get_data(as_text=True)
+        with pufa_state.db.sessions() as session:
+            assert session.scalars(select(StudyConfirmation)).first() is None
+            entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+            assert entry is not None and entry.action == "unconfirm"
+            assert entry.actor == f"staff:{person_id}" and entry.after is None
+        client.post(f"/me/{token}/study/{item_id}", data=sure)  # confirmed again, 23:30
+        clock.move_to(_local(2026, 12, 3, 0, 30))  # the next local day (16:30 UTC before)
+        page = client.get(f"/me/{token}").get_data(as_text=True)
+        assert "撤销确认" not in page
+        refused = client.post(
+            f"/me/{token}/study/{item_id}/undo", data={"csrf_token": csrf}, follow_redirects=True
+        )
+        assert "只能在确认当天撤销" in refused.get_data(as_text=True)
+        assert "2026年12月2日" in refused.get_data(as_text=True)
+        with pufa_state.db.sessions() as session:
+            assert session.scalars(select(StudyConfirmation)).one().person_id == person_id
+
+
+def test_the_link_is_sent_by_sms_through_the_outbox_once_and_audited(
+    client: FlaskClient, pufa_state: Pufa
+) -> None:
+    person_id = _newcomer(pufa_state)
+    sign_in(client, pufa_state)
+    people_page = client.get("/admin/people/").get_data(as_text=True)
+    shown = client.post(
+        f"/admin/people/{person_id}/page-link",
+        data={"csrf_token": csrf_from(people_page)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    token = shown.split('name="token" value="')[1].split('"')[0]
+    link = f"{pufa_state.settings.public_base_url}/me/{token}"
+    form = {"csrf_token": csrf_from(shown), "token": token}
+    sent = client.post(f"/admin/people/{person_id}/page-link/sms", data=form, follow_redirects=True)
+    assert "已把赵敏的个人页面链接放入短信发送队列，将发到 ***8001" in sent.get_data(as_text=True)
+    client.post(f"/admin/people/{person_id}/page-link/sms", data=form)  # pressed twice
+    with pufa_state.db.sessions() as session:
+        row = session.scalars(select(Delivery)).one()
+        assert row.person_id == person_id and row.to == "+8613900008001"
+        assert row.schedule_id is None and row.rule_id is None and row.status == "pending"
+        assert row.body == (
+            f"【蟒河镇普法】赵敏您好，这是您的个人页面链接，可查看日程、订阅日历、确认学法、"
+            f"设置短信提醒：{link} 链接仅供本人使用，请勿转发。"
+        )
+        entry = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "send_page_link")
+        ).one()
+        assert entry.after == {"delivery_id": row.id, "to": "***8001"}
+        assert token not in str(entry.after)
+    records = client.get("/admin/sms/deliveries").get_data(as_text=True)
+    assert "个人页面链接" in records and token not in records
+
+
+def test_a_replaced_link_is_not_sent(client: FlaskClient, pufa_state: Pufa) -> None:
+    person_id, old = _staff(pufa_state)
+    sign_in(client, pufa_state)
+    people_page = client.get("/admin/people/").get_data(as_text=True)
+    client.post(
+        f"/admin/people/{person_id}/page-link",
+        data={"csrf_token": csrf_from(people_page), "confirm": "1"},
+    )
+    refused = client.post(
+        f"/admin/people/{person_id}/page-link/sms",
+        data={"csrf_token": csrf_from(people_page), "token": old},
+        follow_redirects=True,
+    )
+    assert "这个链接已被更换" in refused.get_data(as_text=True)
+    with pufa_state.db.sessions() as session:
+        assert session.scalars(select(Delivery)).first() is None

@@ -8,11 +8,22 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask import session as flask_session
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from ...audit import record
 from ...context import db_session, pufa
 from ...domain.people import (
     DepartmentIn,
@@ -22,12 +33,15 @@ from ...domain.people import (
     update_department,
     update_person,
 )
-from ...models import Department, Person
+from ...logs import mask_phone
+from ...models import Department, Person, utcnow
+from ...sms.link_message import queue_page_link
 from .. import messages
 from ..blueprints import web_blueprint
 from ..forms import FormState, form_version, integer, posted
 from ..headers import no_store
-from ..page_tokens import issue_page_token
+from ..links import qr_svg
+from ..page_tokens import issue_page_token, person_for_page
 from ..saving import save
 
 bp = web_blueprint("web_people", __name__, "/admin/people", admin=True)
@@ -130,19 +144,98 @@ def _department_form(department_id: int | None) -> ResponseReturnValue:
     return _render_department(session, department, state), 400
 
 
+# The link just issued waits here (the signed session cookie) for the one page view
+# that shows it; reading it removes it, so a reload shows no secret and issues nothing.
+_FRESH_LINK = "fresh_page_link"
+
+
+@bp.before_request
+def _forget_unshown_link() -> None:
+    """Any other people page first drops a link that was never looked at: the secret
+    lives in the cookie no longer than the next request."""
+    if request.endpoint != "web_people.show_page_link" and _FRESH_LINK in flask_session:
+        flask_session.pop(_FRESH_LINK)
+
+
 @bp.post("/<int:person_id>/page-link")
 def page_link(person_id: int) -> ResponseReturnValue:
-    """Issue a new staff-page link; shown once, the old link stops working."""
+    """Issue a staff-page link and redirect to the page that shows it once. Replacing a
+    live link (the old one stops working) takes a confirm step first."""
     session = db_session()
     person = _get(session, Person, person_id)
     assert person is not None
+    replacing = person.page_token_hash is not None
+    if replacing and request.form.get("confirm") != "1":
+        return no_store(
+            make_response(render_template("admin/page_link_confirm.html", person=person))
+        )
     token = issue_page_token(session, person, pufa().settings.secret_key)
-    session.commit()
-    link = f"{pufa().settings.public_base_url}/me/{token}"
-    flash(messages.PAGE_LINK_ISSUED, "success")
-    return no_store(
-        make_response(render_template("admin/page_link.html", person=person, link=link))
+    record(
+        session,
+        actor=g.actor,
+        action="rotate_page_token" if replacing else "issue_page_token",
+        resource="person",
+        resource_id=person.id,
+        before=None,
+        after=None,
     )
+    session.commit()
+    flask_session[_FRESH_LINK] = {"person_id": person.id, "token": token}
+    flash(messages.PAGE_LINK_REPLACED if replacing else messages.PAGE_LINK_ISSUED, "success")
+    return redirect(url_for("web_people.show_page_link", person_id=person.id), code=303)
+
+
+@bp.get("/<int:person_id>/page-link")
+def show_page_link(person_id: int) -> ResponseReturnValue:
+    """The link just issued, shown this once; afterwards (a reload, Back) only the
+    offer to issue another."""
+    session = db_session()
+    person = _get(session, Person, person_id)
+    assert person is not None
+    fresh = flask_session.pop(_FRESH_LINK, None)
+    token = (
+        fresh.get("token")
+        if isinstance(fresh, dict) and fresh.get("person_id") == person.id
+        else None
+    )
+    link = f"{pufa().settings.public_base_url}/me/{token}" if isinstance(token, str) else None
+    return no_store(
+        make_response(
+            render_template(
+                "admin/page_link.html",
+                person=person,
+                link=link,
+                token=token,
+                qr=qr_svg(link, label=messages.PAGE_QR_LABEL) if link else None,
+            )
+        )
+    )
+
+
+@bp.post("/<int:person_id>/page-link/sms")
+def send_page_link(person_id: int) -> ResponseReturnValue:
+    """Send the link just shown to its owner by SMS, through the outbox. The form
+    carries the link's token (the server keeps only its HMAC); a replaced one is refused."""
+    session = db_session()
+    person = _get(session, Person, person_id)
+    assert person is not None
+    settings = pufa().settings
+    token = request.form.get("token", "")
+    owner = person_for_page(session, settings.secret_keys, token)
+    if owner is None or owner.id != person.id:
+        flash(messages.PAGE_LINK_STALE, "error")
+        return redirect(url_for("web_people.index"))
+    if not person.can_receive_sms:
+        flash(messages.PAGE_LINK_SMS_REFUSED.format(reason=messages.CANNOT_RECEIVE_SMS), "error")
+        return redirect(url_for("web_people.index"))
+    link = f"{settings.public_base_url}/me/{token}"
+    queue_page_link(session, person, link, actor=g.actor, now=utcnow())
+    session.commit()
+    flash(
+        messages.PAGE_LINK_SMS_QUEUED.format(name=person.name, to=mask_phone(person.mobile)),
+        "success",
+    )
+    return redirect(url_for("web_people.index"))
 
 
 def posted_now() -> bool:
