@@ -129,9 +129,15 @@ def test_an_all_day_series_takes_a_date_until(
 def test_refused_rules_are_a_quick_422_in_chinese_naming_the_part(
     client: FlaskClient, admin_headers: dict[str, str], body: dict[str, Any], field: str, words: str
 ) -> None:
-    began = time.thread_time()
-    response = _create(client, admin_headers, **{"start": "2026-03-02T09:00", **body})
-    assert time.thread_time() - began < 0.1
+    # The best of three: a refusal writes nothing, so asking again is the same request,
+    # and a rule that explodes is slow every time, while a garbage collection or a
+    # zone's first load in this process is not.
+    costs = []
+    for _ in range(3):
+        began = time.thread_time()
+        response = _create(client, admin_headers, **{"start": "2026-03-02T09:00", **body})
+        costs.append(time.thread_time() - began)
+    assert min(costs) < 0.1
     assert response.status_code == 422, response.get_json()
     reason = response.json["fields"][field]
     assert words in reason
