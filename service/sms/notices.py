@@ -91,13 +91,7 @@ def notify_change(
         return 0
     key = _key(what, after)
     body = render_sms(TEMPLATE, _context(session, schedule, before, after, what, note))
-    reminded = select(Delivery.person_id).where(
-        Delivery.schedule_id == schedule.id,
-        Delivery.original_start_at == before.original_start.astimezone(UTC),
-        Delivery.rule_id.is_not(None),
-        Delivery.status.in_(REMINDED),
-    )
-    people = session.scalars(select(Person).where(Person.id.in_(reminded)).order_by(Person.id))
+    people = notice_recipients(session, schedule, before.original_start)
     rows = [
         {
             "schedule_id": schedule.id,
@@ -118,7 +112,6 @@ def notify_change(
             "updated_at": now,
         }
         for person in people
-        if person.can_receive_sms
     ]
     if not rows:
         return 0
@@ -129,6 +122,24 @@ def notify_change(
         index_elements=["schedule_id", "original_start_at", "person_id", "notice"]
     )
     return int(getattr(session.execute(statement, rows), "rowcount", 0) or 0)
+
+
+def notice_recipients(
+    session: Session, schedule: Schedule, original_start: datetime
+) -> list[Person]:
+    """Who gets a change notice if this occurrence is moved, cancelled or gets another
+    speaker now: those already reminded of it who can receive SMS (none when the
+    schedule's notices are off). The console shows them before an admin saves."""
+    if not schedule.change_notices:
+        return []
+    reminded = select(Delivery.person_id).where(
+        Delivery.schedule_id == schedule.id,
+        Delivery.original_start_at == original_start.astimezone(UTC),
+        Delivery.rule_id.is_not(None),
+        Delivery.status.in_(REMINDED),
+    )
+    people = session.scalars(select(Person).where(Person.id.in_(reminded)).order_by(Person.id))
+    return [person for person in people if person.can_receive_sms]
 
 
 def _key(what: list[Change], after: Seen) -> str:

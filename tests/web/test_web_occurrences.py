@@ -184,3 +184,53 @@ def test_month_view_with_a_bad_month_shows_this_month(
     assert response.status_code == 200
     today = utcnow().astimezone(SHANGHAI)
     assert f"{today.year} 年 {today.month} 月" in response.get_data(as_text=True)
+
+
+def test_the_page_names_who_will_get_a_change_notice_before_saving(
+    client: FlaskClient, pufa_state: Pufa
+) -> None:
+    from service.models import Delivery, DeliveryStatus, ReminderRule
+
+    schedule_id, local, wang_id = _weekly(pufa_state)
+    with pufa_state.db.transaction() as session:
+        lecture = session.get(Schedule, schedule_id)
+        assert lecture is not None
+        lecture.change_notices = True  # as a lecture made through the console or API is
+    sign_in(client, pufa_state)
+    page = _page(schedule_id, local)
+    assert "还没有人收到这一次的提醒短信" in client.get(page).get_data(as_text=True)
+
+    with pufa_state.db.transaction() as session:
+        wang = session.get(Person, wang_id)
+        assert wang is not None
+        wang.mobile = "+8613900008000"
+        schedule = session.get(Schedule, schedule_id)
+        assert schedule is not None
+        rule = ReminderRule(schedule=schedule, name="提前一天", lead_minutes=1440,
+                            template="lecture_audience", recipients="audience")  # fmt: skip
+        session.add(rule)
+        session.flush()
+        original = local.astimezone(UTC)
+        session.add(
+            Delivery(
+                schedule_id=schedule_id,
+                original_start_at=original,
+                rule_id=rule.id,
+                person_id=wang_id,
+                to=wang.mobile,
+                due_at=original - timedelta(days=1),
+                useful_until=original,
+                occurrence_start_at=original,
+                body="提醒",
+                segments=1,
+                status=DeliveryStatus.DELIVERED,
+            )  # fmt: skip
+        )
+    shown = client.get(page).get_data(as_text=True)
+    assert "已收到这次提醒的 1 人会各收到一条变更通知短信" in shown and "王芳" in shown
+
+    with pufa_state.db.transaction() as session:
+        schedule = session.get(Schedule, schedule_id)
+        assert schedule is not None
+        schedule.change_notices = False
+    assert "这个日程关闭了变更通知" in client.get(page).get_data(as_text=True)

@@ -26,6 +26,7 @@ from ...occurrences.expand import Occurrence, Window, expand
 from ...occurrences.query import load_schedules, workday_calendar
 from ...occurrences.reasons import occurrence_reason
 from ...occurrences.specs import schedule_spec
+from ...sms.notices import notice_recipients
 from ...workflows import replan
 from .. import messages
 from ..blueprints import web_blueprint
@@ -199,4 +200,5 @@ def _render(
         people=people,
         names=dict(people),
         back=request.args.get("next", ""),
+        notified=[p.name for p in notice_recipients(session, schedule, original_at)],
     )
