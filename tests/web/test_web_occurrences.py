@@ -224,7 +224,7 @@ def test_the_page_names_who_will_get_a_change_notice_before_saving(
                 body="提醒",
                 segments=1,
                 status=DeliveryStatus.DELIVERED,
-            )  # fmt: skip
+            )
         )
     shown = client.get(page).get_data(as_text=True)
     assert "已收到这次提醒的 1 人会各收到一条变更通知短信" in shown and "王芳" in shown
