@@ -241,3 +241,28 @@ def test_filling_weeks_round_robin_from_a_pool(client: FlaskClient, pufa_state: 
     refused = client.post(f"{page_path}/fill", data={"csrf_token": csrf_from(page), "weeks": "6"})
     assert refused.status_code == 400
     assert "请至少选择一位主讲人" in refused.get_data(as_text=True)
+
+
+def test_a_week_whose_audience_was_reminded_says_a_new_speaker_sends_notices(
+    client: FlaskClient, pufa_state: Pufa
+) -> None:
+    from service.models import DeliveryStatus, ReminderRule
+    from tests.support.workflows import pending_delivery
+
+    schedule_id, _ = _lecture(pufa_state)
+    with pufa_state.db.transaction() as session:
+        schedule = session.get(Schedule, schedule_id)
+        assert schedule is not None
+        schedule.change_notices = True
+        wang = session.scalars(select(Person).where(Person.name == "王芳")).one()
+        wang.mobile = "+8613900008000"
+        reminder = ReminderRule(schedule=schedule, name="提前一天", lead_minutes=1440,
+                                template="lecture_audience", recipients="audience")  # fmt: skip
+        session.add(reminder)
+        session.flush()
+        pending_delivery(session, schedule, reminder, wang, schedule.starts_at,
+                         status=DeliveryStatus.DELIVERED)  # fmt: skip
+    sign_in(client, pufa_state)
+    page = client.get(f"/admin/rota/{schedule_id}").get_data(as_text=True)
+    assert page.count("换主讲人会给他们发变更通知") == 1
+    assert "已提醒 1 人" in page

@@ -17,6 +17,7 @@ from ...domain.common import committed, plausible_day
 from ...domain.rota import AssignBody, GenerateBody, SwapBody
 from ...errors import PufaError
 from ...models import Person, Schedule, utcnow
+from ...sms.notices import notice_recipients
 from ...workflows import rota
 from .. import messages
 from ..blueprints import web_blueprint
@@ -235,6 +236,12 @@ def _render(
         swap_form=swap_form or FormState(),
         fill_form=fill_form or FormState({"weeks": str(WEEKS), "pool": []}),
         people=_people(session),
+        notified={
+            w.original_start.isoformat(): len(
+                notice_recipients(session, schedule, w.original_start)
+            )
+            for w in coming
+        },
     )
 
 
