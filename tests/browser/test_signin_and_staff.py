@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from service.context import Pufa
@@ -130,7 +131,8 @@ def test_an_admin_issues_a_staff_link_copies_it_and_a_reload_shows_no_secret(
     link = page.locator("#page-link").inner_text().strip()
     assert "/me/" in link
     page.get_by_role("button", name="复制链接").click()
-    assert page.get_by_role("button", name="已复制").is_visible()
+    # The clipboard answers asynchronously: wait for the button to say so.
+    expect(page.get_by_role("button", name="已复制")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == link
     shot(page, "12-staff-link-once")
     page.reload()
