@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from flask.testing import FlaskClient
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -45,50 +47,58 @@ def main() -> None:
             schedules = list(session.query(Schedule.id, Schedule.kind))
             plans = [p for (p,) in session.query(StudyPlan.id)]
         client = app.test_client()
-        page = client.get("/admin/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-        assert token
-        client.post(
-            "/admin/login",
-            data={
-                "username": "bench",
-                "password": "bench-password-1",
-                "csrf_token": token.group(1),
-            },
-        )
-        lecture = next(sid for sid, kind in schedules if kind == "lecture")
-        paths = [
-            "/admin/",
-            "/admin/schedules/",
-            "/admin/schedules/new",
-            *[f"/admin/schedules/{sid}" for sid, _ in schedules[:5]],
-            "/admin/calendar/",
-            "/admin/calendar/?month=2026-10",
-            f"/admin/reminders/{lecture}",
-            f"/admin/rota/{lecture}",
-            f"/admin/delete/schedule/{lecture}",
-            "/admin/study/",
-            *[f"/admin/study/{p}" for p in plans[:2]],
-            "/admin/people/",
-            "/admin/people/new",
-            "/admin/holidays/",
-            "/admin/sms/preview",
-            "/admin/sms/deliveries",
-            "/admin/ledger/",
-            "/admin/search/?q=司法所",
-        ]
-        rows = []
-        for path in paths:
-            times = []
-            for _ in range(args.repeat):
-                started = time.perf_counter()
-                response = client.get(path)
-                times.append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200, (path, response.status_code)
-            rows.append((statistics.median(times), path))
-        for ms, path in sorted(rows, reverse=True):
+        sign_in(client, "bench", "bench-password-1")
+        for ms, path in sorted(
+            server_times(client, pages(schedules, plans), args.repeat), reverse=True
+        ):
             print(f"{ms:7.1f} ms  {path}")
 
 
-if __name__ == "__main__":
-    main()
+def sign_in(client: FlaskClient, username: str, password: str) -> None:
+    """Sign a test client in to the console (the login form, with its CSRF token)."""
+    page = client.get("/admin/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    client.post(
+        "/admin/login",
+        data={"username": username, "password": password, "csrf_token": token.group(1)},
+    )
+
+
+def pages(schedules: list[tuple[int, str]], plans: list[int], month: str = "2026-10") -> list[str]:
+    """Every console page worth timing: ``schedules`` as (id, kind), ``plans`` ids."""
+    lecture = next(sid for sid, kind in schedules if kind == "lecture")
+    return [
+        "/admin/",
+        "/admin/schedules/",
+        "/admin/schedules/new",
+        *[f"/admin/schedules/{sid}" for sid, _ in schedules[:5]],
+        "/admin/calendar/",
+        f"/admin/calendar/?month={month}",
+        f"/admin/reminders/{lecture}",
+        f"/admin/rota/{lecture}",
+        f"/admin/delete/schedule/{lecture}",
+        "/admin/study/",
+        *[f"/admin/study/{p}" for p in plans[:2]],
+        "/admin/people/",
+        "/admin/people/new",
+        "/admin/holidays/",
+        "/admin/sms/preview",
+        "/admin/sms/deliveries",
+        "/admin/ledger/",
+        "/admin/search/?q=司法所",
+    ]
+
+
+def server_times(client: FlaskClient, paths: list[str], repeat: int) -> list[tuple[float, str]]:
+    """(median ms of ``repeat`` GETs, path) for each path; every answer must be 200."""
+    rows = []
+    for path in paths:
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.get(path)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (path, response.status_code)
+        rows.append((statistics.median(times), path))
+    return rows

@@ -16,7 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from . import migrate
-from .models import TOKEN_ROLES, Schedule
+from .county import COUNTY, CountyError, CountySpec, seed_county
+from .db import Database
+from .models import TOKEN_ROLES, Schedule, utcnow
 from .seed import DEMO_FILE, SeedError, load_demo_file, seed
 from .settings import Settings, SettingsError
 from .tokens import create_api_token, ensure_api_token, new_secret
@@ -61,8 +63,16 @@ def db_upgrade() -> None:
     click.echo(f"database at migration {migrate.head_revision()}")
 
 
-@click.command("seed", help="Load the 蟒河镇 demo data (idempotent).")
-@click.option("--demo", is_flag=True, required=True, help="Load the demo data set.")
+@click.command("seed", help="Load the 蟒河镇 demo data (idempotent), or a county-scale data set.")
+@click.option("--demo", is_flag=True, help="The demo data set (the default scale).")
+@click.option(
+    "--scale",
+    type=click.Choice(("demo", "county")),
+    default="demo",
+    show_default=True,
+    help="demo: the 蟒河镇 demo; county: 40 站所, 2,000 people, 300 schedules, three years "
+    "of history and 1,000,000 deliveries, into an empty database (for benchmarks).",
+)
 @click.option(
     "--file",
     "path",
@@ -70,14 +80,36 @@ def db_upgrade() -> None:
     default=DEMO_FILE,
     show_default=True,
 )
+@click.option("--database", "database_url", help="Seed this database instead of DATABASE_URL.")
+@click.option("--force", is_flag=True, help="county: empty the database's data first.")
+@click.option("--departments", type=int, default=COUNTY.departments, hidden=True)
+@click.option("--people", type=int, default=COUNTY.people, hidden=True)
+@click.option("--schedules", type=int, default=COUNTY.schedules, hidden=True)
+@click.option("--deliveries", type=int, default=COUNTY.deliveries, hidden=True)
 @with_appcontext
-def seed_command(demo: bool, path: Path) -> None:
+def seed_command(
+    demo: bool, scale: str, path: Path, database_url: str | None, force: bool, **size: int
+) -> None:
+    if demo and scale != "demo":
+        raise click.UsageError("--demo and --scale county ask for different data sets")
+    db = Database(database_url) if database_url else _pufa().db
+    try:
+        if scale == "county":
+            _seed_county(db, database_url, CountySpec(**size), force)
+        else:
+            _seed_demo(db, path)
+    finally:
+        if database_url:
+            db.dispose()
+
+
+def _seed_demo(db: Database, path: Path) -> None:
     try:
         data = load_demo_file(path)
     except SeedError as error:
         raise click.ClickException(str(error)) from None
     try:
-        with _pufa().db.transaction() as session:
+        with db.transaction() as session:
             created = seed(session, data)
     except SeedError as error:
         raise click.ClickException(str(error)) from None
@@ -88,6 +120,18 @@ def seed_command(demo: bool, path: Path) -> None:
             f"the demo data clash with rows already stored ({detail}); nothing was written"
         ) from None
     click.echo("created " + ", ".join(f"{n} {kind}" for kind, n in created.items()))
+
+
+def _seed_county(db: Database, database_url: str | None, spec: CountySpec, force: bool) -> None:
+    started = time.monotonic()
+    migrate.upgrade(database_url or _pufa().settings.database_url)
+    try:
+        with db.transaction() as session:
+            created = seed_county(session, spec, utcnow(), _pufa().settings.zone, force=force)
+    except CountyError as error:
+        raise click.ClickException(f"{error}; nothing was written") from None
+    counts = ", ".join(f"{n} {kind}" for kind, n in created.items())
+    click.echo(f"created {counts} in {time.monotonic() - started:.0f} s")
 
 
 @click.group("token", cls=AppGroup, help="API tokens.")
