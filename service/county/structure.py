@@ -283,7 +283,7 @@ def _monthly_meeting(w: Writer, built: Built, n: int, first_day: date) -> None:
     town = words.TOWNSHIPS[(audience[0] - 1) // 5]
     day = first_day + timedelta(days=rng.randrange(60))
     week, weekday = rng.randint(1, 4), rng.choice(WEEKDAYS)
-    rules = MEETING_RULES + ((MEETING_SOON,) if n % 2 else ())
+    rules = MEETING_RULES + ((MEETING_SOON,) if n % 4 else ())
     sid = w.schedule(
         audience=audience, rules=rules, kind="meeting",
         title=f"{town}{words.MEETINGS[n % len(words.MEETINGS)]}（{n + 1}）",
