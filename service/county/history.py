@@ -31,6 +31,7 @@ from .bulk import copy_rows, table_of
 from .structure import Built
 
 PLAN_STEP = timedelta(days=30)
+COMPLETE = timedelta(days=2)  # more than the planner looks back
 DELIVERY_COLUMNS = (
     "schedule_id", "original_start_at", "rule_id", "person_id", "status", "due_at",
     "useful_until", "occurrence_start_at", "to", "body", "segments", "attempts", "claimed_at",
@@ -98,17 +99,21 @@ def attendance(
 def deliveries(
     session: Session, rng: random.Random, target: int, since: datetime, until: datetime
 ) -> int:
-    """Exactly ``target`` past messages (fewer only if the past holds fewer), chosen with
-    equal chance among every message the planner would have written since ``since``."""
+    """Exactly ``target`` past messages (fewer only if the past holds fewer): every one of
+    the last two days, as a running clock leaves them (so the first plan tick finds no
+    gap to fill), and before that a selection with equal chance among every message the
+    planner would have written since ``since``."""
     run = PlanRun(session, strict=True)
+    cutoff = max(since, until - COMPLETE)
     windows = []
     start = since
-    while start < until:
-        end = min(start + PLAN_STEP, until)
+    while start < cutoff:
+        end = min(start + PLAN_STEP, cutoff)
         windows.append((start, end - timedelta(microseconds=1)))
         start = end
+    recent = run.plan(cutoff, until - timedelta(microseconds=1))[:target]
     natural = sum(len(run.plan(a, b)) for a, b in windows)
-    chosen = {"left": min(target, natural), "among": natural, "sid": 0}
+    chosen = {"left": min(target - len(recent), natural), "among": natural, "sid": 0}
 
     def rows() -> Iterator[tuple[Any, ...]]:
         for a, b in windows:
@@ -118,6 +123,8 @@ def deliveries(
                 if keep:
                     chosen["left"] -= 1
                     yield _history_row(planned, rng, chosen)
+        for planned in recent:
+            yield _history_row(planned, rng, chosen)
 
     columns = DELIVERY_COLUMNS
     return copy_rows(session.connection(), table_of(Delivery), columns, rows())
