@@ -30,7 +30,7 @@ from service.sms.planner import plan_deliveries
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 20, 2, tzinfo=UTC)
-TINY = CountySpec(departments=5, people=40, schedules=20, deliveries=400)
+TINY = CountySpec(departments=5, people=40, schedules=20, deliveries=400, years=2)
 
 
 def _seed(state: Pufa, spec: CountySpec = TINY) -> dict[str, int]:
