@@ -107,3 +107,7 @@ def server_times(
             assert response.status_code == 200, (path, response.status_code)
         rows.append((statistics.median(times), statistics.median(cpu), path))
     return rows
+
+
+if __name__ == "__main__":
+    main()
