@@ -7,10 +7,10 @@ queries, not one per person.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true, union
+from sqlalchemy import Select, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from ..audience import audience_ids
@@ -56,30 +56,35 @@ class Directory:
         return self._audiences[schedule.id]
 
 
-def load_directory(session: Session, schedule_ids: Iterable[int] | None = None) -> Directory:
-    schedule_ids = None if schedule_ids is None else list(schedule_ids)
-    people = list(session.scalars(_people(session, schedule_ids)))
+def load_directory(session: Session, schedules: Collection[Schedule] | None = None) -> Directory:
+    """What planning ``schedules`` (loaded with their rules, audience and overrides)
+    needs to know about people; ``None``: every schedule, as the clock's tick plans."""
+    needs = _needs(schedules)
+    people = list(session.scalars(_people(schedules, needs)))
+    ids = None if schedules is None else [s.id for s in schedules]
     items_query = select(StudyItem)
-    confirmations_query = select(StudyItem.schedule_id, StudyConfirmation.person_id).join(
-        StudyConfirmation, StudyConfirmation.item_id == StudyItem.id
-    )
-    if schedule_ids is not None:
-        ids = list(schedule_ids)
+    if ids is not None:
         items_query = items_query.where(StudyItem.schedule_id.in_(ids))
-        confirmations_query = confirmations_query.where(StudyItem.schedule_id.in_(ids))
     confirmed: dict[int, set[int]] = defaultdict(set)
-    for schedule_id, person_id in session.execute(confirmations_query):
-        confirmed[schedule_id].add(person_id)
-    departments = session.scalars(
-        select(Department)
-        .where(Department.head_id.is_not(None), _needs_heads(session, schedule_ids))
-        .options(selectinload(Department.members))
-        .order_by(Department.id)
-    )
+    if {"unconfirmed", "overdue_heads"} & needs:
+        confirmations_query = select(StudyItem.schedule_id, StudyConfirmation.person_id).join(
+            StudyConfirmation, StudyConfirmation.item_id == StudyItem.id
+        )
+        if ids is not None:
+            confirmations_query = confirmations_query.where(StudyItem.schedule_id.in_(ids))
+        for schedule_id, person_id in session.execute(confirmations_query):
+            confirmed[schedule_id].add(person_id)
     headed: dict[int, list[Department]] = defaultdict(list)
-    for department in departments:
-        assert department.head_id is not None
-        headed[department.head_id].append(department)
+    if "overdue_heads" in needs:
+        departments = session.scalars(
+            select(Department)
+            .where(Department.head_id.is_not(None))
+            .options(selectinload(Department.members))
+            .order_by(Department.id)
+        )
+        for department in departments:
+            assert department.head_id is not None
+            headed[department.head_id].append(department)
     return Directory(
         people={p.id: p for p in people},
         active=[p for p in people if p.is_active],
@@ -89,51 +94,41 @@ def load_directory(session: Session, schedule_ids: Iterable[int] | None = None) 
     )
 
 
-def _people(session: Session, schedule_ids: list[int] | None) -> Select[Person]:
+def _needs(schedules: Collection[Schedule] | None) -> set[str]:
+    """The kinds of recipients these schedules' rules (enabled or not: a disabled one's
+    pending rows are explained) name, and ``everyone`` if one is for everyone."""
+    if schedules is None:
+        return {"everyone", "audience", "speaker", "unconfirmed", "overdue_heads"}
+    needs = {rule.recipients for schedule in schedules for rule in schedule.rules}
+    if any(schedule.is_for_everyone for schedule in schedules):
+        needs.add("everyone")
+    return needs
+
+
+def _people(schedules: Collection[Schedule] | None, needs: set[str]) -> Select[Person]:
     """Everyone, or for a re-plan of a few schedules (an edit in a request) only the
     people they can concern: their audience, speakers and those with pending rows.
     Schedules for everyone, or with heads' summaries, need everyone."""
     query = select(Person)
-    if schedule_ids is None:
+    if schedules is None or {"everyone", "overdue_heads"} & needs:
         return query
-    wide = select(Schedule.id).where(
-        Schedule.id.in_(schedule_ids),
-        or_(
-            Schedule.is_for_everyone,
-            Schedule.id.in_(
-                select(ReminderRule.schedule_id).where(ReminderRule.recipients == "overdue_heads")
-            ),
-        ),
-    )
-    if session.scalar(wide.limit(1)) is not None:
-        return query
+    ids = [s.id for s in schedules]
     concerned = union(
-        select(schedule_people.c.person_id).where(schedule_people.c.schedule_id.in_(schedule_ids)),
+        select(schedule_people.c.person_id).where(schedule_people.c.schedule_id.in_(ids)),
         select(person_departments.c.person_id).where(
             person_departments.c.department_id.in_(
                 select(schedule_departments.c.department_id).where(
-                    schedule_departments.c.schedule_id.in_(schedule_ids)
+                    schedule_departments.c.schedule_id.in_(ids)
                 )
             )
         ),
-        select(Schedule.speaker_id).where(Schedule.id.in_(schedule_ids)),
-        select(OccurrenceOverride.speaker_id).where(
-            OccurrenceOverride.schedule_id.in_(schedule_ids)
-        ),
+        select(Schedule.speaker_id).where(Schedule.id.in_(ids)),
+        select(OccurrenceOverride.speaker_id).where(OccurrenceOverride.schedule_id.in_(ids)),
         select(Delivery.person_id).where(
-            Delivery.schedule_id.in_(schedule_ids), Delivery.status == DeliveryStatus.PENDING
+            Delivery.schedule_id.in_(ids), Delivery.status == DeliveryStatus.PENDING
         ),
     )
     return query.where(Person.id.in_(concerned))
-
-
-def _needs_heads(session: Session, schedule_ids: list[int] | None) -> ColumnElement[bool]:
-    if schedule_ids is None:
-        return true()
-    heads = select(ReminderRule.id).where(
-        ReminderRule.schedule_id.in_(schedule_ids), ReminderRule.recipients == "overdue_heads"
-    )
-    return true() if session.scalar(heads.limit(1)) is not None else false()
 
 
 def recipients(
