@@ -149,7 +149,15 @@ def planning(
             for label in checkouts
         }
         samples: dict[str, dict[str, Any]] = {
-            label: {"edit": [], "replan": [], "writes": 0, "rounds": []} for label in checkouts
+            label: {
+                "edit": [],
+                "replan": [],
+                "edit_cpu": [],
+                "replan_cpu": [],
+                "writes": 0,
+                "rounds": [],
+            }
+            for label in checkouts
         }
         labels = list(checkouts)
         for round_number in range(rounds):
@@ -161,6 +169,8 @@ def planning(
                 mine = samples[label]
                 mine["edit"] += out["edit_with_replan_ms"]
                 mine["replan"] += out["replan_only_unchanged_ms"]
+                mine["edit_cpu"] += out["edit_with_replan_cpu_ms"]
+                mine["replan_cpu"] += out["replan_only_unchanged_cpu_ms"]
                 mine["writes"] += out["unchanged_replan_writes"]
                 mine["rounds"].append(round(statistics.median(out["edit_with_replan_ms"]), 1))
         instructions = {}
@@ -182,6 +192,8 @@ def planning(
             "edits": len(mine["edit"]),
             "edit_with_replan_ms": _spread(mine["edit"]),
             "replan_only_unchanged_ms": _spread(mine["replan"]),
+            "edit_with_replan_cpu_ms": _spread(mine["edit_cpu"]),
+            "replan_only_unchanged_cpu_ms": _spread(mine["replan_cpu"]),
             "edit_with_replan_ms_round_medians": mine["rounds"],
             "unchanged_replan_writes": mine["writes"],
             **({"instructions": instructions[label]} if count else {}),
@@ -195,6 +207,9 @@ def planning(
             ),
             "replan_only_median": _ratio(
                 new["replan_only_unchanged_ms"]["median"], old["replan_only_unchanged_ms"]["median"]
+            ),
+            "edit_with_replan_cpu_median": _ratio(
+                new["edit_with_replan_cpu_ms"]["median"], old["edit_with_replan_cpu_ms"]["median"]
             ),
             **{
                 f"{step}_instructions": _ratio(new["instructions"][step], old["instructions"][step])
