@@ -2,7 +2,8 @@
 
     python -m benchmarks.sms_bench throughput [--count 10000] [--rate 50] [--concurrency 32]
     python -m benchmarks.sms_bench lateness [--count 1000] [--spread 60]
-    python -m benchmarks.sms_bench planning [--people 5000]
+    python -m benchmarks.sms_bench planning [--people 5000] [--edits 24] [--rounds 6]
+                                            [--baseline ../main-checkout] [--instructions]
     python -m benchmarks.sms_bench memory [--rows 1000000]
 
 The provider answers after 100 ms and runs in its own process (as a real one would not
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import signal
 import sqlite3
@@ -22,29 +24,28 @@ import subprocess
 import sys
 import time
 from bisect import bisect_left
-from datetime import UTC, datetime, timedelta
+from contextlib import ExitStack
+from datetime import datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from benchmarks.feed_304_instructions import instructions_in_fsum
 from benchmarks.loopback import HttpGateway, RemoteProvider
 from jobs import clock
 from service.context import Pufa
 from service.db import Database
-from service.domain.schedules import ScheduleIn, create_schedule, update_schedule
-from service.models import Delivery, Department, Person, Schedule, utcnow
+from service.models import Delivery, utcnow
 from service.seed import load_demo_file, seed
 from service.settings import QuietHours, Settings
-from service.sms.affected import replan_schedules
 from service.sms.dispatcher import Dispatcher
-from service.sms.planner import plan_deliveries
 from tests.support import ROOT
 from tests.support.database import fresh_database
 from tests.support.sms_proof import seed_outbox
 
+WORKER = ROOT / "benchmarks" / "sms_planning_worker.py"
 NO_QUIET_HOURS = QuietHours(clock_time(0), clock_time(0))
 
 
@@ -126,80 +127,132 @@ def lateness(url: str, count: int, spread: float, concurrency: int) -> dict[str,
     }
 
 
-def planning(url: str, people: int) -> dict[str, Any]:
-    db = Database(url)
-    with db.transaction() as session:
-        seed(session, load_demo_file())
-        departments = list(session.query(Department))
-        extra = people - session.query(Person).count()
-        for i in range(extra):
-            session.add(
-                Person(
-                    name=f"职工{i:05d}",
-                    mobile=f"+86138{i:08d}",
-                    departments=[departments[i % len(departments)]],
-                )
-            )
-    now = datetime(2026, 3, 29, 10, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)
-    timings = []
-    results = []
-    for _ in range(2):
-        started = time.perf_counter()
-        with db.transaction() as session:
-            results.append(plan_deliveries(session, now))
-        timings.append(time.perf_counter() - started)
-    edit = _one_edit(db)
-    db.dispose()
+def planning(
+    kind: str, people: int, edits: int, rounds: int, baseline: Path | None, count: bool
+) -> dict[str, Any]:
+    """The 48 h plan for ``people`` (made twice: the second time must write nothing),
+    then ``edits`` single edits of a 60-person lecture, each re-planned in its own
+    transaction. With ``baseline`` (another checkout, e.g. a worktree of main) both
+    checkouts run, each on a database of its own migrations, their edits in alternating
+    rounds so that the VM's load falls on both alike; ``count`` adds callgrind's
+    instruction counts per edit and per unchanged re-plan, which load does not change."""
+    checkouts = {"candidate": ROOT}
+    if baseline is not None:
+        checkouts["baseline"] = baseline.resolve()
+    load_before = os.getloadavg()
+    with ExitStack() as stack:
+        urls = {
+            label: stack.enter_context(fresh_database(kind, migrated=False)) for label in checkouts
+        }
+        setups = {
+            label: _worker(checkouts[label], "setup", urls[label], "--people", str(people))
+            for label in checkouts
+        }
+        samples: dict[str, dict[str, Any]] = {
+            label: {
+                "edit": [],
+                "replan": [],
+                "edit_cpu": [],
+                "replan_cpu": [],
+                "writes": 0,
+                "rounds": [],
+            }
+            for label in checkouts
+        }
+        labels = list(checkouts)
+        for round_number in range(rounds):
+            for label in labels if round_number % 2 == 0 else labels[::-1]:
+                lecture = str(setups[label]["lecture"]["id"])
+                times = str(-(-edits // rounds))
+                args = ("edits", urls[label], "--lecture", lecture, "--times", times)
+                out = _worker(checkouts[label], *args, "--label", label)
+                mine = samples[label]
+                mine["edit"] += out["edit_with_replan_ms"]
+                mine["replan"] += out["replan_only_unchanged_ms"]
+                mine["edit_cpu"] += out["edit_with_replan_cpu_ms"]
+                mine["replan_cpu"] += out["replan_only_unchanged_cpu_ms"]
+                mine["writes"] += out["unchanged_replan_writes"]
+                mine["rounds"].append(round(statistics.median(out["edit_with_replan_ms"]), 1))
+        instructions = {}
+        if count:
+            for label in checkouts:
+                lecture = str(setups[label]["lecture"]["id"])
+                instructions[label] = {
+                    step: _instructions(checkouts[label], urls[label], lecture, step)
+                    for step in ("edit", "replan")
+                }
+    report: dict[str, Any] = {"people": people, "load_average_before": load_before}
+    for label in checkouts:
+        mine = samples[label]
+        report[label] = {
+            "code": setups[label]["code"],
+            "plan_48h": setups[label]["first_run"],
+            "plan_48h_unchanged": setups[label]["second_run_unchanged"],
+            "lecture": setups[label]["lecture"],
+            "edits": len(mine["edit"]),
+            "edit_with_replan_ms": _spread(mine["edit"]),
+            "replan_only_unchanged_ms": _spread(mine["replan"]),
+            "edit_with_replan_cpu_ms": _spread(mine["edit_cpu"]),
+            "replan_only_unchanged_cpu_ms": _spread(mine["replan_cpu"]),
+            "edit_with_replan_ms_round_medians": mine["rounds"],
+            "unchanged_replan_writes": mine["writes"],
+            **({"instructions": instructions[label]} if count else {}),
+        }
+    if baseline is not None:
+        new, old = report["candidate"], report["baseline"]
+        report["ratio_candidate_to_baseline"] = {
+            "plan_48h_seconds": _ratio(new["plan_48h"]["seconds"], old["plan_48h"]["seconds"]),
+            "edit_with_replan_median": _ratio(
+                new["edit_with_replan_ms"]["median"], old["edit_with_replan_ms"]["median"]
+            ),
+            "replan_only_median": _ratio(
+                new["replan_only_unchanged_ms"]["median"], old["replan_only_unchanged_ms"]["median"]
+            ),
+            "edit_with_replan_cpu_median": _ratio(
+                new["edit_with_replan_cpu_ms"]["median"], old["edit_with_replan_cpu_ms"]["median"]
+            ),
+            **{
+                f"{step}_instructions": _ratio(new["instructions"][step], old["instructions"][step])
+                for step in (("edit", "replan") if count else ())
+            },
+        }
+    report["targets"] = {"plan_48h_seconds": 3.0, "edit_with_replan_ms": 50}
+    report["load_average_after"] = os.getloadavg()
+    return report
+
+
+def _worker(checkout: Path, *args: str) -> dict[str, Any]:
+    """Run ``sms_planning_worker.py`` with ``checkout``'s code; its JSON answer."""
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    done = subprocess.run(
+        [sys.executable, str(WORKER), *args], env=env, cwd=checkout, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{checkout}: {' '.join(args[:1])} failed\n{done.stderr[-3000:]}")
+    answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return answer
+
+
+def _instructions(checkout: Path, url: str, lecture: str, step: str, times: int = 5) -> int:
+    """Instructions per ``step`` (``edit`` or ``replan``), by callgrind."""
+    args = [str(WORKER), "edits", url, "--lecture", lecture, "--times", str(times)]
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    total = instructions_in_fsum([*args, "--label", "count", "--count", step], env=env)
+    return total // times
+
+
+def _spread(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
     return {
-        "people": people,
-        "first_run": {"seconds": round(timings[0], 2), **vars(results[0])},
-        "second_run_unchanged": {"seconds": round(timings[1], 2), "writes": results[1].writes},
-        "ratio_to_target_3s": round(timings[0] / 3.0, 2),
-        "one_edit_60_person_lecture": edit,
+        "median": round(statistics.median(ordered), 1),
+        "p90": round(ordered[math.ceil(0.9 * len(ordered)) - 1], 1),
+        "min": round(ordered[0], 1),
+        "max": round(ordered[-1], 1),
     }
 
 
-def _one_edit(db: Database, audience: int = 60, times: int = 7) -> dict[str, Any]:
-    """A single edit's re-plan, as a request makes it: a 60-person lecture tomorrow gets
-    a new topic (every pending row re-rendered), then the re-plan alone with nothing
-    changed. Median milliseconds of ``times`` runs each."""
-    with db.transaction() as session:
-        people = [p.id for p in session.scalars(select(Person).order_by(Person.id).limit(audience))]
-        start = (utcnow() + timedelta(hours=30)).astimezone(ZoneInfo("Asia/Shanghai"))
-        data = ScheduleIn(
-            kind="lecture",
-            title="专题讲座",
-            start=start.replace(second=0, microsecond=0, tzinfo=None),
-            person_ids=people,
-            speaker_id=people[0],
-        )
-        lecture = create_schedule(session, "bench", data)
-        lecture_id = lecture.id
-    edits, replans = [], []
-    for i in range(times):
-        with db.transaction() as session:
-            row = session.get_one(Schedule, lecture_id)
-            started = time.perf_counter()
-            update_schedule(session, "bench", row, {"topic": f"第{i}讲"}, None)
-            edits.append(time.perf_counter() - started)
-        with db.transaction() as session:
-            started = time.perf_counter()
-            result = replan_schedules(session, [lecture_id], utcnow())
-            replans.append(time.perf_counter() - started)
-            assert result.writes == 0
-    with db.transaction() as session:
-        pending = session.scalar(
-            select(func.count()).where(
-                Delivery.schedule_id == lecture_id, Delivery.status == "pending"
-            )
-        )
-    return {
-        "audience": audience,
-        "pending_rows": pending,
-        "edit_with_replan_ms_median": round(statistics.median(edits) * 1000, 1),
-        "replan_only_unchanged_ms_median": round(statistics.median(replans) * 1000, 1),
-        "target_ms": 50,
-    }
+def _ratio(new: float, old: float) -> float:
+    return round(new / old, 2) if old else math.nan
 
 
 def memory(url: str, rows: int, seconds: float) -> dict[str, Any]:
@@ -277,15 +330,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="sqlite")
+    parser.add_argument("--edits", type=int, default=24, help="planning: single edits timed")
+    parser.add_argument("--rounds", type=int, default=6, help="planning: alternating rounds")
+    parser.add_argument("--baseline", type=Path, help="planning: another checkout to compare")
+    parser.add_argument(
+        "--instructions", action="store_true", help="planning: count with callgrind too"
+    )
     args = parser.parse_args(argv)
     database = "sqlite" if args.bench == "memory" else args.database
+    if args.bench == "planning":
+        report = planning(
+            database, args.people, args.edits, args.rounds, args.baseline, args.instructions
+        )
+        report.update(bench=args.bench, database=database, cores=os.cpu_count())
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return
     with fresh_database(database) as url:
         if args.bench == "throughput":
             report = throughput(url, args.count or 10_000, args.concurrency, args.rate)
         elif args.bench == "lateness":
             report = lateness(url, args.count or 1000, args.spread, args.concurrency)
-        elif args.bench == "planning":
-            report = planning(url, args.people)
         else:
             report = memory(url, args.rows, args.seconds)
     report.update(bench=args.bench, database=database, cores=os.cpu_count())

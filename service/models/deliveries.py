@@ -50,6 +50,8 @@ class Delivery(Base):
         # writes it: ``notice`` names the change.
         UniqueConstraint("schedule_id", "original_start_at", "person_id", "notice"),
         Index("ix_deliveries_status_due_at", "status", "due_at"),
+        # A request's re-plan of one schedule reads its pending rows (migration 0017).
+        Index("ix_deliveries_schedule_id_status", "schedule_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

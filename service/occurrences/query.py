@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import HolidayOverride, Schedule
@@ -22,16 +22,25 @@ def workday_calendar(session: Session) -> WorkdayCalendar:
     )
 
 
-def load_schedules(session: Session, ids: Iterable[int] | None = None) -> list[Schedule]:
-    query = select(Schedule).options(
+# Built once: for one schedule (a request's re-plan), building the statement and its
+# cache key again cost about as much as running it.
+_SCHEDULES = (
+    select(Schedule)
+    .options(
         selectinload(Schedule.overrides),
         selectinload(Schedule.rules),
         selectinload(Schedule.departments),
         selectinload(Schedule.people),
     )
-    if ids is not None:
-        query = query.where(Schedule.id.in_(list(ids)))
-    return list(session.scalars(query.order_by(Schedule.id)))
+    .order_by(Schedule.id)
+)
+_SCHEDULES_BY_ID = _SCHEDULES.where(Schedule.id.in_(bindparam("ids", expanding=True)))
+
+
+def load_schedules(session: Session, ids: Iterable[int] | None = None) -> list[Schedule]:
+    if ids is None:
+        return list(session.scalars(_SCHEDULES))
+    return list(session.scalars(_SCHEDULES_BY_ID, {"ids": list(ids)}))
 
 
 def expand_all(

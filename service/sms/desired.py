@@ -87,7 +87,9 @@ class PlanRun:
         self.strict = strict
         self.schedules = {s.id: s for s in load_schedules(session, ids)}
         self.workdays = workday_calendar(session)
-        self.directory: Directory = load_directory(session, ids)
+        self.directory: Directory = load_directory(
+            session, None if ids is None else list(self.schedules.values())
+        )
         self.occurrences: dict[tuple[int, datetime], Occurrence] = {}
         # Schedules that could not be planned (a broken template, a bad RRULE): logged,
         # skipped, and their planned messages left alone rather than retracted.

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, select, update
+from sqlalchemy import BindParameter, Table, and_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,23 @@ MAX_CATCH_UP = timedelta(days=30)
 _TABLE: Table = Delivery.__table__  # type: ignore[assignment]
 _KEY_COLUMNS = ("schedule_id", "original_start_at", "rule_id", "person_id")
 _PLANNED_FIELDS = ("to", "due_at", "useful_until", "occurrence_start_at", "body", "segments")
+# Statements are built once: a request's re-plan runs a handful of small queries, and
+# building each statement and its cache key again cost as much as running it.
+_IDS: BindParameter[int] = bindparam("ids", expanding=True)
+# Plain rows, not ORM objects: the horizon can hold tens of thousands.
+_PENDING = select(
+    Delivery.id, *(getattr(Delivery, c) for c in (*_KEY_COLUMNS, *_PLANNED_FIELDS))
+).where(
+    Delivery.status == DeliveryStatus.PENDING,
+    Delivery.rule_id.is_not(None),  # change notices are no rule's: not the plan's
+)
+_PENDING_OF_SCHEDULES = _PENDING.where(Delivery.schedule_id.in_(_IDS))
+_EXISTING = select(
+    Delivery.id, Delivery.status, *(getattr(Delivery, c) for c in _KEY_COLUMNS)
+).where(
+    Delivery.schedule_id.in_(_IDS),
+    Delivery.original_start_at.between(bindparam("first"), bindparam("last")),
+)
 
 
 @dataclass
@@ -101,16 +118,11 @@ def plan_deliveries(
     Flushes but does not commit: the caller owns the transaction.
     """
     ids = None if schedule_ids is None else list(schedule_ids)
-    # Plain rows, not ORM objects: the horizon can hold tens of thousands.
-    pending_query = select(
-        Delivery.id, *(getattr(Delivery, c) for c in (*_KEY_COLUMNS, *_PLANNED_FIELDS))
-    ).where(
-        Delivery.status == DeliveryStatus.PENDING,
-        Delivery.rule_id.is_not(None),  # change notices are no rule's: not the plan's
-    )
-    if ids is not None:
-        pending_query = pending_query.where(Delivery.schedule_id.in_(ids))
-    pending = {_key(row): row for row in session.execute(pending_query)}
+    if ids is None:
+        rows = session.execute(_PENDING)
+    else:
+        rows = session.execute(_PENDING_OF_SCHEDULES, {"ids": ids})
+    pending = {_key(row): row for row in rows}
     run = PlanRun(session, ids, strict=strict)
     start = now - LOOKBACK if due_from is None else due_from
     desired = {p.key: p for p in run.plan(start, now + horizon, group_triples(pending))}
@@ -172,13 +184,13 @@ def existing_rows(session: Session, planned: Iterable[Planned]) -> dict[Key, tup
     if not planned:
         return {}
     originals = [p.original_start_at for p in planned]
-    query = select(
-        Delivery.id, Delivery.status, *(getattr(Delivery, c) for c in _KEY_COLUMNS)
-    ).where(
-        Delivery.schedule_id.in_({p.schedule_id for p in planned}),
-        Delivery.original_start_at.between(min(originals), max(originals)),
-    )
-    return {(s, o, r, p): (row_id, status) for row_id, status, s, o, r, p in session.execute(query)}
+    values = {
+        "ids": sorted({p.schedule_id for p in planned}),
+        "first": min(originals),
+        "last": max(originals),
+    }
+    rows = session.execute(_EXISTING, values)
+    return {(s, o, r, p): (row_id, status) for row_id, status, s, o, r, p in rows}
 
 
 def _insert(session: Session, fresh: list[Planned], now: datetime) -> tuple[int, int]:

@@ -7,10 +7,10 @@ queries, not one per person.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true, union
+from sqlalchemy import BindParameter, bindparam, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from ..audience import audience_ids
@@ -30,6 +30,43 @@ from ..models import (
 )
 from ..occurrences.expand import Occurrence
 from .wording import join_names
+
+# Statements are built once (building one and its cache key costs as much as running
+# a small query); ``ids`` are the schedules being planned.
+_IDS: BindParameter[int] = bindparam("ids", expanding=True)
+_EVERYONE = select(Person)
+# The people a few schedules can concern: audience, speakers, those with pending rows.
+_CONCERNED = select(Person).where(
+    Person.id.in_(
+        union(
+            select(schedule_people.c.person_id).where(schedule_people.c.schedule_id.in_(_IDS)),
+            select(person_departments.c.person_id).where(
+                person_departments.c.department_id.in_(
+                    select(schedule_departments.c.department_id).where(
+                        schedule_departments.c.schedule_id.in_(_IDS)
+                    )
+                )
+            ),
+            select(Schedule.speaker_id).where(Schedule.id.in_(_IDS)),
+            select(OccurrenceOverride.speaker_id).where(OccurrenceOverride.schedule_id.in_(_IDS)),
+            select(Delivery.person_id).where(
+                Delivery.schedule_id.in_(_IDS), Delivery.status == DeliveryStatus.PENDING
+            ),
+        )
+    )
+)
+_ITEMS = select(StudyItem)
+_CONFIRMATIONS = select(StudyItem.schedule_id, StudyConfirmation.person_id).join(
+    StudyConfirmation, StudyConfirmation.item_id == StudyItem.id
+)
+_ITEMS_OF_SCHEDULES = _ITEMS.where(StudyItem.schedule_id.in_(_IDS))
+_CONFIRMATIONS_OF_SCHEDULES = _CONFIRMATIONS.where(StudyItem.schedule_id.in_(_IDS))
+_HEADS = (
+    select(Department)
+    .where(Department.head_id.is_not(None))
+    .options(selectinload(Department.members))
+    .order_by(Department.id)
+)
 
 
 @dataclass(frozen=True)
@@ -56,84 +93,49 @@ class Directory:
         return self._audiences[schedule.id]
 
 
-def load_directory(session: Session, schedule_ids: Iterable[int] | None = None) -> Directory:
-    schedule_ids = None if schedule_ids is None else list(schedule_ids)
-    people = list(session.scalars(_people(session, schedule_ids)))
-    items_query = select(StudyItem)
-    confirmations_query = select(StudyItem.schedule_id, StudyConfirmation.person_id).join(
-        StudyConfirmation, StudyConfirmation.item_id == StudyItem.id
-    )
-    if schedule_ids is not None:
-        ids = list(schedule_ids)
-        items_query = items_query.where(StudyItem.schedule_id.in_(ids))
-        confirmations_query = confirmations_query.where(StudyItem.schedule_id.in_(ids))
+def load_directory(session: Session, schedules: Collection[Schedule] | None = None) -> Directory:
+    """What planning ``schedules`` (loaded with their rules, audience and overrides)
+    needs to know about people; ``None``: every schedule, as the clock's tick plans."""
+    needs = _needs(schedules)
+    if schedules is None:
+        ids: dict[str, list[int]] = {}
+        items_query, confirmations_query = _ITEMS, _CONFIRMATIONS
+    else:
+        ids = {"ids": [s.id for s in schedules]}
+        items_query, confirmations_query = _ITEMS_OF_SCHEDULES, _CONFIRMATIONS_OF_SCHEDULES
+    # Everyone for the tick and for schedules for everyone or with heads' summaries;
+    # for a few others (an edit in a request) only the people they can concern.
+    if schedules is None or {"everyone", "overdue_heads"} & needs:
+        people = list(session.scalars(_EVERYONE))
+    else:
+        people = list(session.scalars(_CONCERNED, ids))
     confirmed: dict[int, set[int]] = defaultdict(set)
-    for schedule_id, person_id in session.execute(confirmations_query):
-        confirmed[schedule_id].add(person_id)
-    departments = session.scalars(
-        select(Department)
-        .where(Department.head_id.is_not(None), _needs_heads(session, schedule_ids))
-        .options(selectinload(Department.members))
-        .order_by(Department.id)
-    )
+    if {"unconfirmed", "overdue_heads"} & needs:
+        for schedule_id, person_id in session.execute(confirmations_query, ids):
+            confirmed[schedule_id].add(person_id)
     headed: dict[int, list[Department]] = defaultdict(list)
-    for department in departments:
-        assert department.head_id is not None
-        headed[department.head_id].append(department)
+    if "overdue_heads" in needs:
+        for department in session.scalars(_HEADS):
+            assert department.head_id is not None
+            headed[department.head_id].append(department)
     return Directory(
         people={p.id: p for p in people},
         active=[p for p in people if p.is_active],
-        study_items={item.schedule_id: item for item in session.scalars(items_query)},
+        study_items={item.schedule_id: item for item in session.scalars(items_query, ids)},
         confirmed=confirmed,
         headed=headed,
     )
 
 
-def _people(session: Session, schedule_ids: list[int] | None) -> Select[Person]:
-    """Everyone, or for a re-plan of a few schedules (an edit in a request) only the
-    people they can concern: their audience, speakers and those with pending rows.
-    Schedules for everyone, or with heads' summaries, need everyone."""
-    query = select(Person)
-    if schedule_ids is None:
-        return query
-    wide = select(Schedule.id).where(
-        Schedule.id.in_(schedule_ids),
-        or_(
-            Schedule.is_for_everyone,
-            Schedule.id.in_(
-                select(ReminderRule.schedule_id).where(ReminderRule.recipients == "overdue_heads")
-            ),
-        ),
-    )
-    if session.scalar(wide.limit(1)) is not None:
-        return query
-    concerned = union(
-        select(schedule_people.c.person_id).where(schedule_people.c.schedule_id.in_(schedule_ids)),
-        select(person_departments.c.person_id).where(
-            person_departments.c.department_id.in_(
-                select(schedule_departments.c.department_id).where(
-                    schedule_departments.c.schedule_id.in_(schedule_ids)
-                )
-            )
-        ),
-        select(Schedule.speaker_id).where(Schedule.id.in_(schedule_ids)),
-        select(OccurrenceOverride.speaker_id).where(
-            OccurrenceOverride.schedule_id.in_(schedule_ids)
-        ),
-        select(Delivery.person_id).where(
-            Delivery.schedule_id.in_(schedule_ids), Delivery.status == DeliveryStatus.PENDING
-        ),
-    )
-    return query.where(Person.id.in_(concerned))
-
-
-def _needs_heads(session: Session, schedule_ids: list[int] | None) -> ColumnElement[bool]:
-    if schedule_ids is None:
-        return true()
-    heads = select(ReminderRule.id).where(
-        ReminderRule.schedule_id.in_(schedule_ids), ReminderRule.recipients == "overdue_heads"
-    )
-    return true() if session.scalar(heads.limit(1)) is not None else false()
+def _needs(schedules: Collection[Schedule] | None) -> set[str]:
+    """The kinds of recipients these schedules' rules (enabled or not: a disabled one's
+    pending rows are explained) name, and ``everyone`` if one is for everyone."""
+    if schedules is None:
+        return {"everyone", "audience", "speaker", "unconfirmed", "overdue_heads"}
+    needs = {rule.recipients for schedule in schedules for rule in schedule.rules}
+    if any(schedule.is_for_everyone for schedule in schedules):
+        needs.add("everyone")
+    return needs
 
 
 def recipients(

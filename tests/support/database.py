@@ -29,8 +29,9 @@ def backend() -> str:
 
 
 @contextmanager
-def fresh_database(kind: str) -> Iterator[str]:
-    """A migrated, empty database that is dropped afterwards."""
+def fresh_database(kind: str, *, migrated: bool = True) -> Iterator[str]:
+    """A migrated (or with ``migrated=False`` a blank), empty database that is dropped
+    afterwards."""
     if kind == "postgresql":
         name = f"pufa_test_{uuid.uuid4().hex[:10]}"
         server = create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
@@ -38,7 +39,8 @@ def fresh_database(kind: str) -> Iterator[str]:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         url = PG_SERVER_URL.rsplit("/", 1)[0] + f"/{name}"
         try:
-            migrate.upgrade(url)
+            if migrated:
+                migrate.upgrade(url)
             yield url
         finally:
             with server.connect() as conn:
@@ -47,7 +49,8 @@ def fresh_database(kind: str) -> Iterator[str]:
     else:
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite:///{folder}/pufa.sqlite3"
-            migrate.upgrade(url)
+            if migrated:
+                migrate.upgrade(url)
             yield url
 
 
