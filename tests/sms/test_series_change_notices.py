@@ -21,7 +21,7 @@ from tests.support.web import post_form, sign_in
 API = "/api/v1"
 NOW = local(2026, 12, 6, 22, 40)  # Sunday night; the lecture is Monday 16:00
 NOTICE = (
-    "【蟒河镇普法】变更通知：原定12月7日（周一）{old}的机关职工每周一讲改至12月7日（周一）{new}。"  # noqa: E501
+    "【蟒河镇普法】变更通知：原定12月7日（周一）{old}的机关职工每周一讲改至12月7日（周一）{new}。"
 )
 MOVED = NOTICE.format(old="16:00", new="18:00")
 
