@@ -66,6 +66,7 @@ def test_the_switch_is_saved_shown_and_audited(client: FlaskClient, pufa_state: 
     with pufa_state.db.sessions() as session:
         updated = (AuditEntry.action == "update", AuditEntry.resource == "schedule")
         entry = session.scalars(select(AuditEntry).where(*updated)).one()
+        assert entry.before is not None and entry.after is not None
         assert (entry.before["change_notices"], entry.after["change_notices"]) == (True, False)
 
 
