@@ -5,7 +5,7 @@ as a change of that one occurrence would."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, date
 
 import pytest
 import time_machine
@@ -204,3 +204,33 @@ def test_moving_the_series_in_the_console_sends_the_same_notice(
     answer = post_form(client, page, page, {**form, "version": str(version + 1)})
     assert answer.status_code == 302, answer.get_data(as_text=True)
     assert len(notices(pufa_state)) == 1
+
+
+def test_a_study_deadline_moved_tells_those_reminded_only_where_notices_are_switched_on(
+    client: FlaskClient, admin_headers: dict[str, str], pufa_state: Pufa, frozen: None
+) -> None:
+    with pufa_state.db.transaction() as session:
+        world = World(session)
+        zhou = world.person("周伟")
+        item = world.study_item("民法典", date(2026, 12, 7))
+        world.rule(item.schedule, 1440, "study_deadline", recipients="unconfirmed")
+        plan_deliveries(session, NOW.astimezone(UTC))
+        session.execute(update(Delivery).values(status="sent"))
+        path = f"{API}/study-plans/{item.plan_id}/items/{item.id}"
+        deadline = item.schedule_id
+
+    def move_to(day: str) -> None:
+        etag = client.get(path, headers=admin_headers).headers["ETag"]
+        answer = client.patch(
+            path, json={"due_on": day}, headers={**admin_headers, "If-Match": etag}
+        )
+        assert answer.status_code == 200, answer.get_json()
+
+    move_to("2026-12-09")  # a deadline's notices are off by default
+    assert notices(pufa_state) == []
+    patch(client, admin_headers, deadline, {"change_notices": True})
+    move_to("2026-12-10")  # the item's edit keeps the switch
+
+    [notice] = notices(pufa_state)
+    assert notice.person_id == zhou.id
+    assert notice.body.endswith("原定12月9日的学法截止：民法典（2026）改至12月10日。")
