@@ -19,14 +19,14 @@ change and person).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Delivery, Schedule
-from ..occurrences.expand import Occurrence, ScheduleSpec, Window, expand
+from ..occurrences.expand import Occurrence, ScheduleSpec, Window, Workdays, expand
 from ..occurrences.query import workday_calendar
 from ..occurrences.specs import schedule_spec
 from .notices import REMINDED, notify_change
@@ -52,58 +52,47 @@ class Known:
 
 @dataclass(frozen=True)
 class Before:
-    """A series' occurrences that have outbox rows, as they stood before an edit."""
+    """A series as it stood before an edit: what ``expand`` needs of it."""
 
-    occurrences: tuple[Known, ...] = ()
-    reminded: frozenset[datetime] = frozenset()  # original starts someone was reminded of
-    expanded: frozenset[datetime] = frozenset()  # every original start near them
+    spec: ScheduleSpec
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The upcoming occurrences of a series that have outbox rows, as ``spec`` has them."""
+
+    occurrences: tuple[Known, ...]
+    reminded: frozenset[datetime]  # original starts someone was reminded of
+    expanded: frozenset[datetime]  # every original start near them
 
 
 def before_edit(session: Session, schedule: Schedule, now: datetime) -> Before:
     """Take this before changing the schedule; give it to ``after_edit`` after."""
-    was_reminded = func.max(
-        case((and_(Delivery.rule_id.is_not(None), Delivery.status.in_(REMINDED)), 1), else_=0)
-    )
-    rows = session.execute(
-        select(Delivery.original_start_at, was_reminded)
-        .where(
-            Delivery.schedule_id == schedule.id,
-            Delivery.original_start_at >= now - _LOOK_BACK,
-        )
-        .group_by(Delivery.original_start_at)
-        .order_by(Delivery.original_start_at)
-    ).all()
-    if not rows:
-        return Before()
-    originals = [original for original, _ in rows]
-    occurrences = _expand(session, schedule_spec(schedule), originals)
-    exact = {o.original_start.astimezone(UTC): o for o in occurrences}
-    known = [_known(original, exact[original]) for original in originals if original in exact]
-    return Before(
-        occurrences=tuple(k for k in known if k.start > now),
-        reminded=frozenset(original for original, reminded in rows if reminded),
-        expanded=frozenset(exact),
-    )
+    return Before(schedule_spec(schedule))
 
 
 def after_edit(session: Session, schedule: Schedule, before: Before, now: datetime) -> int:
     """Follow each occurrence across the edit (the schedule as it is now): notices to
     those reminded of it, its rows under its new original start. How many notices."""
-    if not before.occurrences:
+    after = schedule_spec(schedule)
+    if _timing(after) == _timing(before.spec):
+        return 0  # the same occurrences at the same times with the same speakers
+    workdays = workday_calendar(session)
+    rows = _rows(session, before.spec, workdays, now)
+    if not rows.occurrences:
         return 0
-    session.flush()
-    originals = [known.original_start for known in before.occurrences]
-    followed = _follow(_expand(session, schedule_spec(schedule), originals), before)
+    originals = [known.original_start for known in rows.occurrences]
+    followed = _follow(_expand(after, originals, workdays), rows)
     told: set[tuple[int, datetime, bool]] = set()
     written = 0
-    for was in before.occurrences:
+    for was in rows.occurrences:
         now_is = followed.get(was.original_start)
-        if was.original_start in before.reminded:
+        if was.original_start in rows.reminded:
             news = _gone(was) if now_is is None else _known(was.original_start, now_is)
             written += notify_change(session, schedule, was, news, "", now, told=told)
     moves = {
         was.original_start: now_is.original_start.astimezone(UTC)
-        for was in before.occurrences
+        for was in rows.occurrences
         if (now_is := followed.get(was.original_start)) is not None
         and now_is.original_start != was.original_start
     }
@@ -115,27 +104,58 @@ def notify_deleted(session: Session, schedule: Schedule, now: datetime) -> int:
     """Before a schedule is deleted: each upcoming occurrence people were reminded of is
     cancelled. The notices belong to no schedule, so they outlive its deletion (its own
     outbox rows go with it: ON DELETE CASCADE)."""
-    before = before_edit(session, schedule, now)
+    rows = _rows(session, schedule_spec(schedule), workday_calendar(session), now)
     told: set[tuple[int, datetime, bool]] = set()
     written = 0
-    for was in before.occurrences:
-        if was.original_start in before.reminded:
+    for was in rows.occurrences:
+        if was.original_start in rows.reminded:
             written += notify_change(
                 session, schedule, was, _gone(was), "", now, told=told, outlives_schedule=True
             )
     return written
 
 
-def _expand(session: Session, spec: ScheduleSpec, originals: list[datetime]) -> list[Occurrence]:
+def _timing(spec: ScheduleSpec) -> ScheduleSpec:
+    """What decides a series' occurrences, their starts and speakers (not its topic,
+    place or duration, which no notice reports)."""
+    return replace(spec, topic="", location="", duration=timedelta(0))
+
+
+def _rows(session: Session, spec: ScheduleSpec, workdays: Workdays, now: datetime) -> _Rows:
+    was_reminded = func.max(
+        case((and_(Delivery.rule_id.is_not(None), Delivery.status.in_(REMINDED)), 1), else_=0)
+    )
+    found = session.execute(
+        select(Delivery.original_start_at, was_reminded)
+        .where(
+            Delivery.schedule_id == spec.id,
+            Delivery.original_start_at >= now - _LOOK_BACK,
+        )
+        .group_by(Delivery.original_start_at)
+        .order_by(Delivery.original_start_at)
+    ).all()
+    if not found:
+        return _Rows((), frozenset(), frozenset())
+    originals = [original for original, _ in found]
+    exact = {o.original_start.astimezone(UTC): o for o in _expand(spec, originals, workdays)}
+    known = [_known(original, exact[original]) for original in originals if original in exact]
+    return _Rows(
+        occurrences=tuple(k for k in known if k.start > now),
+        reminded=frozenset(original for original, reminded in found if reminded),
+        expanded=frozenset(exact),
+    )
+
+
+def _expand(spec: ScheduleSpec, originals: list[datetime], workdays: Workdays) -> list[Occurrence]:
     """The occurrences around these original starts, wherever overrides moved them."""
     wanted = set(originals)
     moved = [o.moved_start for o in spec.overrides if o.original_start in wanted]
     points = [*originals, *(start for start in moved if start is not None)]
     window = Window(min(points) - _MARGIN, max(points) + _MARGIN)
-    return expand(spec, window, workday_calendar(session))
+    return expand(spec, window, workdays)
 
 
-def _follow(after: list[Occurrence], before: Before) -> dict[datetime, Occurrence]:
+def _follow(after: list[Occurrence], before: _Rows) -> dict[datetime, Occurrence]:
     """Where each occurrence went: the same original start, else the nearest new
     occurrence within a week, each new one taken once, nearest pairs first."""
     by_original = {o.original_start.astimezone(UTC): o for o in after}
