@@ -104,6 +104,8 @@ def notify_deleted(session: Session, schedule: Schedule, now: datetime) -> int:
     """Before a schedule is deleted: each upcoming occurrence people were reminded of is
     cancelled. The notices belong to no schedule, so they outlive its deletion (its own
     outbox rows go with it: ON DELETE CASCADE)."""
+    if not schedule.change_notices:
+        return 0
     rows = _rows(session, schedule_spec(schedule), workday_calendar(session), now)
     told: set[tuple[int, datetime, bool]] = set()
     written = 0
