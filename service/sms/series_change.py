@@ -1,20 +1,21 @@
 """A whole series edited (a schedule's start, timezone, rule, EXDATEs, holiday policy or
-speaker) or deleted: its upcoming occurrences keep their outbox rows, and the people
-already reminded of one hear what changed for it.
+speaker) or deleted: the people already reminded of an upcoming occurrence hear what
+changed for it, as they would for a change of that one occurrence.
 
 A new start time, timezone or rule gives a series' occurrences new original starts (the
 RFC 5545 RECURRENCE-ID, which keys their outbox rows). Each upcoming occurrence that has
 rows is followed across the edit: to the occurrence with the same original start, or
 else to the nearest new one within a week (a lecture moved from Monday 16:00 to 18:00,
-or to Tuesday, is that week's lecture, moved). Its rows move to the new original start,
-so the plan treats it as one moved occurrence: nothing already sent is sent again, and
-pending reminders are re-timed. An occurrence with no counterpart (an EXDATE, a rule
-that no longer lists its day) is no longer happening, and the re-plan retracts its rows.
+or to Tuesday, is that week's lecture, moved). An occurrence with no counterpart (an
+EXDATE, a rule that no longer lists its day) is no longer happening: 取消.
 
-Each upcoming occurrence somebody was already reminded of is then compared before and
-after, and a move, a cancellation or a new speaker is told exactly as a change of that
-one occurrence would be (``notices.notify_change``: the same text, the same key, once per
-change and person).
+Each one somebody was already reminded of is compared before and after, and a move, a
+cancellation or a new speaker is told exactly as a change of that one occurrence would
+be (``notices.notify_change``: the same text, the same key, once per change and person).
+Its rows then move to its new original start, so the plan treats it as one moved
+occurrence: nothing already sent is sent again, and pending reminders are re-timed.
+Where the series sends no notices, the rows stay where they are and the plan reminds
+people afresh of the occurrence under its new original start, naming its new time.
 """
 
 from __future__ import annotations
@@ -77,6 +78,10 @@ def after_edit(session: Session, schedule: Schedule, before: Before, now: dateti
     after = schedule_spec(schedule)
     if _timing(after) == _timing(before.spec):
         return 0  # the same occurrences at the same times with the same speakers
+    if not schedule.change_notices:
+        # Nobody is told: the plan reminds them again of each occurrence that has a
+        # new original start, which names its new time.
+        return 0
     workdays = workday_calendar(session)
     rows = _rows(session, before.spec, workdays, now)
     if not rows.occurrences:

@@ -143,6 +143,14 @@ def test_with_notices_switched_off_a_move_tells_nobody(
     body = {"start": "2026-11-02T18:00", "change_notices": False}
     patch(client, admin_headers, reminded["lecture"], body)
     assert notices(pufa_state) == []
+    # Instead the plan reminds 周伟 again, with the new time.
+    with pufa_state.db.sessions() as session:
+        query = select(Delivery.body).where(
+            Delivery.person_id == reminded["zhou"], Delivery.status == "pending"
+        )
+        assert [body.split("，")[0] for body in session.scalars(query)] == [
+            "【蟒河镇普法】12月7日（周一）18:00"
+        ]
 
 
 def test_a_holiday_policy_that_now_skips_the_day_cancels_it(
@@ -228,6 +236,8 @@ def test_a_study_deadline_moved_tells_those_reminded_only_where_notices_are_swit
 
     move_to("2026-12-09")  # a deadline's notices are off by default
     assert notices(pufa_state) == []
+    with pufa_state.db.transaction() as session:  # reminded afresh of the 9th
+        session.execute(update(Delivery).values(status="sent"))
     patch(client, admin_headers, deadline, {"change_notices": True})
     move_to("2026-12-10")  # the item's edit keeps the switch
 
