@@ -253,7 +253,7 @@ def update_schedule(
     check_version(schedule, expected)
     data = validated(ScheduleIn, {**current_values(schedule), **changes})
     now = utcnow()
-    reminded = before_edit(session, schedule, now)
+    series = before_edit(schedule)
     before = schedule_snapshot(schedule)
     apply_schedule(session, schedule, data)
     after = versioned(session, schedule, before, lambda: schedule_snapshot(schedule))
@@ -266,7 +266,7 @@ def update_schedule(
         before=before,
         after=after,
     )
-    after_edit(session, schedule, reminded, now)
+    after_edit(session, schedule, series, now)
     replan_schedules(session, [schedule.id], now)
     return schedule
 

@@ -183,7 +183,7 @@ def update_item(
     check_version(item, expected)
     data = validated(ItemIn, {**_item_values(item), **changes})
     now = utcnow()
-    reminded = before_edit(session, item.schedule, now)
+    series = before_edit(item.schedule)
     before = item_snapshot(item)
     schedule_before = schedule_snapshot(item.schedule)
     item.title, item.material, item.due_on = data.title, data.material, data.due_on
@@ -201,7 +201,7 @@ def update_item(
         before=before,
         after=after,
     )
-    after_edit(session, schedule, reminded, now)
+    after_edit(session, schedule, series, now)
     replan_schedules(session, [item.schedule_id], now)
     return item
 

@@ -67,7 +67,7 @@ class _Rows:
     expanded: frozenset[datetime]  # every original start near them
 
 
-def before_edit(session: Session, schedule: Schedule, now: datetime) -> Before:
+def before_edit(schedule: Schedule) -> Before:
     """Take this before changing the schedule; give it to ``after_edit`` after."""
     return Before(schedule_spec(schedule))
 
