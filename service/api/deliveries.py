@@ -30,7 +30,8 @@ bp = APIBlueprint("deliveries", __name__, **blueprint_options("deliveries"))
 
 class DeliveryOut(BaseModel):
     id: int
-    schedule_id: int | None  # None: a staff page link sent from the console
+    # None: a staff page link sent from the console, or a change notice of a deleted schedule
+    schedule_id: int | None
     original_start_at: datetime
     rule_id: int | None
     person_id: int

@@ -67,6 +67,9 @@ class ScheduleOut(OutModel):
     change_notices: bool = Field(
         description="People already reminded get a 变更通知 when an occurrence changes"
     )
+    has_reminders: bool = Field(
+        description="Some reminder rule is enabled; false: nobody gets an SMS about it"
+    )
     version: int
     created_at: datetime
     updated_at: datetime

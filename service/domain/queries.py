@@ -18,6 +18,7 @@ from ..models import (
     Person,
     Schedule,
     StudyPlan,
+    has_reminders,
     person_departments,
     schedule_departments,
     schedule_people,
@@ -139,6 +140,7 @@ _SCHEDULES: Select[Any] = select(
     _linked_ids(schedule_people.c.person_id, schedule_people.c.schedule_id).label(
         "linked_person_ids"
     ),
+    has_reminders().label("has_reminders"),
 ).order_by(Schedule.starts_at, Schedule.id)
 
 

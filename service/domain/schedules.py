@@ -22,6 +22,7 @@ from ..occurrences.rfc5545 import RuleError, check_timezone
 from ..occurrences.validate import validate_schedule
 from ..sms.affected import replan_schedules
 from ..sms.defaults import give_default_rules
+from ..sms.series_change import after_edit, before_edit, notify_deleted
 from .common import (
     Id,
     IdList,
@@ -251,6 +252,8 @@ def update_schedule(
 ) -> Schedule:
     check_version(schedule, expected)
     data = validated(ScheduleIn, {**current_values(schedule), **changes})
+    now = utcnow()
+    series = before_edit(schedule)
     before = schedule_snapshot(schedule)
     apply_schedule(session, schedule, data)
     after = versioned(session, schedule, before, lambda: schedule_snapshot(schedule))
@@ -263,7 +266,8 @@ def update_schedule(
         before=before,
         after=after,
     )
-    replan_schedules(session, [schedule.id], utcnow())
+    after_edit(session, schedule, series, now)
+    replan_schedules(session, [schedule.id], now)
     return schedule
 
 
@@ -275,6 +279,8 @@ def delete_schedule(session: Session, actor: str, schedule: Schedule, expected: 
             code="in_use",
         )
     before = schedule_snapshot(schedule)
+    # Its outbox rows go with it (ON DELETE CASCADE): the notices are rows of no schedule.
+    notify_deleted(session, schedule, utcnow())
     session.delete(schedule)
     session.flush()
     record(

@@ -17,6 +17,7 @@ from ..audit import record, snapshot
 from ..errors import Conflict
 from ..models import Schedule, StudyItem, StudyPlan, utcnow
 from ..sms.affected import replan_schedules
+from ..sms.series_change import after_edit, before_edit, notify_deleted
 from .common import (
     Day,
     IdList,
@@ -115,8 +116,13 @@ def delete_plan(session: Session, actor: str, plan: StudyPlan, expected: int | N
     )
 
 
-def _deadline(plan: StudyPlan, data: ItemIn, timezone: str) -> ScheduleIn:
+def _deadline(
+    plan: StudyPlan, data: ItemIn, timezone: str, change_notices: bool | None = None
+) -> ScheduleIn:
+    """The item's deadline schedule; ``change_notices`` None gives a new one the kind's
+    default (off for deadlines), an edit keeps what the schedule has."""
     return ScheduleIn(
+        change_notices=change_notices,
         kind="deadline",
         title=f"学法截止：{data.title}（{plan.year}）"[:200],
         description=data.material,
@@ -176,11 +182,14 @@ def update_item(
     the schedule's own reminder rules and timezone stay as they are."""
     check_version(item, expected)
     data = validated(ItemIn, {**_item_values(item), **changes})
+    now = utcnow()
+    series = before_edit(item.schedule)
     before = item_snapshot(item)
     schedule_before = schedule_snapshot(item.schedule)
     item.title, item.material, item.due_on = data.title, data.material, data.due_on
-    deadline = _deadline(item.plan, data, item.schedule.timezone)
-    apply_schedule(session, item.schedule, deadline)
+    schedule = item.schedule
+    deadline = _deadline(item.plan, data, schedule.timezone, schedule.change_notices)
+    apply_schedule(session, schedule, deadline)
     versioned(session, item.schedule, schedule_before, lambda: schedule_snapshot(item.schedule))
     after = versioned(session, item, before, lambda: item_snapshot(item))
     record(
@@ -192,7 +201,8 @@ def update_item(
         before=before,
         after=after,
     )
-    replan_schedules(session, [item.schedule_id], utcnow())
+    after_edit(session, schedule, series, now)
+    replan_schedules(session, [item.schedule_id], now)
     return item
 
 
@@ -200,6 +210,7 @@ def delete_item(session: Session, actor: str, item: StudyItem, expected: int | N
     check_version(item, expected)
     before = item_snapshot(item)
     schedule = item.schedule
+    notify_deleted(session, schedule, utcnow())
     session.delete(item)
     session.flush()
     session.delete(schedule)

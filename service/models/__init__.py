@@ -23,6 +23,7 @@ from .schedules import (
     OccurrenceOverride,
     ReminderRule,
     Schedule,
+    has_reminders,
     schedule_departments,
     schedule_people,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "StudyItem",
     "StudyPlan",
     "UTCDateTime",
+    "has_reminders",
     "person_departments",
     "schedule_departments",
     "schedule_people",

@@ -10,12 +10,14 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Exists,
     ForeignKey,
     Integer,
     String,
     Table,
     Text,
     UniqueConstraint,
+    exists,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -87,6 +89,11 @@ class Schedule(Timestamped, Base):
         back_populates="schedule", cascade="all, delete-orphan", passive_deletes=True
     )
 
+    @property
+    def has_reminders(self) -> bool:
+        """Some reminder rule is enabled; without one nobody gets an SMS about it."""
+        return any(rule.is_enabled for rule in self.rules)
+
 
 class OccurrenceOverride(Timestamped, Base):
     """A change to one occurrence, keyed by its original start (RFC 5545 RECURRENCE-ID)."""
@@ -133,3 +140,8 @@ class ReminderRule(Timestamped, Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     schedule: Mapped[Schedule] = relationship(back_populates="rules")
+
+
+def has_reminders() -> Exists:
+    """``Schedule.has_reminders`` in SQL, correlated to the query's schedule."""
+    return exists().where(ReminderRule.schedule_id == Schedule.id, ReminderRule.is_enabled)

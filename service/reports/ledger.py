@@ -19,6 +19,7 @@ from ..errors import Invalid
 from ..models import Delivery, Person, Schedule, StudyPlan
 from ..occurrences.expand import Occurrence, Window
 from ..occurrences.reasons import occurrence_reason_text
+from ..sms.link_message import is_page_link
 from ..sms.reasons import delivery_reason
 from ..workflows import labels
 from ..workflows.study import progress
@@ -229,7 +230,7 @@ def _deliveries(session: Session, window: Window, zone: ZoneInfo) -> list[tuple[
             local(d.due_at),
             local(d.sent_at),
             d.person.name,
-            d.schedule.title if d.schedule is not None else "个人页面链接",
+            _schedule_title(d),
             local(d.occurrence_start_at),
             _message_kind(d),
             labels.DELIVERY_STATUS.get(d.status, d.status),
@@ -241,8 +242,15 @@ def _deliveries(session: Session, window: Window, zone: ZoneInfo) -> list[tuple[
 
 
 def _message_kind(delivery: Delivery) -> str:
-    """The rule's name; a row without one is a change notice, or (without a schedule
-    too) a staff page link sent from the console."""
+    """The rule's name; a row without one is a change notice, or a staff page link sent
+    from the console."""
     if delivery.rule is not None:
         return delivery.rule.name
-    return "变更通知" if delivery.schedule is not None else "个人页面链接"
+    return "个人页面链接" if is_page_link(delivery) else "变更通知"
+
+
+def _schedule_title(delivery: Delivery) -> str:
+    """A change notice of a deleted schedule keeps no schedule (its text names it)."""
+    if delivery.schedule is not None:
+        return delivery.schedule.title
+    return "个人页面链接" if is_page_link(delivery) else "已删除的日程"

@@ -24,8 +24,17 @@ TEMPLATE = "staff_link"
 USEFUL_FOR = timedelta(days=2)
 
 
+# Marks a page link's row apart from a schedule's change notice that outlived its
+# schedule (also a row without a schedule).
+LINK_PREFIX = "link-"
+
+
+def is_page_link(delivery: Delivery) -> bool:
+    return delivery.schedule_id is None and (delivery.notice or "").startswith(LINK_PREFIX)
+
+
 def link_key(link: str) -> str:
-    return "link-" + hashlib.sha256(link.encode()).hexdigest()[:35]
+    return LINK_PREFIX + hashlib.sha256(link.encode()).hexdigest()[:35]
 
 
 def queue_page_link(

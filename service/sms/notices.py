@@ -81,8 +81,18 @@ def notify_change(
     after: Seen | None,
     note: str,
     now: datetime,
+    *,
+    told: set[tuple[int, datetime, bool]] | None = None,
+    outlives_schedule: bool = False,
 ) -> int:
-    """Write the notices of one change; how many were new."""
+    """Write the notices of one change; how many were new.
+
+    ``told``: who has already been told, in this request, of the occurrence as it is
+    now (person, start, happening); they are skipped and added (a series edit can reach
+    one person through two reminders of the same occurrence). ``outlives_schedule``:
+    the schedule is about to be deleted, so the rows belong to no schedule (the
+    outbox's rows of a schedule go with it).
+    """
     if not schedule.change_notices or before is None or after is None:
         return 0
     what = changes(before, after)
@@ -92,9 +102,13 @@ def notify_change(
     key = _key(what, after)
     body = render_sms(TEMPLATE, _context(session, schedule, before, after, what, note))
     people = notice_recipients(session, schedule, before.original_start)
+    if told is not None:
+        news = (after.start.astimezone(UTC), after.is_happening)
+        people = [person for person in people if (person.id, *news) not in told]
+        told.update((person.id, *news) for person in people)
     rows = [
         {
-            "schedule_id": schedule.id,
+            "schedule_id": None if outlives_schedule else schedule.id,
             "original_start_at": before.original_start.astimezone(UTC),
             "rule_id": None,
             "person_id": person.id,

@@ -38,6 +38,7 @@ from ..models import (
 )
 from ..settings import QuietHours
 from .gateway import SmsError
+from .link_message import LINK_PREFIX
 from .optout import SmsStop, stop_sms
 
 # The request may have reached the provider: never resend at once (guarantee 1).
@@ -221,6 +222,7 @@ _RETRACT = (
 # A message about no schedule carries a staff page link, a secret the database otherwise
 # keeps only as an HMAC: once the provider has it, the row keeps this instead.
 LINK_SCRUBBED = "（个人页面链接短信，已发出；链接不保存在记录里）"
+_IS_PAGE_LINK = and_(_TABLE.c.schedule_id.is_(None), _TABLE.c.notice.startswith(LINK_PREFIX))
 _RECORD_SENT = (
     _TABLE.update()
     .where(_TABLE.c.id == bindparam("b_id"))
@@ -244,7 +246,7 @@ _RECORD_SENT = (
             else_=_TABLE.c.status,
         ),
         provider_sid=func.coalesce(_TABLE.c.provider_sid, bindparam("b_sid")),
-        body=case((_TABLE.c.schedule_id.is_(None), LINK_SCRUBBED), else_=_TABLE.c.body),
+        body=case((_IS_PAGE_LINK, LINK_SCRUBBED), else_=_TABLE.c.body),
         sent_at=bindparam("b_at"),
         error_code=None,
         reason="",

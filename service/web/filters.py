@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from flask import Flask
 
+from ..sms.link_message import is_page_link
+
 WEEKDAYS = "一二三四五六日"
 
 
@@ -26,3 +28,4 @@ def register_filters(app: Flask) -> None:
 
     app.add_template_filter(when, "when")
     app.add_template_filter(clock, "clock")
+    app.add_template_test(is_page_link, "page_link")

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...context import db_session, pufa
-from ...models import Delivery, DeliveryStatus, Person, Schedule, utcnow
+from ...models import Delivery, DeliveryStatus, Person, Schedule, has_reminders, utcnow
 from ...occurrences.expand import Window
 from ...occurrences.query import expand_all, load_schedules, workday_calendar
 from ...occurrences.workdays import coverage
@@ -43,6 +43,7 @@ def dashboard() -> ResponseReturnValue:
             .group_by(Delivery.status)
         ).all()
     )
+    silent = session.scalar(select(func.count()).select_from(Schedule).where(~has_reminders()))
     requests = leave_requests(session, now)
     by_id = {s.id: s for s in schedules}
     return render_template(
@@ -54,6 +55,7 @@ def dashboard() -> ResponseReturnValue:
         attention=list(attention),
         holidays=coverage(now.astimezone(pufa().settings.zone).year),
         attention_counts=[(status, counts.get(status, 0)) for status in NEEDS_ATTENTION],
+        without_reminders=silent or 0,
         leave_requests=requests,
         leave_keys=[record_key(by_id.get(r.schedule_id), r.original_start_at) for r in requests],
         schedule_titles={s.id: s.title for s in schedules},

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ...context import db_session, pufa
 from ...domain.study import ItemIn, PlanIn, create_item, create_plan
-from ...models import Department, StudyItem, StudyPlan, utcnow
+from ...models import Department, Schedule, StudyItem, StudyPlan, has_reminders, utcnow
 from ...workflows.study import progress
 from .. import messages
 from ..blueprints import web_blueprint
@@ -95,4 +95,11 @@ def _render_plan(plan_id: int, state: FormState) -> str:
             ).all()
         ),
         departments=[(d.id, d.name) for d in departments],
+        silent=set(
+            session.scalars(
+                select(StudyItem.schedule_id)
+                .join(Schedule, Schedule.id == StudyItem.schedule_id)
+                .where(StudyItem.plan_id == plan_id, ~has_reminders())
+            )
+        ),
     )
