@@ -26,7 +26,6 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.orm import Session, SessionTransaction
 
 from .context import pufa
 from .db import Database
@@ -103,8 +102,7 @@ def install(app: Flask) -> None:
 
     db: Database = app.extensions["pufa"].db
     if db.is_postgresql:
-        for sessions in (db.sessions, db.read_sessions, db.write_sessions):
-            event.listen(sessions, "after_begin", _bound_session)
+        event.listen(db.engine, "begin", _bound_transaction)
         event.listen(db.engine, "handle_error", _cancelled_is_budget)
 
 
@@ -115,7 +113,7 @@ def install(app: Flask) -> None:
 # usual request, whose whole budget is left when it begins, sends nothing extra.
 
 
-def _bound_session(_session: Session, _transaction: SessionTransaction, conn: Connection) -> None:
+def _bound_transaction(conn: Connection) -> None:
     budget = _current.get()
     wanted = 0 if budget is None else max(1, math.ceil(budget.remaining())) * 1000
     info: dict[str, Any] = conn.connection.info

@@ -14,6 +14,7 @@ from flask import Response, send_file, stream_with_context
 from sqlalchemy.orm import Session
 
 from . import budget
+from .context import pufa
 from .reports import annual, docx_annual, docx_ledger, ledger, ledger_files
 from .reports.docx_common import DOCX_MIMETYPE
 
@@ -43,7 +44,8 @@ def ledger_download(
     The CSV is streamed: its first chunk (the header and the first rows) is made here,
     within the request's time budget, so that a refusal is still a clean 4xx or 503;
     once it is made the budget is lifted and the rest is written as it is sent. The
-    workbook is written to a temporary file, then sent from it."""
+    workbook is written to a temporary file, then sent from it: it is sent only once it
+    is whole, so the budget covers all of its making."""
     stem = f"{start.isoformat()}_{end.isoformat()}.{form}"
     names = f"ledger_{stem}", f"台账_{stem}"
     if form == "csv":
@@ -58,11 +60,14 @@ def ledger_download(
             headers={"Content-Disposition": _disposition(*names)},
         )
     if form == "xlsx":
-        built = ledger.build(session, start, end, zone=zone, now=now)
         # Closed with the response (werkzeug's file wrapper), or here on an error.
         spooled = tempfile.TemporaryFile()  # noqa: SIM115
+        # A session of its own: on PostgreSQL the outbox is read with a server-side
+        # cursor, which needs a transaction, and the request's reader runs in autocommit.
         try:
-            ledger_files.write_xlsx(built, spooled)
+            with pufa().db.sessions() as reading:
+                built = ledger.build(reading, start, end, zone=zone, now=now)
+                ledger_files.write_xlsx(built, spooled)
         except BaseException:
             spooled.close()
             raise
