@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
+from openpyxl.worksheet import _writer as openpyxl_writer
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 
 from service.context import Pufa
 from service.models import OccurrenceOverride
+from service.reports import ledger, ledger_files
 from service.workflows import labels, study
 from tests.support.workflows import item, lecture, local, pending_delivery, person, rule, seed_demo
 
@@ -193,3 +197,71 @@ def test_reasons_in_the_ledger_are_in_chinese(
     assert any("不是工作日，改到 2026-02-24" in c for c in cells)
     assert any("不是工作日" in c and "并入" in c for c in cells)
     assert not [c for c in cells if "working day" in c or "no longer" in c]
+
+
+def test_the_csv_is_streamed_as_its_rows_are_made(
+    client: FlaskClient,
+    viewer_headers: dict[str, str],
+    demo: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first chunk goes out before the last row is made: rows are not gathered first."""
+    made = []
+    occurrences_table = ledger.occurrences_table
+
+    def counted(*args: Any, **kwargs: Any) -> ledger.Table:
+        table = occurrences_table(*args, **kwargs)
+
+        def rows() -> Iterator[tuple[ledger.Cell, ...]]:
+            for row in table.rows:
+                made.append(row)
+                yield row
+
+        return ledger.Table(table.key, table.headers, rows())
+
+    monkeypatch.setattr(ledger, "occurrences_table", counted)
+    monkeypatch.setattr(ledger_files, "_CSV_CHUNK", 1)  # a chunk per row
+    response = client.get(f"/api/v1/ledger.csv?{RANGE}", headers=viewer_headers, buffered=False)
+    assert response.status_code == 200 and response.is_streamed
+    chunks = iter(response.response)
+    first = next(chunks)
+    assert first.startswith("\ufeff".encode()) and len(made) == 1
+    rest = b"".join(chunks)
+    assert len(made) == 11 and rest.count(b"\r\n") == 10
+    assert "\ufeff".encode() not in rest  # one BOM, at the very start
+
+
+def test_a_csv_that_has_begun_is_finished_even_past_the_budget(
+    client: FlaskClient,
+    pufa_state: Pufa,
+    viewer_headers: dict[str, str],
+    demo: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seconds = [0.0]
+    pufa_state.monotonic = lambda: seconds[0]
+    monkeypatch.setattr(ledger_files, "_CSV_CHUNK", 1)
+    response = client.get(f"/api/v1/ledger.csv?{RANGE}", headers=viewer_headers, buffered=False)
+    chunks = iter(response.response)
+    next(chunks)
+    seconds[0] += 3600  # the client reads slowly, or the rows are slow to make
+    table = list(csv.reader(io.StringIO(b"".join(chunks).decode())))
+    assert len(table) == 10 and table[-1][0] == "2026-03-31"
+
+
+def test_a_workbook_stopped_halfway_leaves_no_temporary_file(
+    client: FlaskClient, pufa_state: Pufa, viewer_headers: dict[str, str], demo: None
+) -> None:
+    begun: list[str] = []
+
+    def clock() -> float:
+        """An hour passes once the first sheet is being written (into its file)."""
+        begun.extend(p for p in openpyxl_writer.ALL_TEMP_FILES[started:] if p not in begun)
+        return 3600.0 if begun else 0.0
+
+    started = len(openpyxl_writer.ALL_TEMP_FILES)
+    pufa_state.monotonic = clock
+    response = client.get(f"/api/v1/ledger.xlsx?{RANGE}", headers=viewer_headers)
+    assert response.status_code == 503
+    assert response.get_json()["error"] == "request_too_slow"
+    assert begun and not [path for path in begun if os.path.exists(path)]
