@@ -24,6 +24,7 @@ import tempfile
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,7 +121,7 @@ def measure(url: str, token: str, rounds: int) -> dict[str, object]:
     from service.app import create_app
     from service.settings import Settings
 
-    options: dict[str, object] = {"env": "test", "database_url": url, "log_level": "WARNING"}
+    options: dict[str, Any] = {"env": "test", "database_url": url, "log_level": "WARNING"}
     if hasattr(Settings, "request_budget_seconds"):  # measured whole, not stopped at 10 s
         options["request_budget_seconds"] = 3600.0
     app = create_app(secret_key="x" * 40, **options)
@@ -182,7 +183,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.measure:  # the child: import the given checkout's code, not this one's
         sys.path.insert(0, args.checkout)
-        print(json.dumps(measure(*args.measure, rounds=args.rounds)))
+        url, token = args.measure
+        print(json.dumps(measure(url, token, rounds=args.rounds)))
         return 0
     with tempfile.TemporaryDirectory() as folder:
         url = _database(folder, args.pg)

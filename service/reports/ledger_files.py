@@ -16,7 +16,7 @@ import io
 import itertools
 import unicodedata
 from collections.abc import Iterable, Iterator
-from typing import IO
+from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -54,7 +54,9 @@ def write_xlsx(ledger: Ledger, out: IO[bytes]) -> None:
 def _write_sheets(workbook: Workbook, ledger: Ledger) -> None:
     bold = Font(bold=True)
     for table in ledger.tables:
-        sheet: WriteOnlyWorksheet = workbook.create_sheet(table.title)
+        # Any: types-openpyxl's WriteOnlyWorksheet lacks what it borrows from Worksheet
+        # (column_dimensions, freeze_panes, auto_filter).
+        sheet: Any = workbook.create_sheet(table.title)
         rows = iter(table.rows)
         sample = list(itertools.islice(rows, _WIDTH_SAMPLE))
         for index, width in enumerate(_widths(table.headers, sample), start=1):
@@ -79,7 +81,8 @@ def _discard(workbook: Workbook) -> None:
     each write-only sheet in one until the workbook is saved, and removes them only then
     (or when the process exits): an export stopped halfway (its time budget, an error)
     would leave them behind in a long-running web process."""
-    for sheet in workbook.worksheets:
+    sheets: list[Any] = list(workbook.worksheets)  # write-only ones (see _write_sheets)
+    for sheet in sheets:
         writer = sheet._writer  # private, but openpyxl offers no public way
         if writer is None:
             continue

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import time_machine
@@ -223,7 +223,7 @@ def test_the_csv_is_streamed_as_its_rows_are_made(
     monkeypatch.setattr(ledger_files, "_CSV_CHUNK", 1)  # a chunk per row
     response = client.get(f"/api/v1/ledger.csv?{RANGE}", headers=viewer_headers, buffered=False)
     assert response.status_code == 200 and response.is_streamed
-    chunks = iter(response.response)
+    chunks = iter(cast(Iterable[bytes], response.response))
     first = next(chunks)
     assert first.startswith("\ufeff".encode()) and len(made) == 1
     rest = b"".join(chunks)
@@ -242,7 +242,7 @@ def test_a_csv_that_has_begun_is_finished_even_past_the_budget(
     pufa_state.monotonic = lambda: seconds[0]
     monkeypatch.setattr(ledger_files, "_CSV_CHUNK", 1)
     response = client.get(f"/api/v1/ledger.csv?{RANGE}", headers=viewer_headers, buffered=False)
-    chunks = iter(response.response)
+    chunks = iter(cast(Iterable[bytes], response.response))
     next(chunks)
     seconds[0] += 3600  # the client reads slowly, or the rows are slow to make
     table = list(csv.reader(io.StringIO(b"".join(chunks).decode())))
