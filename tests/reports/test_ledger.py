@@ -265,3 +265,22 @@ def test_a_workbook_stopped_halfway_leaves_no_temporary_file(
     assert response.status_code == 503
     assert response.get_json()["error"] == "request_too_slow"
     assert begun and not [path for path in begun if os.path.exists(path)]
+
+
+def test_the_workbook_reads_back_in_read_only_mode_with_every_row(
+    client: FlaskClient, viewer_headers: dict[str, str], demo: None
+) -> None:
+    """Written in write-only mode, it holds as many occurrence rows as the CSV, each
+    sheet with its header row first."""
+    xlsx = client.get(f"/api/v1/ledger.xlsx?{RANGE}", headers=viewer_headers)
+    assert xlsx.headers["Content-Length"] == str(len(xlsx.data))
+    workbook = load_workbook(io.BytesIO(xlsx.data), read_only=True)
+    sheet = workbook["日程台账"]
+    assert not isinstance(sheet, Worksheet | None)  # a streaming reader
+    table = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    csv_text = client.get(f"/api/v1/ledger.csv?{RANGE}", headers=viewer_headers).data
+    csv_rows = list(csv.reader(io.StringIO(csv_text.decode("utf-8-sig"))))
+    assert table[0] == labels.HEADERS["occurrences"] == tuple(csv_rows[0])
+    assert len(table) == len(csv_rows) == 12  # 9 lectures, a campaign day, a deadline
+    assert [row[0] for row in table[1:]] == [row[0] for row in csv_rows[1:]]
+    workbook.close()
