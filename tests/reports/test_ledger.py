@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from service.context import Pufa
 from service.models import OccurrenceOverride
-from service.reports import ledger, ledger_files
+from service.occurrences.reasons import occurrence_reason_text
+from service.reports import ledger_files
 from service.workflows import labels, study
 from tests.support.workflows import item, lecture, local, pending_delivery, person, rule, seed_demo
 
@@ -207,13 +208,12 @@ def test_the_csv_is_streamed_as_its_rows_are_made(
 ) -> None:
     """The first chunk goes out before the last row is made: rows are not gathered first."""
     made = []
-    reason_text = ledger.occurrence_reason_text
 
     def counted(reason: str) -> str:  # called once as each row is made
         made.append(reason)
-        return reason_text(reason)
+        return occurrence_reason_text(reason)
 
-    monkeypatch.setattr(ledger, "occurrence_reason_text", counted)
+    monkeypatch.setattr("service.reports.ledger.occurrence_reason_text", counted)
     monkeypatch.setattr(ledger_files, "_CSV_CHUNK", 1)  # a chunk per row
     response = client.get(f"/api/v1/ledger.csv?{RANGE}", headers=viewer_headers, buffered=False)
     assert response.status_code == 200 and response.is_streamed
