@@ -10,6 +10,7 @@ from flask_openapi3.openapi import OpenAPI
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
+from . import budget
 from .context import Pufa, close_session
 from .db import Database
 from .errors import register_error_handlers
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> OpenAPI:
     app.extensions["pufa"] = Pufa(settings=settings, db=Database(settings.database_url))
 
     register_error_handlers(app)
+    budget.install(app)
     install_request_logging(app)
     app.teardown_appcontext(close_session)
 

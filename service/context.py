@@ -5,7 +5,9 @@ import ``create_app`` (and the factory can import them without a circle), as fla
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from flask import current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
@@ -20,6 +22,8 @@ class Pufa:
 
     settings: Settings
     db: Database
+    # The clock of the requests' time budgets (service/budget.py); tests replace it.
+    monotonic: Callable[[], float] = field(default=time.monotonic)
 
 
 def pufa() -> Pufa:

@@ -65,6 +65,8 @@ class Settings:
     sending_grace_minutes: int = 30
     log_level: str = "INFO"
     default_rules_file: str = ""
+    # How long one web request may compute before it stops with 503 (service/budget.py).
+    request_budget_seconds: float = 10.0
 
     @property
     def is_production(self) -> bool:
@@ -113,6 +115,7 @@ class Settings:
             twilio_messaging_service_sid=messaging_sid,
             twilio_api_base_url=env.text("TWILIO_API_BASE_URL", "").rstrip("/"),
             twilio_timeout_seconds=env.number("TWILIO_TIMEOUT_SECONDS", 10.0, minimum=0.1),
+            request_budget_seconds=env.number("PUFA_REQUEST_BUDGET_SECONDS", 10.0, minimum=0.1),
             quiet_hours=env.quiet_hours("PUFA_QUIET_HOURS", "21:30-07:30"),
             plan_horizon_hours=env.integer("PUFA_PLAN_HORIZON_HOURS", 48, minimum=1),
             sms_concurrency=env.integer("PUFA_SMS_CONCURRENCY", 8, minimum=1),

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
+from .. import budget
 from ..models import HolidayOverride, Schedule
 from .expand import Occurrence, Window, expand
 from .specs import schedule_spec
@@ -46,7 +47,11 @@ def load_schedules(session: Session, ids: Iterable[int] | None = None) -> list[S
 def expand_all(
     schedules: Iterable[Schedule], window: Window, workdays: WorkdayCalendar
 ) -> list[Occurrence]:
-    """Every occurrence of these schedules in the window, sorted by start."""
-    occurrences = [o for s in schedules for o in expand(schedule_spec(s), window, workdays)]
+    """Every occurrence of these schedules in the window, sorted by start. Stops with
+    ``BudgetExceeded`` when the request's time budget runs out."""
+    occurrences: list[Occurrence] = []
+    for schedule in schedules:
+        budget.check()
+        occurrences += expand(schedule_spec(schedule), window, workdays)
     occurrences.sort(key=lambda o: (o.start, o.schedule_id))
     return occurrences

@@ -2,38 +2,43 @@
 
 Built from the same ``expand`` the feed and the SMS planner use, plus the study
 confirmations and the SMS outbox, as plain tables (Chinese headers from ``labels``) that
-``ledger_files`` writes as .xlsx or .csv.
+``ledger_files`` writes as .xlsx or .csv. A table's rows are produced as they are read
+(the outbox's with a streaming query), so a file can be written row by row.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from .. import budget
 from ..domain.ledger import MAX_DAYS
 from ..errors import Invalid
 from ..models import Delivery, Person, Schedule, StudyPlan
 from ..occurrences.expand import Occurrence, Window
+from ..occurrences.query import expand_all, load_schedules, workday_calendar
 from ..occurrences.reasons import occurrence_reason_text
 from ..sms.link_message import is_page_link
 from ..sms.reasons import delivery_reason
 from ..workflows import labels
 from ..workflows.study import progress
 from . import ledger_records
-from .facts import delivery_conditions, gather
+from .facts import day_window, delivery_conditions, gather
 
 Cell = str | int | float
+_BATCH = 1000
 
 
 @dataclass(frozen=True)
 class Table:
     key: str
     headers: tuple[str, ...]
-    rows: list[tuple[Cell, ...]]
+    rows: Iterable[tuple[Cell, ...]]  # read once
 
     @property
     def title(self) -> str:
@@ -65,13 +70,25 @@ def check_range(start: date, end: date) -> None:
         )
 
 
+def occurrences_table(
+    session: Session, start: date, end: date, *, zone: ZoneInfo, now: datetime
+) -> Table:
+    """The occurrences table (日程台账) alone, for the CSV: the schedules expanded over the
+    range (a year at most) here, in one pass (dateutil walks a rule from its start, so
+    pieces of the range would cost more), and each row made as it is read."""
+    check_range(start, end)
+    schedules = {s.id: s for s in load_schedules(session)}
+    window = day_window(start, end, zone)
+    occurrences = expand_all(schedules.values(), window, workday_calendar(session))
+    speakers = _names(session, {o.speaker_id for o in occurrences if o.speaker_id})
+    rows = _Rows(schedules, speakers, zone, now)
+    return Table("occurrences", labels.HEADERS["occurrences"], rows.occurrences(occurrences))
+
+
 def build(session: Session, start: date, end: date, *, zone: ZoneInfo, now: datetime) -> Ledger:
     """Every table of the ledger for the local days ``start``..``end`` inclusive."""
     check_range(start, end)
-    window = Window(
-        datetime.combine(start, time(0), tzinfo=zone),
-        datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone),
-    )
+    window = day_window(start, end, zone)
     # The same facts the Word 台账 and the annual report read.
     facts = gather(session, window, zone=zone, now=now)
     schedules, occurrences = facts.schedules, facts.occurrences
@@ -104,12 +121,12 @@ class _Rows:
     ) -> None:
         self.schedules, self.speakers, self.zone, self.now = schedules, speakers, zone, now
 
-    def occurrences(self, occurrences: list[Occurrence]) -> list[tuple[Cell, ...]]:
-        rows: list[tuple[Cell, ...]] = []
+    def occurrences(self, occurrences: list[Occurrence]) -> Iterator[tuple[Cell, ...]]:
         for o in occurrences:
+            budget.check()
             s = self.schedules[o.schedule_id]
             start, end = o.start.astimezone(self.zone), o.end.astimezone(self.zone)
-            rows.append((
+            yield (
                 start.date().isoformat(),
                 labels.ALL_DAY if o.is_all_day else start.strftime("%H:%M"),
                 _last_day(o, self.zone) if o.is_all_day else end.strftime("%H:%M"),
@@ -123,8 +140,7 @@ class _Rows:
                 o.location,
                 _departments(s),
                 occurrence_reason_text(o.reason),
-            ))  # fmt: skip
-        return rows
+            )  # fmt: skip
 
     def lectures(self, occurrences: list[Occurrence]) -> list[tuple[Cell, ...]]:
         return [
@@ -209,8 +225,10 @@ def _study(session: Session, start: date, end: date, now: datetime) -> list[tupl
     return rows
 
 
-def _deliveries(session: Session, window: Window, zone: ZoneInfo) -> list[tuple[Cell, ...]]:
-    """Reminders due in the range (``delivery_conditions``), with what became of each."""
+def _deliveries(session: Session, window: Window, zone: ZoneInfo) -> Iterator[tuple[Cell, ...]]:
+    """Reminders due in the range (``delivery_conditions``), with what became of each,
+    read in batches (a server-side cursor on PostgreSQL): a year of a county's outbox
+    is never held at once."""
     query = (
         select(Delivery)
         .where(*delivery_conditions(window))
@@ -220,13 +238,15 @@ def _deliveries(session: Session, window: Window, zone: ZoneInfo) -> list[tuple[
             selectinload(Delivery.rule),
         )
         .order_by(Delivery.due_at, Delivery.id)
+        .execution_options(yield_per=_BATCH)
     )
 
     def local(instant: datetime | None) -> str:
         return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M") if instant else ""
 
-    return [
-        (
+    for d in session.scalars(query):
+        budget.check()
+        yield (
             local(d.due_at),
             local(d.sent_at),
             d.person.name,
@@ -237,8 +257,6 @@ def _deliveries(session: Session, window: Window, zone: ZoneInfo) -> list[tuple[
             d.error_code or "",
             delivery_reason(d.reason),
         )
-        for d in session.scalars(query)
-    ]
 
 
 def _message_kind(delivery: Delivery) -> str:

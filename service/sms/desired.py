@@ -16,6 +16,7 @@ from functools import lru_cache
 from jinja2 import Environment, meta
 from sqlalchemy.orm import Session
 
+from .. import budget
 from ..models import Person, ReminderRule, Schedule
 from ..occurrences.expand import Occurrence, Window, expand
 from ..occurrences.query import load_schedules, workday_calendar
@@ -185,6 +186,7 @@ class PlanRun:
         due_to: datetime,
         keep: set[Triple],
     ) -> list[Occurrence]:
+        budget.check()  # a request's re-plan stops (and rolls back) past its time budget
         leads = [timedelta(minutes=r.lead_minutes) for r in rules]
         slack = ALL_DAY_SLACK if schedule.is_all_day else timedelta(0)
         windows = [

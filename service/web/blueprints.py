@@ -10,7 +10,9 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from ..budget import BudgetExceeded
 from ..errors import PufaError
+from . import messages
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +64,9 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
 
 
 def _pufa_error(error: PufaError) -> ResponseReturnValue:
-    return render_template(
-        "error.html", status=error.status, reason="service", message=error.message
-    ), error.status
+    message = messages.TOO_SLOW if isinstance(error, BudgetExceeded) else error.message
+    page = render_template("error.html", status=error.status, reason="service", message=message)
+    return page, error.status, error.headers
 
 
 def _unexpected(error: Exception) -> ResponseReturnValue:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from flask import request
 from pydantic import BaseModel, ValidationError
 
+from ..budget import BudgetExceeded
 from ..errors import PreconditionFailed, PufaError
 from . import messages
 
@@ -103,7 +104,10 @@ def form_version(state: FormState) -> int | None:
 def absorb(
     error: PufaError, state: FormState, field_names: Mapping[str, str] | None = None
 ) -> None:
-    """A service-layer refusal becomes field errors (or a form-level one)."""
+    """A service-layer refusal becomes field errors (or a form-level one); a request
+    stopped by its time budget is no fault of the form and gets the error page."""
+    if isinstance(error, BudgetExceeded):
+        raise error
     if isinstance(error, PreconditionFailed):
         state.add("__all__", messages.STALE)
         return

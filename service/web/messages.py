@@ -8,6 +8,7 @@ from typing import Any
 from ..domain.common import EARLIEST_YEAR, LATEST_YEAR
 
 SIGNED_IN = "已登录。"
+TOO_SLOW = "请求耗时过长，已停止处理，数据没有被改动。请缩小日期范围后重试，或稍后再试。"
 SIGNED_OUT = "已退出登录。"
 SIGN_IN_FAILED = "用户名或密码不正确。"
 TOO_MANY_ATTEMPTS = "尝试次数过多，请 {seconds} 秒后再试。"

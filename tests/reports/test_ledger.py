@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import os
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
+from typing import cast
 
 import pytest
 import time_machine
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
+from openpyxl.worksheet import _writer as openpyxl_writer
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 
 from service.context import Pufa
 from service.models import OccurrenceOverride
+from service.occurrences.reasons import occurrence_reason_text
+from service.reports import ledger_files
 from service.workflows import labels, study
 from tests.support.workflows import item, lecture, local, pending_delivery, person, rule, seed_demo
 
@@ -193,3 +198,83 @@ def test_reasons_in_the_ledger_are_in_chinese(
     assert any("不是工作日，改到 2026-02-24" in c for c in cells)
     assert any("不是工作日" in c and "并入" in c for c in cells)
     assert not [c for c in cells if "working day" in c or "no longer" in c]
+
+
+def test_the_csv_is_streamed_as_its_rows_are_made(
+    client: FlaskClient,
+    viewer_headers: dict[str, str],
+    demo: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first chunk goes out before the last row is made: rows are not gathered first."""
+    made = []
+
+    def counted(reason: str) -> str:  # called once as each row is made
+        made.append(reason)
+        return occurrence_reason_text(reason)
+
+    monkeypatch.setattr("service.reports.ledger.occurrence_reason_text", counted)
+    monkeypatch.setattr(ledger_files, "_CSV_CHUNK", 1)  # a chunk per row
+    response = client.get(f"/api/v1/ledger.csv?{RANGE}", headers=viewer_headers, buffered=False)
+    assert response.status_code == 200 and response.is_streamed
+    chunks = iter(cast(Iterable[bytes], response.response))
+    first = next(chunks)
+    assert first.startswith("\ufeff".encode()) and len(made) == 1
+    rest = b"".join(chunks)
+    assert len(made) == 11 and rest.count(b"\r\n") == 10
+    assert "\ufeff".encode() not in rest  # one BOM, at the very start
+
+
+def test_a_csv_that_has_begun_is_finished_even_past_the_budget(
+    client: FlaskClient,
+    pufa_state: Pufa,
+    viewer_headers: dict[str, str],
+    demo: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seconds = [0.0]
+    pufa_state.monotonic = lambda: seconds[0]
+    monkeypatch.setattr(ledger_files, "_CSV_CHUNK", 1)
+    response = client.get(f"/api/v1/ledger.csv?{RANGE}", headers=viewer_headers, buffered=False)
+    chunks = iter(cast(Iterable[bytes], response.response))
+    next(chunks)
+    seconds[0] += 3600  # the client reads slowly, or the rows are slow to make
+    table = list(csv.reader(io.StringIO(b"".join(chunks).decode())))
+    assert len(table) == 10 and table[-1][0] == "2026-03-31"
+
+
+def test_a_workbook_stopped_halfway_leaves_no_temporary_file(
+    client: FlaskClient, pufa_state: Pufa, viewer_headers: dict[str, str], demo: None
+) -> None:
+    begun: list[str] = []
+
+    def clock() -> float:
+        """An hour passes once the first sheet is being written (into its file)."""
+        begun.extend(p for p in openpyxl_writer.ALL_TEMP_FILES[started:] if p not in begun)
+        return 3600.0 if begun else 0.0
+
+    started = len(openpyxl_writer.ALL_TEMP_FILES)
+    pufa_state.monotonic = clock
+    response = client.get(f"/api/v1/ledger.xlsx?{RANGE}", headers=viewer_headers)
+    assert response.status_code == 503
+    assert response.get_json()["error"] == "request_too_slow"
+    assert begun and not [path for path in begun if os.path.exists(path)]
+
+
+def test_the_workbook_reads_back_in_read_only_mode_with_every_row(
+    client: FlaskClient, viewer_headers: dict[str, str], demo: None
+) -> None:
+    """Written in write-only mode, it holds as many occurrence rows as the CSV, each
+    sheet with its header row first."""
+    xlsx = client.get(f"/api/v1/ledger.xlsx?{RANGE}", headers=viewer_headers)
+    assert xlsx.headers["Content-Length"] == str(len(xlsx.data))
+    workbook = load_workbook(io.BytesIO(xlsx.data), read_only=True)
+    sheet = workbook["日程台账"]
+    assert not isinstance(sheet, Worksheet | None)  # a streaming reader
+    table = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    csv_text = client.get(f"/api/v1/ledger.csv?{RANGE}", headers=viewer_headers).data
+    csv_rows = list(csv.reader(io.StringIO(csv_text.decode("utf-8-sig"))))
+    assert table[0] == labels.HEADERS["occurrences"] == tuple(csv_rows[0])
+    assert len(table) == len(csv_rows) == 12  # 9 lectures, a campaign day, a deadline
+    assert [row[0] for row in table[1:]] == [row[0] for row in csv_rows[1:]]
+    workbook.close()
