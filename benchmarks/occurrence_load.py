@@ -92,13 +92,14 @@ def phase(port: int, headers: dict[str, str], heavy: int, seconds: float) -> dic
         connection.close()
 
     def probe() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         due = time.monotonic() + 0.5  # once the heavy clients are under way
         while due < stop_at:
             time.sleep(max(0.0, due - time.monotonic()))
+            # A new connection each time, as another client's: it may land on either worker.
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             record("probe", due, _get(connection, PROBE, headers))
+            connection.close()
             due = max(due + 0.1, time.monotonic())  # a late probe does not queue up more
-        connection.close()
 
     threads = [threading.Thread(target=hammer) for _ in range(heavy)]
     threads.append(threading.Thread(target=probe))
@@ -109,6 +110,14 @@ def phase(port: int, headers: dict[str, str], heavy: int, seconds: float) -> dic
     if failures:
         print(f"  non-200 answers: {sorted(set(failures))} ({len(failures)})")
     return found
+
+
+def _warm(port: int, headers: dict[str, str]) -> None:
+    """Both workers booted and each path asked once (imports, caches), unmeasured."""
+    for path in (PROBE, HEAVY) * 4:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        _get(connection, path, headers)
+        connection.close()
 
 
 def _summary(values: list[float]) -> str:
@@ -147,6 +156,7 @@ def main() -> None:
         try:
             print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
             for n, side in enumerate(trees):
+                _warm(18091 + n, headers)
                 quiet = phase(18091 + n, headers, 0, 3.0)["probe"]
                 print(f"{side:4} probe alone             {_summary(quiet)}")
             for round_ in range(rounds):

@@ -39,8 +39,7 @@ from service.occurrences.cursor import Cursor
 from service.occurrences.expand import Occurrence, Window
 from service.occurrences.listing import Filters, Page, _schedules, list_occurrences
 from service.occurrences.merge import merged
-from service.occurrences.query import expand_all, workday_calendar
-from service.occurrences.specs import schedule_spec
+from service.occurrences.query import expand_all, load_schedules, schedule_specs, workday_calendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SCHEDULES = 200
@@ -92,8 +91,9 @@ def seed_weekly(url: str) -> None:
 
 
 def main_listing(session: Session, window: Window, page: int, per_page: int) -> list[Occurrence]:
-    """main's ``list_occurrences``: the whole window expanded and sorted for every page."""
-    schedules = _schedules(session, Filters())
+    """main's ``list_occurrences`` (no filters): the whole window expanded and sorted
+    for every page, the schedules loaded with their overrides as ORM objects."""
+    schedules = load_schedules(session)
     occurrences = expand_all(schedules, window, workday_calendar(session))
     first = (page - 1) * per_page
     shown = occurrences[first : first + per_page]
@@ -106,7 +106,7 @@ def main_listing(session: Session, window: Window, page: int, per_page: int) -> 
 def deep_cursor(engine: Engine) -> Cursor:
     """The cursor a client walking the ten years holds before page ``DEEP_PAGE``."""
     with Session(engine) as session:
-        specs = [schedule_spec(s) for s in _schedules(session, Filters())]
+        specs = schedule_specs(session, _schedules(session, Filters()))
         before = islice(merged(specs, TEN_YEARS, workday_calendar(session)), 0, None)
         *_, last = islice(before, (DEEP_PAGE - 1) * PER_PAGE)
     return Cursor.of(last)

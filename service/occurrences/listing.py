@@ -16,8 +16,7 @@ from ..models import Department, Person, Schedule
 from .cursor import Cursor
 from .expand import Occurrence, Window, expand
 from .merge import merged
-from .query import load_schedules, workday_calendar
-from .specs import schedule_spec
+from .query import schedule_specs, workday_calendar
 from .validate import validate_window
 
 DEFAULT_DAYS = 31
@@ -87,7 +86,7 @@ def list_occurrences(
     schedules are expanded lazily and merged, and reading stops one past the page."""
     schedules = _schedules(session, filters)
     workdays = workday_calendar(session)
-    specs = [schedule_spec(s) for s in schedules]
+    specs = schedule_specs(session, schedules)
     after = page.after.key if page.after is not None else None
     occurrences = merged(specs, window, workdays, after)
     first = (page.number - 1) * page.size
@@ -111,12 +110,22 @@ def list_occurrences(
 
 
 def _schedules(session: Session, filters: Filters) -> list[Schedule]:
-    ids = [filters.schedule_id] if filters.schedule_id is not None else None
-    schedules = load_schedules(session, ids)
-    if filters.schedule_id is not None and not schedules:
-        raise _not_found("schedule_id", "schedule", filters.schedule_id)
+    """The schedules the filters let through, without their overrides (``schedule_specs``
+    reads those) and with their audience only when a filter needs it."""
+    query = select(Schedule).order_by(Schedule.id)
+    if filters.schedule_id is not None:
+        query = query.where(Schedule.id == filters.schedule_id)
     if filters.kind is not None:
-        schedules = [s for s in schedules if s.kind == filters.kind]
+        query = query.where(Schedule.kind == filters.kind)
+    if filters.person_id is not None or filters.department_id is not None:
+        query = query.options(selectinload(Schedule.departments), selectinload(Schedule.people))
+    schedules = list(session.scalars(query))
+    if (
+        filters.schedule_id is not None
+        and not schedules
+        and session.get(Schedule, filters.schedule_id) is None
+    ):
+        raise _not_found("schedule_id", "schedule", filters.schedule_id)
     if filters.person_id is not None:
         person = session.scalars(
             select(Person)
