@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -12,8 +13,10 @@ from sqlalchemy.orm import Session, selectinload
 from ..audience import concerns
 from ..errors import NotFound
 from ..models import Department, Person, Schedule
-from .expand import Occurrence, Window
-from .query import expand_all, load_schedules, workday_calendar
+from .cursor import Cursor
+from .expand import Occurrence, Window, expand
+from .merge import merged
+from .query import schedule_specs, workday_calendar
 from .validate import validate_window
 
 DEFAULT_DAYS = 31
@@ -28,10 +31,22 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class Page:
+    """Which page: the one after a cursor, or the ``number``-th of ``size``. ``count``
+    asks for the window's exact total, which costs the whole window."""
+
+    size: int
+    number: int = 1
+    after: Cursor | None = None
+    count: bool = False
+
+
+@dataclass(frozen=True)
 class Listing:
     window: Window
-    total: int
+    total: int | None  # None when it was neither asked for nor known for free
     occurrences: list[Occurrence]
+    next: Cursor | None  # where the following page begins; None on the last page
     schedules: dict[int, Schedule]
     speakers: dict[int, Person]
 
@@ -62,30 +77,55 @@ def _instant(value: date | datetime, zone: ZoneInfo) -> datetime:
 
 
 def list_occurrences(
-    session: Session, window: Window, filters: Filters, page: int, per_page: int
+    session: Session,
+    window: Window,
+    filters: Filters,
+    page: Page,
 ) -> Listing:
+    """One page of the window's occurrences, costing what the page holds: the matching
+    schedules are expanded lazily and merged, and reading stops one past the page."""
     schedules = _schedules(session, filters)
-    occurrences = expand_all(schedules, window, workday_calendar(session))
-    first = (page - 1) * per_page
-    shown = occurrences[first : first + per_page]
+    workdays = workday_calendar(session)
+    specs = schedule_specs(session, schedules)
+    after = page.after.key if page.after is not None else None
+    occurrences = merged(specs, window, workdays, after)
+    first = (page.number - 1) * page.size
+    read = list(islice(occurrences, first, first + page.size + 1))
+    shown, has_more = read[: page.size], len(read) > page.size
+    total: int | None = None
+    if page.count:
+        total = sum(len(expand(spec, window, workdays)) for spec in specs)
+    elif not has_more and page.after is None and (shown or page.number == 1):
+        total = first + len(shown)  # the page reached the window's end
     speaker_ids = {o.speaker_id for o in shown if o.speaker_id is not None}
     speakers = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(speaker_ids)))}
     return Listing(
         window=window,
-        total=len(occurrences),
+        total=total,
         occurrences=shown,
+        next=Cursor.of(shown[-1]) if has_more else None,
         schedules={s.id: s for s in schedules},
         speakers=speakers,
     )
 
 
 def _schedules(session: Session, filters: Filters) -> list[Schedule]:
-    ids = [filters.schedule_id] if filters.schedule_id is not None else None
-    schedules = load_schedules(session, ids)
-    if filters.schedule_id is not None and not schedules:
-        raise _not_found("schedule_id", "schedule", filters.schedule_id)
+    """The schedules the filters let through, without their overrides (``schedule_specs``
+    reads those) and with their audience only when a filter needs it."""
+    query = select(Schedule).order_by(Schedule.id)
+    if filters.schedule_id is not None:
+        query = query.where(Schedule.id == filters.schedule_id)
     if filters.kind is not None:
-        schedules = [s for s in schedules if s.kind == filters.kind]
+        query = query.where(Schedule.kind == filters.kind)
+    if filters.person_id is not None or filters.department_id is not None:
+        query = query.options(selectinload(Schedule.departments), selectinload(Schedule.people))
+    schedules = list(session.scalars(query))
+    if (
+        filters.schedule_id is not None
+        and not schedules
+        and session.get(Schedule, filters.schedule_id) is None
+    ):
+        raise _not_found("schedule_id", "schedule", filters.schedule_id)
     if filters.person_id is not None:
         person = session.scalars(
             select(Person)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import budget
-from ..models import HolidayOverride, Schedule
-from .expand import Occurrence, Window, expand
-from .specs import schedule_spec
+from ..models import HolidayOverride, OccurrenceOverride, Schedule
+from .expand import Occurrence, OverrideSpec, ScheduleSpec, Window, expand
+from .specs import override_spec, schedule_spec
 from .workdays import WorkdayCalendar
 
 
@@ -55,3 +56,19 @@ def expand_all(
         occurrences += expand(schedule_spec(schedule), window, workdays)
     occurrences.sort(key=lambda o: (o.start, o.schedule_id))
     return occurrences
+
+
+def schedule_specs(session: Session, schedules: Sequence[Schedule]) -> list[ScheduleSpec]:
+    """The specs of these schedules (loaded without their overrides), the overrides read
+    as plain rows in one query: ORM objects for every override of every schedule cost
+    several times what the expansion of a page does."""
+    o = OccurrenceOverride
+    columns = (
+        o.schedule_id, o.original_start_at, o.is_cancelled, o.moved_start_at,
+        o.moved_duration_minutes, o.speaker_id, o.topic, o.location, o.note, o.version,
+    )  # fmt: skip
+    query = select(*columns).where(o.schedule_id.in_([s.id for s in schedules]))
+    overrides: defaultdict[int, list[OverrideSpec]] = defaultdict(list)
+    for row in session.execute(query):
+        overrides[row.schedule_id].append(override_spec(row))
+    return [schedule_spec(s, overrides[s.id]) for s in schedules]

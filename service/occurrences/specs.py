@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from ..models import OccurrenceOverride, Schedule
+from ..models import Schedule
 from .expand import OverrideSpec, ScheduleSpec
 
 
-def override_spec(row: OccurrenceOverride) -> OverrideSpec:
+class OverrideRow(Protocol):
+    """An ``OccurrenceOverride``: the ORM object, or a plain row of its columns."""
+
+    @property
+    def original_start_at(self) -> datetime: ...
+    @property
+    def is_cancelled(self) -> bool: ...
+    @property
+    def moved_start_at(self) -> datetime | None: ...
+    @property
+    def moved_duration_minutes(self) -> int | None: ...
+    @property
+    def speaker_id(self) -> int | None: ...
+    @property
+    def topic(self) -> str | None: ...
+    @property
+    def location(self) -> str | None: ...
+    @property
+    def note(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+
+
+def override_spec(row: OverrideRow) -> OverrideSpec:
     return OverrideSpec(
         original_start=row.original_start_at,
         is_cancelled=row.is_cancelled,
@@ -28,7 +53,10 @@ def override_spec(row: OccurrenceOverride) -> OverrideSpec:
     )
 
 
-def schedule_spec(schedule: Schedule) -> ScheduleSpec:
+def schedule_spec(
+    schedule: Schedule, overrides: Iterable[OverrideSpec] | None = None
+) -> ScheduleSpec:
+    """The schedule's spec; its overrides are ``schedule.overrides`` unless given."""
     zone = ZoneInfo(schedule.timezone)
     if schedule.is_all_day:
         duration = timedelta(days=schedule.duration_days)
@@ -46,7 +74,9 @@ def schedule_spec(schedule: Schedule) -> ScheduleSpec:
         speaker_id=schedule.speaker_id,
         topic=schedule.topic,
         location=schedule.location,
-        overrides=tuple(override_spec(o) for o in schedule.overrides),
+        overrides=tuple(
+            overrides if overrides is not None else map(override_spec, schedule.overrides)
+        ),
     )
 
 

@@ -63,7 +63,7 @@ def test_occurrences_are_sorted_and_paginated(
     starts = [item["start"] for item in whole["items"]]
     assert whole["total"] == len(starts) > 52
     assert starts == sorted(starts, key=lambda s: s.replace("+08:00", ""))
-    page_two = _get(client, viewer_headers, **window, page=2, per_page=10)
+    page_two = _get(client, viewer_headers, **window, page=2, per_page=10, count="true")
     assert (page_two["page"], page_two["per_page"], page_two["total"]) == (2, 10, whole["total"])
     assert page_two["items"] == whole["items"][10:20]
 
@@ -150,3 +150,97 @@ def test_unknown_ids_in_filters_are_404_naming_the_field(
 
 def test_occurrences_need_a_token(client: FlaskClient) -> None:
     assert client.get(URL).status_code == 401
+
+
+def test_total_is_given_when_asked_for_or_when_the_page_reaches_the_end(
+    client: FlaskClient, demo: dict[str, int], viewer_headers: dict[str, str]
+) -> None:
+    window = {"from": "2026-01-01", "to": "2026-12-31"}
+    whole = _get(client, viewer_headers, **window, per_page=500)
+    assert (whole["total"], whole["next"]) == (len(whole["items"]), None)
+
+    first = _get(client, viewer_headers, **window, per_page=10)
+    assert first["total"] is None and first["next"]
+    assert (
+        _get(client, viewer_headers, **window, per_page=10, count="true")["total"]
+        == (whole["total"])
+    )
+    last_page = -(-whole["total"] // 10)
+    last = _get(client, viewer_headers, **window, per_page=10, page=last_page)
+    assert (last["total"], last["next"]) == (whole["total"], None)
+
+
+def test_walking_two_years_with_the_cursor_gives_the_whole_listing_once(
+    client: FlaskClient,
+    demo: dict[str, int],
+    admin_headers: dict[str, str],
+    viewer_headers: dict[str, str],
+) -> None:
+    lecture = f"/api/v1/schedules/{demo['lecture']}/occurrences"
+    overwrite = {**admin_headers, "If-Match": "*"}  # the demo rota has set speakers
+    for original, change in [
+        ("2026-03-09T16:00", {"moved_start": "2026-03-11T09:00", "note": "改到周三上午"}),
+        ("2027-03-08T16:00", {"is_cancelled": True}),
+    ]:
+        response = client.put(f"{lecture}/{original}", json=change, headers=overwrite)
+        assert response.status_code in (200, 201), response.get_json()
+    # Another series at the lecture's hour: occurrences with the same start.
+    same_hour = {
+        "kind": "meeting",
+        "title": "周一例会",
+        "start": "2026-01-05T16:00",
+        "rrule": "FREQ=WEEKLY;BYDAY=MO",
+        "holiday_policy": "next_workday",
+        "is_for_everyone": True,
+    }
+    assert (
+        client.post("/api/v1/schedules", json=same_hour, headers=admin_headers).status_code == 201
+    )
+    window = {"from": "2026-01-01", "to": "2027-12-31"}
+
+    whole = _get(client, viewer_headers, **window, per_page=500)
+    walked, after, pages = [], None, 0
+    while True:
+        page = _get(
+            client, viewer_headers, **window, per_page=7, **({"after": after} if after else {})
+        )
+        walked += page["items"]
+        pages, after = pages + 1, page["next"]
+        if after is None:
+            break
+
+    assert whole["next"] is None and 150 < len(whole["items"]) < 500
+    assert walked == whole["items"] and pages == -(-len(walked) // 7)
+    statuses = {item["status"] for item in walked}
+    assert {"scheduled", "moved", "cancelled", "holiday_moved"} <= statuses
+    starts = [item["start"] for item in walked]
+    assert len(starts) > len(set(starts))  # same-start occurrences of the two series
+
+
+@pytest.mark.parametrize(
+    ("after", "problem"),
+    [
+        ("2026-03-02T08:00:00Z|1", "three parts"),
+        ("2026-03-02T08:00:00Z|x|2026-03-02T08:00:00Z", "not a number"),
+        ("2026-03-02T08:00:00Z|0|2026-03-02T08:00:00Z", "out of range"),
+        ("2026-03-02T08:00:00Z|4294967296|2026-03-02T08:00:00Z", "out of range"),
+        ("yesterday|1|2026-03-02T08:00:00Z", "not an ISO 8601 date-time"),
+        ("2026-03-02T08:00:00|1|2026-03-02T08:00:00Z", "needs a timezone"),
+        ("2026-03-02T08:00:00Z|1|9999-12-31T23:00:00-05:00", "beyond the dates"),
+    ],
+)
+def test_a_bad_cursor_is_422_naming_after_and_the_problem(
+    client: FlaskClient, viewer_headers: dict[str, str], after: str, problem: str
+) -> None:
+    response = client.get(URL, query_string={"after": after}, headers=viewer_headers)
+    assert response.status_code == 422
+    assert problem in response.get_json()["fields"]["after"]
+
+
+def test_a_cursor_and_a_page_number_together_are_refused(
+    client: FlaskClient, viewer_headers: dict[str, str]
+) -> None:
+    after = "2026-03-02T08:00:00Z|1|2026-03-02T08:00:00Z"
+    response = client.get(URL, query_string={"after": after, "page": 2}, headers=viewer_headers)
+    assert response.status_code == 422
+    assert set(response.get_json()["fields"]) == {"after", "page"}
