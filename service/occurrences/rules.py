@@ -66,11 +66,11 @@ class Recurrence:
 
     def between(self, start: datetime, end: datetime) -> list[datetime]:
         """Occurrences with ``start <= t <= end`` (naive local), cheap for any history."""
-        if end < self.dtstart or first_occurrence(self) is None:
+        # dateutil drops DTSTART's microseconds, so its first occurrence may be
+        # earlier than DTSTART by those (and still inside a range ending before it).
+        if end < self.dtstart.replace(microsecond=0) or first_occurrence(self) is None:
             return []
         if self.plain is not None and self.plain.serves(self.dtstart, end):
-            # dateutil drops DTSTART's microseconds, so its first occurrence may be
-            # earlier than DTSTART by those.
             dtstart = self.dtstart.replace(microsecond=0)
             last = end if self.until is None else min(end, self.until)
             return self.plain.between(dtstart, max(start, dtstart), last)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from service.occurrences.rules import compile_rule
@@ -50,6 +50,13 @@ starts = st.datetimes(datetime(2018, 1, 1), datetime(2030, 1, 1)).map(
     dtstart=starts,
     window_start=starts,
     days=st.integers(0, 800),
+)
+# A range that ends between DTSTART without its microseconds and DTSTART itself.
+@example(
+    rule="FREQ=DAILY",
+    dtstart=datetime(2018, 1, 5, 0, 0, 0, 1),
+    window_start=datetime(2018, 1, 1),
+    days=4,
 )
 def test_a_plain_rule_lists_what_dateutil_lists(
     rule: str, dtstart: datetime, window_start: datetime, days: int
