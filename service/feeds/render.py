@@ -125,9 +125,12 @@ class _EventWriter:
 
     def __init__(self, content: FeedContent, schedule: Schedule) -> None:
         self.content = content
-        self.schedule = schedule
         self.person_id = content.person_id
-        # What every event of the schedule reads, read off the row once.
+        # What every event of the schedule reads, read off the row once (each read of
+        # an ORM attribute is a Python call).
+        self.is_lecture = schedule.kind == "lecture"
+        self.title = schedule.title
+        self.description = schedule.description
         self.version = schedule.version
         self.is_all_day = schedule.is_all_day
         self.is_to_study = schedule.id in content.unconfirmed
@@ -236,11 +239,10 @@ class _EventWriter:
         return alarms
 
     def _summary(self, speaker: str, topic: str, *, is_mine: bool) -> str:
-        schedule = self.schedule
-        if schedule.kind == "lecture" or speaker or topic:
-            summary = texts.lecture_summary(schedule.title, speaker, topic)
+        if self.is_lecture or speaker or topic:
+            summary = texts.lecture_summary(self.title, speaker, topic)
         else:
-            summary = schedule.title
+            summary = self.title
         if is_mine:
             summary = texts.MY_LECTURE + summary
         if self.is_to_study:
@@ -248,7 +250,7 @@ class _EventWriter:
         return summary
 
     def _description(self, speaker: str, topic: str, note: str) -> str:
-        lines = [self.schedule.description]
+        lines = [self.description]
         if speaker:
             lines.append(texts.speaker_line(speaker))
         if topic:

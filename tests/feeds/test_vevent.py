@@ -37,7 +37,7 @@ SHARED_ALARMS = (_alarm("提前一天：每周一讲", 1440), _alarm("提前两�
 def vevents(draw: st.DrawFn) -> VEvent:
     is_all_day = draw(st.booleans())
     zone = ZoneInfo(draw(st.sampled_from(ZONES)))
-    moment = draw(st.datetimes(datetime(1990, 1, 1), datetime(2100, 12, 31)))
+    moment = draw(st.datetimes(datetime(1900, 1, 1), datetime(2200, 12, 31)))
     start = moment.replace(tzinfo=zone, fold=draw(st.sampled_from([0, 1])))
     end = start + draw(st.timedeltas(timedelta(0), timedelta(days=3)))
 
@@ -117,3 +117,20 @@ def test_a_schedules_events_share_lines_and_alarms_yet_each_is_whole() -> None:
     assert written[0] == written[2]
     assert b"RECURRENCE-ID;TZID=Asia/Shanghai:20260615T090000\r\n" in written[1]
     assert written[1].count(b"BEGIN:VALARM") == 2
+
+
+def test_utc_instants_are_written_with_a_z_and_no_tzid() -> None:
+    start = datetime(2026, 11, 27, 9)
+    for zone in (UTC, ZoneInfo("UTC"), ZoneInfo("Etc/UTC")):
+        event = VEvent(
+            uid="schedule-2@pufa",
+            summary="值班",
+            start=start.replace(tzinfo=zone),
+            end=(start + timedelta(hours=1)).replace(tzinfo=zone),
+            stamp=datetime(2026, 11, 1, tzinfo=UTC),
+            sequence=0,
+        )
+        written = VEventWriter().write(event)
+        assert b"DTSTART:20261127T090000Z\r\n" in written
+        assert b"DTEND:20261127T100000Z\r\n" in written
+        assert b"TZID" not in written

@@ -12,18 +12,17 @@ compares the two on varied events, and ``tests/feeds/test_content.py`` on whole 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from functools import lru_cache
 from typing import NamedTuple
 
-from icalendar import Alarm, vDDDLists, vInt, vRecur
+from icalendar import Alarm, vDatetime, vDDDLists, vInt, vRecur
 
 # vText.to_ical's escaping, without making a vText (and its Parameters) per text; the
 # public name is deprecated, and icalendar points its own code at this one.
 from icalendar.parser.string import _escape_char
 
 from .ical_writer import IcalWriter, begin_end, finish_line
-from .shortcuts import zone_parameters
 
 # Event.to_ical writes properties in this order (Event.canonical_order, then the others
 # alphabetically; test_vevent holds it to icalendar's), then the VALARMs.
@@ -73,6 +72,8 @@ class VEventWriter:
         self._texts: dict[tuple[str, str], bytes] = {}
         self._stamps: dict[datetime, tuple[bytes, bytes]] = {}
         self._sequences: dict[int, bytes] = {}
+        self._days: dict[date, str] = {}
+        self._clocks: dict[time, str] = {}
         self._alarms: dict[int, tuple[Alarm, bytes]] = {}
 
     def write(self, event: VEvent) -> bytes:
@@ -119,7 +120,7 @@ class VEventWriter:
         lines = self._stamps.get(stamp)
         if lines is None:
             utc = stamp.astimezone(UTC)
-            text = f"{_wall(utc)}Z"
+            text = f"{self._wall(utc)}Z"
             lines = self._stamps[stamp] = (
                 finish_line(f"DTSTAMP:{text}"),
                 finish_line(f"LAST-MODIFIED:{text}"),
@@ -134,11 +135,27 @@ class VEventWriter:
 
     def _when(self, name: str, value: date | datetime) -> bytes:
         if not isinstance(value, datetime):
-            return finish_line(f"{name};VALUE=DATE:{value.year:04}{value.month:02}{value.day:02}")
+            return finish_line(f"{name};VALUE=DATE:{self._day(value)}")
         prefix = _prefix(name, value.tzinfo)
         if prefix is None:
-            return finish_line(f"{name}:{_wall(value)}Z")
-        return finish_line(prefix + _wall(value))
+            return finish_line(f"{name}:{self._wall(value)}Z")
+        return finish_line(prefix + self._wall(value))
+
+    def _wall(self, value: datetime) -> str:
+        """vDatetime's text of the wall-clock time, without its "Z"."""
+        clock = value.time()
+        text = self._clocks.get(clock)
+        if text is None:
+            text = self._clocks[clock] = f"T{clock.hour:02}{clock.minute:02}{clock.second:02}"
+        return self._day(value.date()) + text
+
+    def _day(self, day: date) -> str:
+        # Numbers formatted with widths are most of the cost of writing an instant, and
+        # a schedule's instants share their days (start, end, RECURRENCE-ID) and times.
+        text = self._days.get(day)
+        if text is None:
+            text = self._days[day] = f"{day.year:04}{day.month:02}{day.day:02}"
+        return text
 
     def _alarm(self, alarm: Alarm) -> bytes:
         done = self._alarms.get(id(alarm))
@@ -150,14 +167,11 @@ class VEventWriter:
 @lru_cache(maxsize=256)
 def _prefix(name: str, zone: tzinfo | None) -> str | None:
     """What a datetime in ``zone`` is written after ("DTSTART;TZID=Asia/Shanghai:"), as
-    vDatetime writes it; None for UTC and its equivalents, written with a "Z" instead."""
+    vDatetime writes it; None for UTC and its equivalents, written with a "Z" and no
+    TZID. icalendar reads the TZID off the zone alone (``tzid_from_tzinfo``), so any
+    instant tells it, and a feed's thousands of instants are in one or two zones."""
     assert zone is not None, "a feed's instants are aware"
-    params = zone_parameters(zone)
-    if params is None:
+    params = vDatetime(datetime(2000, 1, 1, tzinfo=zone)).params
+    if params.is_utc() or "TZID" not in params:
         return None
     return f"{name};{params.to_ical(sorted=True).decode()}:"
-
-
-def _wall(dt: datetime) -> str:
-    """vDatetime's text of the wall-clock time, without its "Z"."""
-    return f"{dt.year:04}{dt.month:02}{dt.day:02}T{dt.hour:02}{dt.minute:02}{dt.second:02}"
