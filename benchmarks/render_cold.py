@@ -32,7 +32,7 @@ from benchmarks.feed_304_instructions import instructions_in_fsum  # noqa: E402
 from benchmarks.feed_bench import ZONE, big_database, demo_database  # noqa: E402
 from service.db import Database  # noqa: E402
 from service.feeds.content import FeedOwner, load_content  # noqa: E402
-from service.feeds.fast.ical_writer import IcalWriter  # noqa: E402
+from service.feeds.fast.vevent import VEventWriter  # noqa: E402
 from service.feeds.render import FeedRange, _EventWriter, render_feed  # noqa: E402
 from service.feeds.series import plan_series  # noqa: E402
 from service.occurrences.expand import recurrence  # noqa: E402
@@ -95,7 +95,7 @@ def render_in_fsum(url: str, person_id: int, times: int) -> None:
 def parts(url: str, person_id: int, times: int) -> dict[str, float]:
     """Median CPU ms of the stages of a cold render: the rules' enumeration alone
     (over the feed's range; plain rules by date arithmetic, others by dateutil), the
-    planning that includes it, building the icalendar components, and writing them."""
+    planning that includes it, building the events' values, and writing them."""
     db = Database(url)
     with Session(db.engine) as session:
         content = load_content(session, FeedOwner("person", person_id))
@@ -116,9 +116,9 @@ def parts(url: str, person_id: int, times: int) -> dict[str, float]:
 
         def write() -> None:
             for batch in events:
-                writer = IcalWriter()
+                writer = VEventWriter()
                 for event in batch:
-                    writer.to_ical(event)
+                    writer.write(event)
 
         stages = {
             "rule enumeration": enumerate_rules,

@@ -9,22 +9,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any, TypeVar, cast
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from icalendar import (
-    Alarm,
-    Calendar,
-    Event,
-    vDate,
-    vDatetime,
-    vDDDLists,
-    vDuration,
-    vInt,
-    vText,
-)
+from icalendar import Alarm, Calendar, vDDDLists, vDuration, vText
 
 from ..models import OccurrenceOverride, ReminderRule, Schedule
 from ..occurrences.expand import Occurrence
@@ -35,7 +24,7 @@ from .content import FeedContent
 from .fast.blocks import block_key
 from .fast.cache import ByteCache
 from .fast.ical_writer import IcalWriter
-from .fast.shortcuts import put_property, zoned_datetime
+from .fast.vevent import VEvent, VEventWriter
 from .series import SeriesPlan, plan_series
 from .vtimezone import vtimezone
 
@@ -48,7 +37,6 @@ HISTORY = relativedelta(months=12)
 # Overrides and holiday EXDATEs are written this far ahead; beyond, the plain rule stands.
 HORIZON = relativedelta(years=2)
 _END = b"END:VCALENDAR\r\n"
-_Shared = TypeVar("_Shared", vInt, vText)
 
 
 @dataclass(frozen=True)
@@ -121,9 +109,9 @@ def _schedule_block(content: FeedContent, schedule: Schedule, feed_range: FeedRa
         plan = plan_series(spec, feed_range.since, feed_range.until, content.workdays)
         if plan is None:
             return b""
-        # One writer for the schedule's events: the VALARMs they share are written once.
-        writer = IcalWriter()
-        return b"".join(writer.to_ical(e) for e in _EventWriter(content, schedule).events(plan))
+        # One writer for the schedule's events: the lines they share are written once.
+        writer = VEventWriter()
+        return b"".join(writer.write(e) for e in _EventWriter(content, schedule).events(plan))
     except Exception:
         # One broken row (say, an RRULE no client could read) must not take everyone's
         # calendar down: leave that schedule out, loudly. Fixing the row bumps its
@@ -137,13 +125,16 @@ class _EventWriter:
 
     def __init__(self, content: FeedContent, schedule: Schedule) -> None:
         self.content = content
-        self.schedule = schedule
         self.person_id = content.person_id
-        # What every event of the schedule reads, read off the row once.
+        # What every event of the schedule reads, read off the row once (each read of
+        # an ORM attribute is a Python call).
+        self.is_lecture = schedule.kind == "lecture"
+        self.title = schedule.title
+        self.description = schedule.description
         self.version = schedule.version
         self.is_all_day = schedule.is_all_day
         self.is_to_study = schedule.id in content.unconfirmed
-        self.uid = vText(f"schedule-{schedule.id}@pufa")
+        self.uid = f"schedule-{schedule.id}@pufa"
         rules = sorted(
             (r for r in schedule.rules if r.is_enabled), key=lambda r: (-r.lead_minutes, r.id)
         )
@@ -158,18 +149,14 @@ class _EventWriter:
         if confirmed is not None:
             stamps.append(confirmed)
         self.stamp = max(stamps)
-        # Events with the same summary have the same VALARMs: build each once and share
-        # it (components are only read when serialised).
-        self.alarms: dict[tuple[int, str], Alarm] = {}
-        # Likewise for values (see _instant, _stamp, _shared).
-        self.instants: dict[tuple[datetime, tzinfo | None], vDate | vDatetime] = {}
-        self.stamps: dict[tuple[datetime, tzinfo | None], vDatetime] = {}
-        self.values: dict[tuple[type, object], object] = {}
+        # Events with the same summary have the same VALARMs: build them once and share
+        # them (VEventWriter writes a shared one once).
+        self.alarms: dict[tuple[bool, str], tuple[Alarm, ...]] = {}
 
-    def events(self, plan: SeriesPlan) -> list[Event]:
+    def events(self, plan: SeriesPlan) -> list[VEvent]:
         if plan.single is not None:
             return [self._event(plan.single, sequence=self.version)]
-        master = self._component(
+        master = self._vevent(
             start=plan.start,
             end=plan.end,
             sequence=self.version,
@@ -180,23 +167,23 @@ class _EventWriter:
             is_cancelled=False,
             note="",
         )
-        if plan.rrule is not None:
-            master.add("RRULE", plan.rrule)
-        if plan.exdates:
-            master.add("EXDATE", self._exdates(plan.exdates))
+        master = master._replace(
+            rrule=plan.rrule, exdates=self._exdates(plan.exdates) if plan.exdates else None
+        )
         result = [master]
         for occurrence in plan.overrides:
             # Above the master's SEQUENCE, and rising with every saved change of the override.
             sequence = self.version + max(1, occurrence.sequence)
-            event = self._event(occurrence, sequence=sequence)
-            put_property(event, "RECURRENCE-ID", self._instant(occurrence.original_start))
-            result.append(event)
+            recurrence_id = self._when(occurrence.original_start)
+            result.append(self._event(occurrence, sequence=sequence, recurrence_id=recurrence_id))
         return result
 
-    def _event(self, occurrence: Occurrence, *, sequence: int) -> Event:
+    def _event(
+        self, occurrence: Occurrence, *, sequence: int, recurrence_id: date | None = None
+    ) -> VEvent:
         row = self.rows.get(occurrence.original_start.astimezone(UTC))
         stamp = max(self.stamp, row.updated_at) if row is not None else self.stamp
-        return self._component(
+        return self._vevent(
             start=occurrence.start,
             end=occurrence.end,
             sequence=sequence,
@@ -206,9 +193,10 @@ class _EventWriter:
             location=occurrence.location,
             is_cancelled=occurrence.status == "cancelled",
             note=self._note(occurrence, row),
+            recurrence_id=recurrence_id,
         )
 
-    def _component(
+    def _vevent(
         self,
         *,
         start: datetime,
@@ -220,49 +208,41 @@ class _EventWriter:
         location: str,
         is_cancelled: bool,
         note: str,
-    ) -> Event:
+        recurrence_id: date | None = None,
+    ) -> VEvent:
         speaker = self.content.speaker_names.get(speaker_id, "") if speaker_id else ""
         is_mine = self.person_id is not None and speaker_id == self.person_id
         summary = self._summary(speaker, topic, is_mine=is_mine)
         if is_cancelled:
             # Not STATUS:CANCELLED: Google Calendar deletes those, and staff should see it.
             summary = texts.CANCELLED + summary
-        # Values typed as Component.add would type them, and stored as it would store
-        # them (put_property: each name once, upper case), without add's checks. Equal
-        # values are one shared object, which IcalWriter writes once.
-        event = Event()
-        put_property(event, "UID", self.uid)
-        stamp_value = self._stamp(stamp)
-        put_property(event, "DTSTAMP", stamp_value)
-        put_property(event, "LAST-MODIFIED", stamp_value)
-        put_property(event, "SEQUENCE", self._shared(vInt, sequence))
-        put_property(event, "DTSTART", self._instant(start))
-        put_property(event, "DTEND", self._instant(end))
-        put_property(event, "SUMMARY", self._shared(vText, summary))
-        description = self._description(speaker, topic, note)
-        if description:
-            put_property(event, "DESCRIPTION", self._shared(vText, description))
-        if location:
-            put_property(event, "LOCATION", self._shared(vText, location))
-        if self.is_all_day or is_cancelled:
-            put_property(event, "TRANSP", self._shared(vText, "TRANSPARENT"))
-        if not is_cancelled:
-            for rule in self.alarm_rules[is_mine]:
-                event.add_component(self._alarm(rule, summary))
-        return event
+        return VEvent(
+            uid=self.uid,
+            summary=summary,
+            start=self._when(start),
+            end=self._when(end),
+            stamp=stamp,
+            sequence=sequence,
+            description=self._description(speaker, topic, note),
+            location=location,
+            is_transparent=self.is_all_day or is_cancelled,
+            recurrence_id=recurrence_id,
+            alarms=() if is_cancelled else self._alarms(summary, is_mine=is_mine),
+        )
 
-    def _alarm(self, rule: ReminderRule, summary: str) -> Alarm:
-        alarm = self.alarms.get((rule.id, summary))
-        if alarm is None:
-            alarm = self.alarms[(rule.id, summary)] = _alarm(rule, summary, self.is_all_day)
-        return alarm
+    def _alarms(self, summary: str, *, is_mine: bool) -> tuple[Alarm, ...]:
+        alarms = self.alarms.get((is_mine, summary))
+        if alarms is None:
+            alarms = self.alarms[(is_mine, summary)] = tuple(
+                _alarm(rule, summary, self.is_all_day) for rule in self.alarm_rules[is_mine]
+            )
+        return alarms
 
     def _summary(self, speaker: str, topic: str, *, is_mine: bool) -> str:
-        schedule = self.schedule
-        if schedule.kind == "lecture" or speaker or topic:
-            summary = texts.lecture_summary(schedule.title, speaker, topic)
+        if self.is_lecture or speaker or topic:
+            summary = texts.lecture_summary(self.title, speaker, topic)
         else:
-            summary = schedule.title
+            summary = self.title
         if is_mine:
             summary = texts.MY_LECTURE + summary
         if self.is_to_study:
@@ -270,7 +250,7 @@ class _EventWriter:
         return summary
 
     def _description(self, speaker: str, topic: str, note: str) -> str:
-        lines = [self.schedule.description]
+        lines = [self.description]
         if speaker:
             lines.append(texts.speaker_line(speaker))
         if topic:
@@ -310,38 +290,6 @@ class _EventWriter:
     def _when(self, value: datetime) -> date | datetime:
         """All-day values are DATEs (VALUE=DATE); timed ones keep the schedule's TZID."""
         return value.date() if self.is_all_day else value
-
-    def _instant(self, value: datetime) -> vDate | vDatetime:
-        """``_when`` typed as vDDDTypes would type it, minus its conversion on each write.
-
-        Shared by equal instants (an override's DTSTART is often its RECURRENCE-ID);
-        keyed with the zone too, since equal instants in two zones are written apart.
-        """
-        key = (value, value.tzinfo)
-        typed = self.instants.get(key)
-        if typed is None:
-            if self.is_all_day:
-                typed = vDate(value.date(), params={"VALUE": "DATE"})
-            else:
-                typed = zoned_datetime(value)
-            self.instants[key] = typed
-        return typed
-
-    def _stamp(self, stamp: datetime) -> vDatetime:
-        """DTSTAMP and LAST-MODIFIED, in UTC, as Component.add would convert them."""
-        key = (stamp, stamp.tzinfo)
-        typed = self.stamps.get(key)
-        if typed is None:
-            typed = self.stamps[key] = vDatetime(stamp.astimezone(UTC))
-        return typed
-
-    def _shared(self, kind: type[_Shared], value: Any) -> _Shared:
-        """``kind(value)``, one object for equal values of one kind."""
-        key = (kind, value)
-        typed = self.values.get(key)
-        if typed is None:
-            typed = self.values[key] = kind(value)
-        return cast(_Shared, typed)
 
 
 def _alarm(rule: ReminderRule, summary: str, is_all_day: bool) -> Alarm:

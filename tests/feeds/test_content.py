@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from flask.testing import FlaskClient
-from icalendar import Component, Event
+from icalendar import Event
 from sqlalchemy import select
 
 from service.context import Pufa
@@ -21,6 +21,7 @@ from service.models import Department, OccurrenceOverride, Person, StudyConfirma
 from service.settings import Settings
 from tests.support.feeds import (
     NOW,
+    IcalendarsOwnWriter,
     add_schedule,
     department,
     events,
@@ -361,13 +362,6 @@ def test_until_becomes_utc_and_a_count_survives_a_later_dtstart(
     )
 
 
-class _IcalendarsOwnWriter:
-    """What render.py did before IcalWriter: each component's own ``to_ical``."""
-
-    def to_ical(self, component: Component) -> bytes:
-        return bytes(component.to_ical())
-
-
 @pytest.mark.usefixtures("demo")
 def test_the_feed_is_byte_for_byte_what_icalendar_writes(
     pufa_state: Pufa, settings: Settings, monkeypatch: pytest.MonkeyPatch
@@ -384,7 +378,8 @@ def test_the_feed_is_byte_for_byte_what_icalendar_writes(
             assert content is not None
             written = render_feed(content, NOW, settings.timezone)
             with monkeypatch.context() as patch:
-                patch.setattr(render, "IcalWriter", _IcalendarsOwnWriter)
+                patch.setattr(render, "IcalWriter", IcalendarsOwnWriter)
+                patch.setattr(render, "VEventWriter", IcalendarsOwnWriter)
                 assert written == render_feed(content, NOW, settings.timezone), name
 
 

@@ -25,7 +25,6 @@ from icalendar import (
 from icalendar.parser.string import _foldline
 
 from service.feeds.fast.ical_writer import IcalWriter, _fold
-from service.feeds.fast.shortcuts import ZonedDatetime, zoned_datetime
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LONG_CHINESE = "关于《中华人民共和国民法典》合同编的专题讲座，第三讲：违约责任；主讲人：张三\\李四"
@@ -158,34 +157,3 @@ def test_any_text_is_folded_as_icalendar_folds_it(prefix: int, text: str) -> Non
 )
 def test_long_lines_are_cut_where_icalendar_cuts_them(line: str) -> None:
     assert _fold(line.encode()) == _foldline(line).encode()
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    moment=st.datetimes(datetime(1900, 1, 1), datetime(2200, 12, 31)),
-    zone=st.sampled_from(
-        ["Asia/Shanghai", "Europe/Berlin", "America/New_York", "UTC", "Etc/UTC", "GMT"]
-    ),
-    fold=st.sampled_from([0, 1]),
-)
-def test_a_zoned_datetime_is_what_icalendar_makes_and_writes(
-    moment: datetime, zone: str, fold: int
-) -> None:
-    value = moment.replace(tzinfo=ZoneInfo(zone), fold=fold)
-    made, reference = zoned_datetime(value), vDatetime(value)
-    assert made.to_ical() == reference.to_ical()  # type: ignore[no-untyped-call]
-    assert made.params.to_ical(sorted=True) == reference.params.to_ical(sorted=True)
-    # In an event, written by either serialiser, as the reference is by icalendar.
-    event, expected = Event(), Event()
-    event["DTSTART"], expected["DTSTART"] = made, reference
-    assert IcalWriter().to_ical(event) == expected.to_ical() == event.to_ical()
-
-
-def test_utc_datetimes_keep_icalendars_own_type_and_their_z() -> None:
-    for zone in (UTC, ZoneInfo("UTC"), ZoneInfo("Etc/UTC")):
-        value = zoned_datetime(datetime(2026, 11, 27, 9, tzinfo=zone))
-        assert type(value) is vDatetime
-        assert value.to_ical() == b"20261127T090000Z"  # type: ignore[no-untyped-call]
-    shanghai = zoned_datetime(datetime(2026, 11, 27, 9, tzinfo=SHANGHAI))
-    assert type(shanghai) is ZonedDatetime
-    assert shanghai.params.to_ical() == b"TZID=Asia/Shanghai"

@@ -6,8 +6,8 @@ obvious way, and so must be kept in step with it.
   ``Known`` entries.
 - ``blocks``: the key under which a schedule's serialised VEVENTs are shared by feeds.
 - ``ical_writer``: ``Component.to_ical()``'s exact bytes, for a fraction of its CPU.
-- ``shortcuts``: ways around icalendar's API when building components (setting a
-  property without ``Component.add``, a datetime value that knows its TZID).
+- ``vevent``: a VEVENT as plain values (``VEvent``), written straight to the bytes
+  icalendar's ``Event.to_ical()`` gives, each distinct line once.
 
 What must change together:
 
@@ -25,9 +25,10 @@ What must change together:
    ``models.changes`` marks writes to those tables. A new table or column that a feed
    shows goes into both, or the ETag, the rendered-feed cache and ``polls`` keep
    serving the old feed.
-4. ``ical_writer`` and ``shortcuts`` write what icalendar itself would write:
-   ``tests/feeds/test_writer.py`` and the byte-for-byte test of
-   ``tests/feeds/test_content.py`` compare them with icalendar's own serialisation.
+4. ``ical_writer`` and ``vevent`` write what icalendar itself would write:
+   ``tests/feeds/test_writer.py``, ``tests/feeds/test_vevent.py`` and the
+   byte-for-byte test of ``tests/feeds/test_content.py`` compare them with icalendar's
+   own serialisation.
 5. ``polls`` answers a 304 exactly as ``routes`` does: both take the headers from the
    same ``Known``, which only the route builds.
 """

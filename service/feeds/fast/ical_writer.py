@@ -54,7 +54,7 @@ class IcalWriter:
         return b"".join(chunks)
 
     def _component(self, component: Component, chunks: list[bytes]) -> None:
-        begin, end = _begin_end(component.name)
+        begin, end = begin_end(component.name)
         chunks.append(begin)
         # A component keeps its names upper case (CaselessDict), so its values are read
         # as a plain dict's, without normalising each name again; and the names' order
@@ -73,6 +73,10 @@ class IcalWriter:
                 done = self._written[id(sub)] = (sub, b"".join(sub_chunks))
             chunks.append(done[1])
         chunks.append(end)
+
+    def value_line(self, name: str, value: object) -> bytes:
+        """One property with an icalendar value, as any component writes it."""
+        return self._line(_ANY, name, value)
 
     def _line(self, component: Component, name: str, value: object) -> bytes:
         """One property as ``Component.content_line(name, value).to_ical()`` + CRLF."""
@@ -93,10 +97,7 @@ class IcalWriter:
         if "\n" in line:
             # Contentline refuses it (AssertionError): the same error as icalendar's.
             Contentline(line)  # type: ignore[no-untyped-call]
-        data = line.encode()
-        if len(data) < _FOLD_AT:
-            return data + _CRLF
-        return _fold(data) + _CRLF
+        return finish_line(line)
 
     def _param_text(self, params: Parameters) -> str:
         done = self._params.get(id(params))
@@ -114,6 +115,15 @@ def _text(raw: str | bytes) -> str:
         except UnicodeDecodeError:
             pass  # to_unicode's way with bad bytes
     return str(to_unicode(raw))
+
+
+def finish_line(line: str) -> bytes:
+    """The bytes of a content line of no newline: UTF-8, folded as ``_foldline`` folds
+    it, and its CRLF."""
+    data = line.encode()
+    if len(data) < _FOLD_AT:
+        return data + _CRLF
+    return _fold(data) + _CRLF
 
 
 def _fold(data: bytes) -> bytes:
@@ -148,10 +158,15 @@ def _sorted_keys(kind: type[Component], names: tuple[str, ...]) -> list[str]:
 
 
 @cache
-def _begin_end(name: str) -> tuple[bytes, bytes]:
+def begin_end(name: str) -> tuple[bytes, bytes]:
     """The BEGIN and END lines of a component, as ``property_items`` makes them: the
     name as vText bytes, then written as a plain value (so vText again). A handful of
     names, so computed once each."""
     value = vText(name).to_ical()
-    holder, writer = Component(), IcalWriter()
-    return writer._line(holder, "BEGIN", value), writer._line(holder, "END", value)
+    writer = IcalWriter()
+    return writer.value_line("BEGIN", value), writer.value_line("END", value)
+
+
+# What _line asks to write a value icalendar does not make (its content_line reads
+# nothing of the component itself).
+_ANY = Component()
