@@ -191,7 +191,8 @@ def saturate(side: Side, connections: int, seconds: float) -> tuple[float, int, 
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
-    used = sum(s - cpu_before.get(pid, 0.0) for pid, s in side.cpu(processes_cpu()).items())
+    after = side.cpu(processes_cpu())
+    used = sum(seconds - cpu_before.get(pid, 0.0) for pid, seconds in after.items())
     return sum(counts) / elapsed, sum(errors), used / max(sum(counts), 1) * 1e6
 
 

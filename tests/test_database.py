@@ -146,7 +146,6 @@ def test_requests_after_the_database_ended_the_pooled_connections_succeed(
         pytest.skip("PostgreSQL sessions")
     for _ in range(3):
         assert client.get("/api/v1/schedules", headers=admin_headers).status_code == 200
-    assert pufa_state.db.engine.pool.checkedin() >= 1
     assert end_the_other_sessions(pufa_state.db.url)
     for _ in range(3):
         assert client.get("/api/v1/schedules", headers=admin_headers).status_code == 200
