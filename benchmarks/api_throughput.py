@@ -2,17 +2,22 @@
 
 Both run under gunicorn with the same worker settings, on loopback only. For each:
 1. saturation: CONNECTIONS keep-alive clients send back-to-back for SECONDS (or until
-   MAX_REQUESTS), giving requests/s;
-2. latency: right after, requests paced at half that rate for SECONDS; p50/p99
-   measured from each request's scheduled time (so a stall is not hidden by the client
-   waiting on it).
-Both, ROUNDS times, alternating bare and API.
+   MAX_REQUESTS), giving requests/s, and the server's CPU time per request (its
+   workers', plus on PostgreSQL its database sessions'; Linux /proc): the clients and
+   whatever else runs share the cores, so requests/s alone mixes in their cost;
+2. latency: right after, requests paced (open loop) at half that rate for SECONDS;
+   p50/p99 measured from each request's scheduled time (so a stall is not hidden by
+   the client waiting on it).
+All sides, ROUNDS times, one after the other in each round.
 
     python benchmarks/api_throughput.py [--seconds 5] [--connections 8] [--rounds 3]
-        [--workers 2 --threads 4] [--pg SERVER_URL]
+        [--workers 2 --threads 4] [--pg SERVER_URL] [--baseline CHECKOUT]
 
-Everything is bounded in count and time and stops by itself. The API side uses a fresh
-SQLite database with the 蟒河镇 demo data (seed) and an admin token, like `pufa up`.
+``--baseline`` adds a third side: the same list served by another checkout's code (e.g.
+main's worktree), from its own copy of the same database, so that two versions are
+compared in the same rounds. Everything is bounded in count and time and stops by
+itself. The API sides use a fresh database with the 蟒河镇 demo data (seed) and an
+admin token, like `pufa up`.
 """
 
 from __future__ import annotations
@@ -27,14 +32,21 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_REQUESTS = 200_000
 PG_NAME = "pufa_benchmark"
+BASELINE_PG_NAME = "pufa_benchmark_baseline"
+P99_TARGET_MS = 20.0
+RATIO_TARGET = 0.3
 
 
-def _prepare_database(directory: Path, pg_server: str | None) -> tuple[str, str]:
+def prepare_database(directory: Path, pg_server: str | None, name: str) -> tuple[str, str]:
+    """A fresh database with the demo data and an admin token: a SQLite file in
+    ``directory``, or on ``pg_server`` the database ``name`` (dropped first if there).
+    Returns its URL and the token."""
     sys.path.insert(0, str(ROOT))
     from service import migrate
     from service.db import Database
@@ -45,12 +57,12 @@ def _prepare_database(directory: Path, pg_server: str | None) -> tuple[str, str]
     if pg_server:
         from sqlalchemy import create_engine, text
 
+        drop_database(pg_server, name)
         server = create_engine(pg_server, isolation_level="AUTOCOMMIT")
         with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{PG_NAME}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
         server.dispose()
-        url = pg_server.rsplit("/", 1)[0] + f"/{PG_NAME}"
+        url = pg_server.rsplit("/", 1)[0] + f"/{name}"
     migrate.upgrade(url)
     db = Database(url)
     with db.transaction() as session:
@@ -60,15 +72,41 @@ def _prepare_database(directory: Path, pg_server: str | None) -> tuple[str, str]
     return url, token
 
 
+def drop_database(pg_server: str, name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def copy_database(url: str, pg_server: str | None, directory: Path) -> str:
+    """A copy of the database at ``url`` (nothing may be connected to it), for a second
+    server whose database sessions are then told apart by the database's name."""
+    if pg_server:
+        from sqlalchemy import create_engine, text
+
+        drop_database(pg_server, BASELINE_PG_NAME)
+        engine = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{BASELINE_PG_NAME}" TEMPLATE "{PG_NAME}"'))
+        engine.dispose()
+        return pg_server.rsplit("/", 1)[0] + f"/{BASELINE_PG_NAME}"
+    copy = directory / "baseline.sqlite3"
+    copy.write_bytes((directory / "bench.sqlite3").read_bytes())
+    return f"sqlite:///{copy}"
+
+
 def _serve(
-    app: str, port: int, args: argparse.Namespace, env: dict[str, str]
+    app: str, port: int, args: argparse.Namespace, env: dict[str, str], cwd: Path = ROOT
 ) -> subprocess.Popen[bytes]:
     command = [
         sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
         "--workers", str(args.workers), "--threads", str(args.threads),
         "--worker-class", "gthread", "--log-level", "warning", app,
     ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    process = subprocess.Popen(command, cwd=cwd, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -78,6 +116,38 @@ def _serve(
             time.sleep(0.2)
     process.terminate()
     raise SystemExit(f"{app} did not start on port {port}")
+
+
+def processes_cpu() -> dict[int, tuple[int, str, float]]:
+    """Every process's parent, title and CPU seconds (user + system) so far."""
+    found, tick = {}, os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            title = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, UnicodeDecodeError):
+            continue  # a process that ended meanwhile
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        found[int(stat.parent.name)] = (int(fields[1]), title, seconds)
+    return found
+
+
+@dataclass
+class Side:
+    name: str
+    get: Callable[[], int]
+    server: subprocess.Popen[bytes]
+    database: str | None = None  # its PostgreSQL database, whose sessions are its own
+
+    def cpu(self, processes: dict[int, tuple[int, str, float]]) -> dict[int, float]:
+        """CPU seconds so far of the server's workers and database sessions, by pid."""
+        ours = f" {self.database} " if self.database else None
+        return {
+            pid: seconds
+            for pid, (parent, title, seconds) in processes.items()
+            if parent == self.server.pid
+            or (ours and title.startswith("postgres: ") and ours in title)
+        }
 
 
 def _client(port: int, path: str, headers: dict[str, str]) -> Callable[[], int]:
@@ -99,8 +169,11 @@ def _client(port: int, path: str, headers: dict[str, str]) -> Callable[[], int]:
     return get
 
 
-def saturate(get: Callable[[], int], connections: int, seconds: float) -> tuple[float, int]:
-    """Closed loop: requests/s with ``connections`` clients; and the count of non-200s."""
+def saturate(side: Side, connections: int, seconds: float) -> tuple[float, int, float]:
+    """Closed loop: requests/s with ``connections`` clients, the count of non-200s and
+    the server's CPU µs per request."""
+    get = side.get
+    cpu_before = side.cpu(processes_cpu())
     stop_at = time.monotonic() + seconds
     counts = [0] * connections
     errors = [0] * connections
@@ -117,7 +190,10 @@ def saturate(get: Callable[[], int], connections: int, seconds: float) -> tuple[
         thread.start()
     for thread in threads:
         thread.join()
-    return sum(counts) / (time.monotonic() - started), sum(errors)
+    elapsed = time.monotonic() - started
+    after = side.cpu(processes_cpu())
+    used = sum(seconds - cpu_before.get(pid, 0.0) for pid, seconds in after.items())
+    return sum(counts) / elapsed, sum(errors), used / max(sum(counts), 1) * 1e6
 
 
 def paced(get: Callable[[], int], rate: float, connections: int, seconds: float) -> list[float]:
@@ -171,9 +247,13 @@ def main() -> None:
         help="use PostgreSQL: a scratch database pufa_benchmark on this server "
         "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres), dropped at the end",
     )
+    parser.add_argument(
+        "--baseline", metavar="CHECKOUT", help="also serve the list with this checkout's code"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        url, token = _prepare_database(Path(tmp), args.pg)
+        url, token = prepare_database(Path(tmp), args.pg, PG_NAME)
+        baseline_url = copy_database(url, args.pg, Path(tmp)) if args.baseline else None
         env = {
             **os.environ,
             "DATABASE_URL": url,
@@ -181,60 +261,72 @@ def main() -> None:
             "PUFA_LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(ROOT),
         }
-        servers = [
-            _serve("benchmarks.bare_app:app", 18081, args, env),
-            _serve("service.wsgi:app", 18082, args, env),
+        auth = {"Authorization": f"Bearer {token}"}
+        pg = (PG_NAME, BASELINE_PG_NAME) if args.pg else (None, None)
+        sides = [
+            Side(
+                "bare Flask GET /bare",
+                _client(18081, "/bare", {}),
+                _serve("benchmarks.bare_app:app", 18081, args, env),
+            ),
+            Side(
+                "GET /api/v1/schedules",
+                _client(18082, "/api/v1/schedules", auth),
+                _serve("service.wsgi:app", 18082, args, env),
+                pg[0],
+            ),
         ]
+        if args.baseline and baseline_url:
+            checkout = Path(args.baseline).resolve()
+            baseline_env = {**env, "DATABASE_URL": baseline_url, "PYTHONPATH": str(checkout)}
+            server = _serve("service.wsgi:app", 18083, args, baseline_env, cwd=checkout)
+            get = _client(18083, "/api/v1/schedules", auth)
+            sides.append(Side("baseline GET /api/v1/schedules", get, server, pg[1]))
         try:
             print(
                 f"{url.split(':')[0]}; gunicorn gthread --workers {args.workers} "
                 f"--threads {args.threads}; "
                 f"{args.connections} connections; {args.seconds:g} s per phase; loopback"
+                + (f"; baseline: {args.baseline}" if args.baseline else "")
             )
-            auth = {"Authorization": f"Bearer {token}"}
-            sides = {
-                "bare Flask GET /bare": _client(18081, "/bare", {}),
-                "GET /api/v1/schedules": _client(18082, "/api/v1/schedules", auth),
-            }
-            for get in sides.values():
+            for side in sides:
                 for _ in range(50):  # warm up: imports, connections, caches
-                    get()
-            # Rounds alternate bare and API, each saturated and then paced at half the
+                    side.get()
+            # Rounds run every side in turn, each saturated and then paced at half the
             # rate it just reached, so that a busy machine (this VM's speed drifts) hurts
-            # both alike; each round is printed, then the medians.
-            ratios, p99s = [], []
+            # all alike; each round is printed, then the medians.
+            ratios: dict[str, list[float]] = {side.name: [] for side in sides[1:]}
+            p99s: dict[str, list[float]] = {side.name: [] for side in sides[1:]}
             for n in range(args.rounds):
                 rates = {}
-                for name, get in sides.items():
-                    rates[name], errors = saturate(get, args.connections, args.seconds)
+                for side in sides:
+                    rates[side.name], errors, cpu = saturate(side, args.connections, args.seconds)
                     print(
-                        f"round {n + 1}: {name:28s} {rates[name]:8.0f} req/s  (non-200: {errors})"
+                        f"round {n + 1}: {side.name:31s} {rates[side.name]:8.0f} req/s  "
+                        f"server CPU {cpu:5.0f} µs/request  (non-200: {errors})"
                     )
-                for name, get in sides.items():
-                    p99 = latency(f"round {n + 1}: {name}", get, rates[name], args)
-                bare_rps, api_rps = rates.values()
-                ratios.append(api_rps / bare_rps)
-                p99s.append(p99)  # the API's: the last side
+                for side in sides:
+                    p99 = latency(f"round {n + 1}: {side.name}", side.get, rates[side.name], args)
+                    if side.name in p99s:
+                        p99s[side.name].append(p99)
+                for name in ratios:
+                    ratios[name].append(rates[name] / rates[sides[0].name])
+                print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         finally:
-            for server in servers:
-                server.terminate()
-            for server in servers:
-                server.wait(timeout=30)
+            for side in sides:
+                side.server.terminate()
+            for side in sides:
+                side.server.wait(timeout=30)
             if args.pg:
-                from sqlalchemy import create_engine, text
-
-                engine = create_engine(args.pg, isolation_level="AUTOCOMMIT")
-                with engine.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)'))
-                engine.dispose()
-    print(
-        f"ratio API / bare by round: {', '.join(f'{r:.2f}' for r in ratios)}; "
-        f"median {statistics.median(ratios):.2f} (target ≥ 0.30)"
-    )
-    print(
-        f"API p99 at half saturation by round: {', '.join(f'{ms:.1f}' for ms in p99s)} ms; "
-        f"median {statistics.median(p99s):.1f} ms (target < 50 ms)"
-    )
+                drop_database(args.pg, PG_NAME)
+                drop_database(args.pg, BASELINE_PG_NAME)
+    for name in ratios:
+        print(
+            f"{name}: ratio to bare by round: {', '.join(f'{r:.2f}' for r in ratios[name])}; "
+            f"median {statistics.median(ratios[name]):.2f} (target ≥ {RATIO_TARGET:.2f}); "
+            f"p99 at half saturation by round: {', '.join(f'{ms:.1f}' for ms in p99s[name])} "
+            f"ms; median {statistics.median(p99s[name]):.1f} ms (target ≤ {P99_TARGET_MS:g} ms)"
+        )
 
 
 if __name__ == "__main__":

@@ -58,13 +58,15 @@ def callgrind(app: str, directory: Path, requests: int) -> int:
     return instructions_in_fsum(args)
 
 
-def instructions_in_fsum(args: list[str], env: dict[str, str] | None = None) -> int:
+def instructions_in_fsum(
+    args: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> int:
     """Instructions a Python script (``args``) runs inside ``math.fsum``, by callgrind:
     the script does its setting up outside, and the work to count inside, a call."""
     command = ["valgrind", "--tool=callgrind", "--collect-atstart=no"]
     command += ["--toggle-collect=math_fsum", "--callgrind-out-file=/dev/null"]
     command += [sys.executable, *args]
-    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT, env=env)
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=cwd, env=env)
     found = re.search(r"Collected : ([\d,]+)", done.stderr)
     if found is None:
         raise SystemExit(done.stderr[-2000:])

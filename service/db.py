@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -83,7 +85,27 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         # (``Database.write_sessions`` carries the option.)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=10)
+    event.listen(engine, "checkout", _replace_if_ended_by_server)
+    return engine
+
+
+def _replace_if_ended_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Checked on every check-out from the pool, instead of SQLAlchemy's pre-ping, which
+    is a round trip (a third of a list request's, and the database server's work too).
+    A server that ends a session (a restart, ``pg_terminate_backend``, an idle timeout)
+    says so and closes the socket, so an idle pooled connection it ended has something
+    to read, and a live one has nothing (Pufa never LISTENs): one ``poll`` on the
+    socket, no round trip. The pool replaces a connection found ended, as after a failed
+    ping, so the first request after a database restart does not fail. (Neither check
+    sees a server host that vanished without closing its sockets: the ping would wait
+    for TCP to give up, as the request's own query does.)"""
+    if dbapi_connection.closed:
+        raise DisconnectionError("the connection was closed")
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    if poller.poll(0):
+        raise DisconnectionError("the server ended this idle connection")
 
 
 _BEGIN_OPTION = "pufa_sqlite_begin"

@@ -13,7 +13,9 @@ Two ways to use it:
 - ``retry_after`` reads, and ``failed`` counts a failure and says whether it was over the
   limit: the API does this, so a request with a good token writes nothing. Racing bad
   tokens that all passed the read are then numbered by the atomic count, and those past
-  the limit are answered 429 too.
+  the limit are answered 429 too. The API reads the count in the statement that looks
+  its token up (``FAILURES``, with the parameters of ``FailedAuthThrottle.reading``): one round
+  trip for both on every request.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from flask import current_app
 from limits import RateLimitItem, parse
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import ScalarSelect, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -34,6 +37,31 @@ from .models import AuthFailure
 FAILED_AUTH_LIMIT = "10/minute"
 _KEY_LENGTH = 200
 _TABLE: Table = AuthFailure.__table__  # type: ignore[assignment]
+
+# One key's count in one window, as a column a caller adds to its own lookup; the
+# parameters come from ``FailedAuthThrottle.reading``. Built once: building a
+# statement costs more than running it.
+FAILURES: ScalarSelect[int] = (
+    select(AuthFailure.count)
+    .where(
+        AuthFailure.key == bindparam("failure_key"),
+        AuthFailure.window_index == bindparam("failure_window"),
+    )
+    .scalar_subquery()
+)
+
+
+@dataclass(frozen=True)
+class FailuresReading:
+    """The parameters of ``FAILURES`` for one key and window, and what its count means."""
+
+    params: dict[str, object]
+    limit: int
+    wait: int
+
+    def retry_after(self, count: int | None) -> int | None:
+        """As ``FailedAuthThrottle.retry_after``, for the count read (None: no failures)."""
+        return self.wait if count is not None and count >= self.limit else None
 
 
 class FailedAuthThrottle:
@@ -70,6 +98,15 @@ class FailedAuthThrottle:
                 )
             ).all()
         return wait if any(count >= self.limit for count in counts) else None
+
+    def reading(self, key: str) -> FailuresReading:
+        """How to read ``key``'s count through ``FAILURES`` in the current window."""
+        window, wait = self._window()
+        return FailuresReading(
+            params={"failure_key": _key(key), "failure_window": window},
+            limit=self.limit,
+            wait=wait,
+        )
 
     def failed(self, *keys: str) -> int | None:
         """Count one failure for each key; the wait if any key is now past the limit."""

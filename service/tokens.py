@@ -7,6 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import String, bindparam, select, update
 from sqlalchemy.orm import Session
@@ -64,27 +65,23 @@ class Caller:
     role: str
     last_used_at: datetime | None
 
+    @classmethod
+    def of(cls, row: Any) -> Caller:
+        """From a row of ``LIVE_TOKEN``."""
+        return cls(token_id=row.id, name=row.name, role=row.role, last_used_at=row.last_used_at)
 
-_DIGEST = bindparam("digest", type_=String)
-# Built once: on every API request, building a statement costs more than running it.
-_LIVE_TOKEN = select(ApiToken.id, ApiToken.name, ApiToken.role, ApiToken.last_used_at).where(
-    ApiToken.token_hash == _DIGEST, ApiToken.revoked_at.is_(None)
+
+# The live token whose hash is the parameter ``digest`` (``sha256`` of the plaintext):
+# lookup is by hash, so timing leaks nothing about stored tokens. Built once: on every
+# API request, building a statement costs more than running it.
+LIVE_TOKEN = select(ApiToken.id, ApiToken.name, ApiToken.role, ApiToken.last_used_at).where(
+    ApiToken.token_hash == bindparam("digest", type_=String), ApiToken.revoked_at.is_(None)
 )
 _TOUCH = (
     update(ApiToken)
     .where(ApiToken.id == bindparam("token_id"))
     .values(last_used_at=bindparam("now", type_=UTCDateTime))
 )
-
-
-def find_api_token(session: Session, plaintext: str) -> Caller | None:
-    """Who the live token for this plaintext speaks for, or None. Lookup is by hash, so
-    timing leaks nothing about stored tokens."""
-    # On the session's connection: the ORM's statement handling would double the cost.
-    row = session.connection().execute(_LIVE_TOKEN, {"digest": sha256(plaintext)}).first()
-    if row is None:
-        return None
-    return Caller(token_id=row.id, name=row.name, role=row.role, last_used_at=row.last_used_at)
 
 
 def note_use(session: Session, caller: Caller) -> None:

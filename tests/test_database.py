@@ -6,8 +6,10 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from flask import Flask
+from flask.testing import FlaskClient
 from psycopg.pq import TransactionStatus
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.pool import NullPool
 
 from service import migrate
 from service.context import Pufa, db_session
@@ -133,3 +135,40 @@ def test_upgrading_cleans_control_characters_stored_before_they_were_refused(
         names = connection.execute(text("SELECT name FROM people")).scalars().all()
     assert "孙\n丽" in names
     assert not any(ch in name for name in names for ch in "\x0b\x07")
+
+
+def test_requests_after_the_database_ended_the_pooled_connections_succeed(
+    pufa_state: Pufa, client: FlaskClient, admin_headers: dict[str, str]
+) -> None:
+    # As after a restart of PostgreSQL: every connection the pool holds was ended by the
+    # server. The pool notices on check-out (without a round trip) and connects anew.
+    if not pufa_state.db.is_postgresql:
+        pytest.skip("PostgreSQL sessions")
+    for _ in range(3):
+        assert client.get("/api/v1/schedules", headers=admin_headers).status_code == 200
+    assert end_the_other_sessions(pufa_state.db.url)
+    for _ in range(3):
+        assert client.get("/api/v1/schedules", headers=admin_headers).status_code == 200
+    created = client.post("/api/v1/departments", json={"name": "司法所"}, headers=admin_headers)
+    assert created.status_code == 201
+
+
+def end_the_other_sessions(url: str) -> list[int]:
+    """End the server's other sessions of this database, waiting until each is gone
+    (PostgreSQL 14+); their pids."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            others = connection.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalars()
+            pids = list(others)
+            for pid in pids:
+                ended = text("SELECT pg_terminate_backend(:pid, 5000)")
+                assert connection.execute(ended, {"pid": pid}).scalar() is True
+            return pids
+    finally:
+        engine.dispose()

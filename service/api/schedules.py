@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from flask import Response
@@ -25,7 +25,7 @@ from ..domain.common import (
     committed,
     get_or_404,
 )
-from ..domain.queries import Audience, ScheduleFilter, audience, find_schedules
+from ..domain.queries import ScheduleFilter, find_schedules, schedule_values
 from ..domain.schedules import HolidayPolicy, Kind, ScheduleIn
 from ..errors import Invalid
 from ..models import Schedule
@@ -76,21 +76,17 @@ class ScheduleOut(OutModel):
 
     @classmethod
     def of_schedule(cls, schedule: Schedule) -> ScheduleOut:
-        audience = Audience(
+        return cls.of(
+            schedule,
+            start=local_start_of(schedule.starts_at, schedule.timezone),
             department_ids=sorted(d.id for d in schedule.departments),
             person_ids=sorted(p.id for p in schedule.people),
         )
-        return cls.of_row(schedule, audience)
 
-    @classmethod
-    def of_row(cls, row: Any, audience: Audience) -> ScheduleOut:
-        """From a Schedule or a row of its columns (``find_schedules``)."""
-        return cls.of(
-            row,
-            start=row.starts_at.astimezone(ZoneInfo(row.timezone)),
-            department_ids=audience.department_ids,
-            person_ids=audience.person_ids,
-        )
+
+def local_start_of(starts_at: datetime, timezone: str) -> datetime:
+    """``start``: the first start with the offset of the schedule's timezone."""
+    return starts_at.astimezone(ZoneInfo(timezone))
 
 
 class SchedulePatch(InputModel):
@@ -149,10 +145,13 @@ def list_schedules(query: SchedulesQuery) -> Response:
         from_date=query.from_date,
         to_date=query.to_date,
     )
-    session = db_session()
-    rows, total = find_schedules(session, query.window, where)
-    items = [ScheduleOut.of_row(row, audience(row)) for row in rows]
-    return answer(SchedulesPage(items=items, total=total, page=query.page, per_page=query.per_page))
+    rows, total = find_schedules(db_session(), query.window, where)
+    items = schedule_values(rows)
+    for item in items:
+        item["start"] = local_start_of(item["starts_at"], item["timezone"])
+    # Validated as one page, in one call into pydantic rather than one per schedule.
+    page = {"items": items, "total": total, "page": query.page, "per_page": query.per_page}
+    return answer(SchedulesPage.model_validate(page))
 
 
 @bp.post("/schedules", responses={201: ScheduleOut})

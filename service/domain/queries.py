@@ -147,7 +147,8 @@ _SCHEDULES: Select[Any] = select(
 def find_schedules(
     session: Session, window: Window, where: ScheduleFilter
 ) -> tuple[list[Row[Any]], int]:
-    """A page of schedules as rows of their columns, each with its audience (``audience``)."""
+    """A page of schedules as rows of their columns, each with its audience
+    (``schedule_values``)."""
     query = _SCHEDULES
     if where.kind:
         query = query.where(Schedule.kind == where.kind)
@@ -178,15 +179,21 @@ def find_schedules(
     return matching[window.offset : window.offset + window.limit], len(matching)
 
 
-@dataclass(frozen=True)
-class Audience:
-    department_ids: list[int]
-    person_ids: list[int]
-
-
-def audience(row: Row[Any]) -> Audience:
-    """The departments and people a row of ``find_schedules`` is addressed to."""
-    return Audience(_ids(row.linked_department_ids), _ids(row.linked_person_ids))
+def schedule_values(rows: list[Row[Any]]) -> list[dict[str, Any]]:
+    """Rows of ``find_schedules`` as dicts of their columns, each with its audience as
+    ``department_ids`` and ``person_ids`` (sorted lists). By position, with the names
+    taken once a page: looking each column up by name on each row cost more than
+    validating and serialising the page (docs/performance.md)."""
+    if not rows:
+        return []
+    names = rows[0]._fields
+    values = []
+    for row in rows:
+        columns = dict(zip(names, row, strict=True))
+        columns["department_ids"] = _ids(columns.pop("linked_department_ids"))
+        columns["person_ids"] = _ids(columns.pop("linked_person_ids"))
+        values.append(columns)
+    return values
 
 
 def _ids(text: str | None) -> list[int]:
