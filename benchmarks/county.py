@@ -302,7 +302,7 @@ def api(bench: Bench, app: Flask) -> None:
     today = utcnow().date()
     since = (today - timedelta(days=3 * 365)).isoformat()
     long_window = f"from={since}&to={(today + timedelta(days=365)).isoformat()}&per_page=100"
-    total = _ok(client, f"/api/v1/occurrences?{long_window}")["total"]
+    total = _ok(client, f"/api/v1/occurrences?{long_window}&count=true")["total"]
     last = max(1, -(-total // 100))
     paths = [
         ("/api/v1/schedules?per_page=100", ""),

@@ -85,19 +85,22 @@ def four_zones(client: FlaskClient, admin_headers: dict[str, str], pufa_state: P
 def _api_says(client: FlaskClient, headers: dict[str, str], person_id: int, ids: set[int]) -> Seen:
     seen: Seen = set()
     query = {"person_id": person_id, "from": START.isoformat(), "to": END.isoformat()}
-    for page in range(1, 40):
+    after: dict[str, str] = {}
+    for _ in range(40):
         response = client.get(
             f"{API}/occurrences",
-            query_string={**query, "per_page": 500, "page": page},
+            query_string={**query, "per_page": 500, **after},
             headers=headers,
         )
         assert response.status_code == 200, response.get_json()
-        for item in response.get_json()["items"]:
+        answer = response.get_json()
+        for item in answer["items"]:
             if item["schedule"]["id"] in ids and item["status"] != "holiday_skipped":
                 start, end = (datetime.fromisoformat(item[key]) for key in ("start", "end"))
                 seen.add((item["schedule"]["id"], start.astimezone(UTC), end.astimezone(UTC)))
-        if page * 500 >= response.get_json()["total"]:
+        if answer["next"] is None:
             return seen
+        after = {"after": answer["next"]}
     raise AssertionError("too many pages")
 
 
