@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, timedelta
-from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
