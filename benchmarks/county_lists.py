@@ -65,16 +65,20 @@ def main(argv: list[str] | None = None) -> None:
     names = list(results["this"]["rows"])
     for label in results.get("baseline", {}).get("rows", {}):
         names += [label] if label not in names else []
-    print(f"\n| what | {' | '.join(f'{s} wall ms | {s} CPU ms' for s in results)} | CPU ratio |")
-    print("|---|" + "---:|" * (2 * len(results) + 1))
+    heads = " | ".join(f"{s} wall ms | {s} CPU ms" for s in results)
+    print(f"\n| what | {heads} | wall ratio | CPU ratio |")
+    print("|---|" + "---:|" * (2 * len(results) + 2))
     for name in names:
-        cells, cpus = [], []
+        cells: list[str] = []
+        found = [side["rows"][name] for side in results.values() if name in side["rows"]]
         for side in results.values():
             row = side["rows"].get(name)
             cells += [f"{row[0]:,.1f}", f"{row[1]:,.1f}"] if row else ["", ""]
-            cpus.append(row[1] if row else None)
-        ratio = f"{cpus[1] / cpus[0]:,.0f}×" if len(cpus) == 2 and all(cpus) else ""
-        print(f"| {name} | {' | '.join(cells)} | {ratio} |")
+        # How many times this side's the baseline's wall and CPU time are.
+        for i in (0, 1):
+            both = len(found) == 2 and found[0][i]
+            cells.append(f"{found[1][i] / found[0][i]:,.1f}×" if both else "")
+        print(f"| {name} | {' | '.join(cells)} |")
 
 
 def _measure(args: argparse.Namespace) -> dict[str, Any]:
