@@ -137,7 +137,12 @@ def deliveries() -> ResponseReturnValue:
     row's); the count is shown when it is cheap, else as 超过 10,000 条."""
     args = {k: v for k, v in request.args.items() if v and k in ("status", "person_id", "after")}
     state = FormState(dict(args))
-    query = validate(DeliveriesQuery, {**args, "per_page": PER_PAGE}, state)
+    query = validate(
+        DeliveriesQuery,
+        {**args, "per_page": PER_PAGE},
+        state,
+        field_messages={"after": messages.BAD_CURSOR},
+    )
     query = query or DeliveriesQuery.model_validate({"per_page": PER_PAGE})
     session = db_session()
     listing = deliveries_page(
