@@ -11,12 +11,17 @@ from pydantic import (
     BaseModel,
     Field,
 )
-from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..context import db_session
 from ..domain.common import Id
-from ..domain.deliveries import DeliveriesQuery, PreviewQuery, Strict
+from ..domain.deliveries import (
+    MAX_COUNTED,
+    DeliveriesQuery,
+    PreviewQuery,
+    Strict,
+    deliveries_page,
+)
 from ..errors import Conflict, NotFound
 from ..logs import mask_phone
 from ..models import AuditEntry, Delivery, DeliveryStatus, utcnow
@@ -59,9 +64,19 @@ class DeliveryOut(BaseModel):
 
 class DeliveriesPage(BaseModel):
     items: list[DeliveryOut]
-    total: int
+    total: int | None = Field(
+        description=f"How many deliveries match: exact with `count=true`; without it the "
+        f"count stops past {MAX_COUNTED:,} matches and `total` is then null (see "
+        f"`total_over`)."
+    )
+    total_over: int | None = Field(
+        description=f"When `total` is null: more than this many match ({MAX_COUNTED:,})."
+    )
     page: int
     per_page: int
+    next: str | None = Field(
+        description="Cursor for the following page (pass it as `after`); null on the last."
+    )
 
 
 class DeliveryPath(Strict):
@@ -99,32 +114,16 @@ class Preview(BaseModel):
 
 @bp.get("/deliveries", responses={200: DeliveriesPage})
 def list_deliveries(query: DeliveriesQuery) -> Response:
-    session = db_session()
-    conditions = []
-    if query.status is not None:
-        conditions.append(Delivery.status == query.status)
-    if query.person_id is not None:
-        conditions.append(Delivery.person_id == query.person_id)
-    if query.schedule_id is not None:
-        conditions.append(Delivery.schedule_id == query.schedule_id)
-    if query.due_from is not None:
-        conditions.append(Delivery.due_at >= query.due_from)
-    if query.due_to is not None:
-        conditions.append(Delivery.due_at < query.due_to)
-    total = session.scalar(select(func.count()).select_from(Delivery).where(*conditions)) or 0
-    rows = session.scalars(
-        select(Delivery)
-        .where(*conditions)
-        .options(selectinload(Delivery.person))
-        .order_by(Delivery.due_at.desc(), Delivery.id.desc())
-        .offset((query.page - 1) * query.per_page)
-        .limit(query.per_page)
-    )
+    """The outbox, newest first (`due_at` descending, then `id`). A page costs what it
+    holds: walk with `after` (each answer's `next`), not deep `page` numbers."""
+    listing = deliveries_page(db_session(), query, [selectinload(Delivery.person)])
     page = DeliveriesPage(
-        items=[DeliveryOut.of(r) for r in rows],
-        total=total,
+        items=[DeliveryOut.of(r) for r in listing.rows],
+        total=listing.total,
+        total_over=listing.total_over,
         page=query.page,
         per_page=query.per_page,
+        next=None if listing.next is None else str(listing.next),
     )
     return jsonify(page.model_dump(mode="json"))
 

@@ -49,9 +49,16 @@ class Delivery(Base):
         # A change notice (no rule) is sent once per change and person, whatever clock
         # writes it: ``notice`` names the change.
         UniqueConstraint("schedule_id", "original_start_at", "person_id", "notice"),
-        Index("ix_deliveries_status_due_at", "status", "due_at"),
         # A request's re-plan of one schedule reads its pending rows (migration 0017).
         Index("ix_deliveries_schedule_id_status", "schedule_id", "status"),
+        # The lists read newest first (due_at DESC, id DESC), whole or by status, person
+        # or schedule; the dashboard reads the latest changes (0018_delivery_lists).
+        Index("ix_deliveries_due_at_id", "due_at", "id"),
+        Index("ix_deliveries_status_due_at_id", "status", "due_at", "id"),
+        Index("ix_deliveries_person_due_at_id", "person_id", "due_at", "id"),
+        Index("ix_deliveries_schedule_due_at_id", "schedule_id", "due_at", "id"),
+        Index("ix_deliveries_updated_at", "updated_at"),
+        Index("ix_deliveries_status_updated_at", "status", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,7 +69,7 @@ class Delivery(Base):
     # None for a change notice (变更通知), which no reminder rule makes.
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("reminder_rules.id", ondelete="CASCADE"))
     notice: Mapped[str | None] = mapped_column(String(40))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(20), default="pending")
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # After this instant the reminder is no longer useful and is expired, not sent.

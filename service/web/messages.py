@@ -74,6 +74,7 @@ IMPORT_ROLE_UNKNOWN = "角色“{role}”无效，可填：{choices}。"
 IMPORT_CHECKED = "检查通过：{count} 人可以导入。确认无误后点“导入”。"
 IMPORT_HAS_PROBLEMS = "{count} 行有问题，没有写入任何数据。请改好文件后重新检查。"
 IMPORT_DONE = "已导入 {count} 人。"
+BAD_CURSOR = "翻页位置无效（链接可能不完整或被改动），下面是第一页。"
 RETRY_REFUSED = "这条短信不能重发：可能已过时效、收件人已关闭短信，或状态刚刚变化。"
 
 REQUIRED = "请填写此项。"

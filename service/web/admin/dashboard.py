@@ -1,7 +1,13 @@
-"""The console's front page: what happens in the next two weeks and what needs a look."""
+"""The console's front page: what happens in the next two weeks and what needs a look.
+
+It costs what it shows: the schedules come with just the overrides near the two weeks
+(``occurrences.nearby``), the messages that need a look are the latest few of each
+status (an index on ``status, updated_at``) and their counts stop past 10,000 as the
+records list's do, and names are read for the people shown."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,9 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...context import db_session, pufa
+from ...domain.deliveries import MAX_COUNTED, count_deliveries
 from ...models import Delivery, DeliveryStatus, Person, Schedule, has_reminders, utcnow
 from ...occurrences.expand import Window
-from ...occurrences.query import expand_all, load_schedules, workday_calendar
+from ...occurrences.nearby import schedules_for
+from ...occurrences.query import expand_all, workday_calendar
 from ...occurrences.workdays import coverage
 from ...records.leave import leave_requests
 from ..blueprints import web_blueprint
@@ -27,34 +35,30 @@ HORIZON = timedelta(days=14)
 def dashboard() -> ResponseReturnValue:
     session = db_session()
     now = utcnow()
-    schedules = load_schedules(session)
-    occurrences = expand_all(schedules, Window(now, now + HORIZON), workday_calendar(session))
-    recent = session.scalars(select(Delivery).order_by(Delivery.updated_at.desc()).limit(10))
-    attention = session.scalars(
-        select(Delivery)
-        .where(Delivery.status.in_(NEEDS_ATTENTION))
-        .order_by(Delivery.updated_at.desc())
-        .limit(20)
-    )
-    counts = dict(
-        session.execute(
-            select(Delivery.status, func.count())
-            .where(Delivery.status.in_(NEEDS_ATTENTION))
-            .group_by(Delivery.status)
-        ).all()
-    )
+    window = Window(now, now + HORIZON)
+    schedules = schedules_for(session, window)
+    occurrences = expand_all(schedules, window, workday_calendar(session))
+    recent = list(session.scalars(select(Delivery).order_by(Delivery.updated_at.desc()).limit(10)))
+    attention = latest_of(session, NEEDS_ATTENTION, 20)
+    counts = {
+        status: count_deliveries(session, [Delivery.status == status], exact=False)
+        for status in NEEDS_ATTENTION
+    }
     silent = session.scalar(select(func.count()).select_from(Schedule).where(~has_reminders()))
     requests = leave_requests(session, now)
+    shown = {o.speaker_id for o in occurrences if o.speaker_id}
+    shown |= {r.person_id for r in requests} | {d.person_id for d in recent + attention}
     by_id = {s.id: s for s in schedules}
     return render_template(
         "admin/dashboard.html",
         occurrences=occurrences,
         schedules=by_id,
-        names=person_names(session),
-        recent=list(recent),
-        attention=list(attention),
+        names=person_names(session, shown),
+        recent=recent,
+        attention=attention,
         holidays=coverage(now.astimezone(pufa().settings.zone).year),
-        attention_counts=[(status, counts.get(status, 0)) for status in NEEDS_ATTENTION],
+        attention_counts=[(status, counts[status]) for status in NEEDS_ATTENTION],
+        max_counted=MAX_COUNTED,
         without_reminders=silent or 0,
         leave_requests=requests,
         leave_keys=[record_key(by_id.get(r.schedule_id), r.original_start_at) for r in requests],
@@ -62,8 +66,28 @@ def dashboard() -> ResponseReturnValue:
     )
 
 
-def person_names(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Person.id, Person.name)).all())
+def latest_of(session: Session, statuses: Iterable[str], limit: int) -> list[Delivery]:
+    """The ``limit`` deliveries of these statuses changed last: each status's own latest
+    (read from its end of ``ix_deliveries_status_updated_at``), merged."""
+    rows = [
+        row
+        for status in statuses
+        for row in session.scalars(
+            select(Delivery)
+            .where(Delivery.status == status)
+            .order_by(Delivery.updated_at.desc(), Delivery.id.desc())
+            .limit(limit)
+        )
+    ]
+    return sorted(rows, key=lambda d: (d.updated_at, d.id), reverse=True)[:limit]
+
+
+def person_names(session: Session, ids: Iterable[int] | None = None) -> dict[int, str]:
+    """Names of these people (of everyone without ``ids``)."""
+    query = select(Person.id, Person.name)
+    if ids is not None:
+        query = query.where(Person.id.in_(sorted(ids)))
+    return dict(session.execute(query).all())
 
 
 def record_key(schedule: Schedule | None, original_start_at: datetime) -> str | None:
