@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .domain.schedules import NOTIFIED_KINDS
 from .models import (
     Department,
     OccurrenceOverride,
@@ -314,6 +315,9 @@ def _schedule(
         duration_days=s.duration_days,
         rrule=s.rrule,
         holiday_policy=s.holiday_policy,
+        # As a schedule made through the API or the console: notices on where the kind
+        # has them by default (lectures and meetings).
+        change_notices=s.kind in NOTIFIED_KINDS,
         is_for_everyone=s.audience.everyone,
         departments=[departments[d] for d in s.audience.departments],
         people=[people[p] for p in s.audience.people],

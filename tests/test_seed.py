@@ -42,6 +42,8 @@ def test_demo_data_describe_the_township(pufa_state: Pufa) -> None:
         assert week.is_all_day and week.duration_days == 7
         lecture = session.scalars(select(Schedule).where(Schedule.kind == "lecture")).one()
         assert {r.recipients for r in lecture.rules} == {"audience", "speaker"}
+        # The lecture's audience hears of a move, as with one made in the console.
+        assert lecture.change_notices and not week.change_notices
         topics = set(session.scalars(select(OccurrenceOverride.topic)))
         assert {"宪法", "民法典", "禁毒法"} <= topics
         assert set(session.scalars(select(StudyPlan.year))) == {2026, 2027}
