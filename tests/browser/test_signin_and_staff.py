@@ -112,8 +112,9 @@ def test_the_staff_page_with_a_subscription_link_fits_a_390_px_phone(
     token = _staff_with_pending_sms(pufa_state)
     phone.goto(f"/me/{token}")
     phone.get_by_role("button", name="获取我的订阅链接").click()
-    assert phone.locator("#feed-url").is_visible()
-    assert phone.get_by_role("button", name="复制订阅地址").is_visible()  # the script ran
+    expect(phone.locator("#feed-url")).to_be_visible()
+    # The script adds the button once it has run: waited for, not checked at once.
+    expect(phone.get_by_role("button", name="复制订阅地址")).to_be_visible()
     shot(phone, "11-staff-page-subscribed-phone")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width} px wide on a 390 px phone"
