@@ -4,8 +4,8 @@ Every schedule keeps all its overrides for good (a county's three years hold tho
 while a short window, such as the dashboard's next 14 days, needs few of them:
 ``expand`` looks up overrides of the originals within ``duration + SHIFT_REACH`` of the
 window, and those that move an occurrence into it from any distance. Loading just
-those, as plain ORM rows of the overrides collection, makes the expansion cost what
-the window holds.
+those into the schedules' specs (the ORM collections are left alone) makes the
+expansion cost what the window holds.
 """
 
 from __future__ import annotations
@@ -15,21 +15,21 @@ from datetime import timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..models import OccurrenceOverride, Schedule
-from .expand import SHIFT_REACH, Window
+from .expand import SHIFT_REACH, OverrideSpec, ScheduleSpec, Window
+from .specs import override_spec, schedule_spec
 
 # Slack for the local wall-clock arithmetic of ``expand`` and an all-day end rounded up.
 SLACK = timedelta(days=1)
 
 
-def schedules_for(session: Session, window: Window) -> list[Schedule]:
-    """Every schedule (by id), its ``overrides`` holding just those that can change what
-    ``expand`` gives for ``window``. For reading only: the collection is partial."""
+def schedules_for(session: Session, window: Window) -> tuple[list[Schedule], list[ScheduleSpec]]:
+    """Every schedule (by id), and its spec holding just the overrides that can change
+    what ``expand`` gives for ``window``."""
     schedules = list(session.scalars(select(Schedule).order_by(Schedule.id)))
     if not schedules:
-        return schedules
+        return [], []
     longest = max(_duration(s) for s in schedules)
     reach = longest + SHIFT_REACH + SLACK
     o = OccurrenceOverride
@@ -46,12 +46,10 @@ def schedules_for(session: Session, window: Window) -> list[Schedule]:
             )
         )
     )
-    by_schedule: defaultdict[int, list[OccurrenceOverride]] = defaultdict(list)
+    by_schedule: defaultdict[int, list[OverrideSpec]] = defaultdict(list)
     for row in rows:
-        by_schedule[row.schedule_id].append(row)
-    for schedule in schedules:
-        set_committed_value(schedule, "overrides", by_schedule[schedule.id])
-    return schedules
+        by_schedule[row.schedule_id].append(override_spec(row))
+    return schedules, [schedule_spec(s, by_schedule[s.id]) for s in schedules]
 
 
 def _duration(schedule: Schedule) -> timedelta:

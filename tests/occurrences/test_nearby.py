@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from service.context import Pufa
 from service.models import OccurrenceOverride, Schedule
 from service.occurrences.expand import Window
+from service.occurrences.merge import merged
 from service.occurrences.nearby import schedules_for
 from service.occurrences.query import expand_all, load_schedules, workday_calendar
 
@@ -77,9 +78,9 @@ def test_the_window_expands_as_with_every_override(pufa_state: Pufa) -> None:
         workdays = workday_calendar(session)
         full = expand_all(load_schedules(session), WINDOW, workdays)
     with pufa_state.db.sessions() as session:
-        schedules = schedules_for(session, WINDOW)
-        loaded = sum(len(s.overrides) for s in schedules)
-        near = expand_all(schedules, WINDOW, workdays)
+        _schedules, specs = schedules_for(session, WINDOW)
+        loaded = sum(len(spec.overrides) for spec in specs)
+        near = list(merged(specs, WINDOW, workdays))
 
     assert near == full
     assert any(o.original_start == at(2024, 3, 11, 9) for o in full)  # moved in
@@ -89,4 +90,4 @@ def test_the_window_expands_as_with_every_override(pufa_state: Pufa) -> None:
 
 def test_no_schedules_no_overrides(pufa_state: Pufa) -> None:
     with pufa_state.db.sessions() as session:
-        assert schedules_for(session, WINDOW) == []
+        assert schedules_for(session, WINDOW) == ([], [])

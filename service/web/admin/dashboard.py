@@ -20,8 +20,9 @@ from ...context import db_session, pufa
 from ...domain.deliveries import MAX_COUNTED, count_deliveries
 from ...models import Delivery, DeliveryStatus, Person, Schedule, has_reminders, utcnow
 from ...occurrences.expand import Window
+from ...occurrences.merge import merged
 from ...occurrences.nearby import schedules_for
-from ...occurrences.query import expand_all, workday_calendar
+from ...occurrences.query import workday_calendar
 from ...occurrences.workdays import coverage
 from ...records.leave import leave_requests
 from ..blueprints import web_blueprint
@@ -36,8 +37,8 @@ def dashboard() -> ResponseReturnValue:
     session = db_session()
     now = utcnow()
     window = Window(now, now + HORIZON)
-    schedules = schedules_for(session, window)
-    occurrences = expand_all(schedules, window, workday_calendar(session))
+    schedules, specs = schedules_for(session, window)
+    occurrences = list(merged(specs, window, workday_calendar(session)))
     recent = list(session.scalars(select(Delivery).order_by(Delivery.updated_at.desc()).limit(10)))
     attention = latest_of(session, NEEDS_ATTENTION, 20)
     counts = {
