@@ -8,14 +8,12 @@ from datetime import UTC, time
 import pytest
 import time_machine
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
 
 from service.context import Pufa
-from service.models import Delivery
 from service.settings import QuietHours
 from service.sms.outbox import hold_for_quiet_hours
 from service.sms.planner import plan_deliveries
-from tests.support.sms_world import SHANGHAI, World, local
+from tests.support.sms_world import SHANGHAI, change_notices, local, reminded_of_a_lecture
 
 API = "/api/v1"
 NOW = local(2026, 12, 6, 22, 40)  # Sunday night, in quiet hours; the lecture is Monday 16:00
@@ -32,20 +30,7 @@ def frozen() -> Iterator[None]:
 def reminded(pufa_state: Pufa, frozen: None) -> dict[str, int]:
     """周伟 was reminded (sent); 郑洁's reminder is still pending."""
     with pufa_state.db.transaction() as session:
-        world = World(session)
-        zhou, zheng = world.person("周伟"), world.person("郑洁")
-        lecture = world.lecture(change_notices=True)
-        world.rule(lecture, 1440, "lecture_audience")
-        plan_deliveries(session, NOW.astimezone(UTC))
-        session.execute(update(Delivery).where(Delivery.person_id == zhou.id).values(status="sent"))
-        return {"zhou": zhou.id, "zheng": zheng.id, "lecture": lecture.id}
-
-
-def notices(state: Pufa) -> list[Delivery]:
-    with state.db.sessions() as session:
-        found = list(session.scalars(select(Delivery).where(Delivery.rule_id.is_(None))))
-        session.expunge_all()
-        return found
+        return reminded_of_a_lecture(session, NOW)
 
 
 def test_cancelling_sends_one_urgent_notice_to_each_person_already_reminded(
@@ -55,7 +40,7 @@ def test_cancelling_sends_one_urgent_notice_to_each_person_already_reminded(
     change = {"is_cancelled": True, "note": "停电"}
     assert client.put(url, json=change, headers=admin_headers).status_code == 201
 
-    [notice] = notices(pufa_state)
+    [notice] = change_notices(pufa_state)
     assert (notice.person_id, notice.status) == (reminded["zhou"], "pending")
     assert notice.body == (
         "【蟒河镇普法】变更通知：原定12月7日（周一）16:00的机关职工每周一讲取消。说明：停电。"
@@ -64,7 +49,7 @@ def test_cancelling_sends_one_urgent_notice_to_each_person_already_reminded(
     quiet = QuietHours(time(21, 30), time(7, 30))
     with pufa_state.db.transaction() as session:
         hold_for_quiet_hours(session, NOW.astimezone(UTC), quiet, SHANGHAI)
-    assert notices(pufa_state)[0].next_attempt_at is None
+    assert change_notices(pufa_state)[0].next_attempt_at is None
 
 
 def test_the_same_change_saved_again_is_no_second_notice(
@@ -77,7 +62,7 @@ def test_the_same_change_saved_again_is_no_second_notice(
     again = {**moved, "note": "会议室冲突"}
     client.put(url, json=again, headers={**admin_headers, "If-Match": etag})
 
-    [notice] = notices(pufa_state)
+    [notice] = change_notices(pufa_state)
     assert "改至12月7日（周一）18:00" in notice.body
 
 
@@ -93,7 +78,7 @@ def test_a_new_speaker_is_news_and_a_schedule_can_switch_notices_off(
     url = f"{path}/{OCCURRENCE}"
     change = {"speaker_id": reminded["zheng"]}
     assert client.put(url, json=change, headers=admin_headers).status_code == 201
-    assert notices(pufa_state) == []
+    assert change_notices(pufa_state) == []
 
 
 def test_lectures_and_meetings_have_notices_on_by_default(
@@ -114,7 +99,7 @@ def test_the_plan_tick_leaves_a_notice_alone(
     client.put(url, json={"moved_start": "2026-12-07T18:00"}, headers=admin_headers)
     with pufa_state.db.transaction() as session:
         plan_deliveries(session, NOW.astimezone(UTC))
-    assert [n.status for n in notices(pufa_state)] == ["pending"]
+    assert [n.status for n in change_notices(pufa_state)] == ["pending"]
 
 
 def test_a_rota_change_of_speaker_is_news_to_those_already_reminded(
@@ -123,6 +108,6 @@ def test_a_rota_change_of_speaker_is_news_to_those_already_reminded(
     url = f"{API}/schedules/{reminded['lecture']}/rota/weeks/2026-12-07T16:00:00+08:00"
     answer = client.put(url, json={"speaker_id": reminded["zheng"]}, headers=admin_headers)
     assert answer.status_code == 200, answer.get_json()
-    [notice] = notices(pufa_state)
+    [notice] = change_notices(pufa_state)
     assert notice.person_id == reminded["zhou"]
     assert "主讲人改为郑洁" in notice.body

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from service.context import Pufa
 from service.models import Delivery, Schedule
 from service.sms.planner import plan_deliveries
-from tests.support.sms_world import World, local
+from tests.support.sms_world import World, change_notices, local, reminded_of_a_lecture
 from tests.support.web import post_form, sign_in
 
 API = "/api/v1"
@@ -36,21 +36,7 @@ def frozen() -> Iterator[None]:
 def reminded(pufa_state: Pufa, frozen: None) -> dict[str, int]:
     """周伟 was reminded of Monday's lecture (sent); 郑洁's reminder is still pending."""
     with pufa_state.db.transaction() as session:
-        world = World(session)
-        zhou, zheng = world.person("周伟"), world.person("郑洁")
-        lecture = world.lecture(change_notices=True)
-        world.rule(lecture, 1440, "lecture_audience")
-        plan_deliveries(session, NOW.astimezone(UTC))
-        session.execute(update(Delivery).where(Delivery.person_id == zhou.id).values(status="sent"))
-        return {"zhou": zhou.id, "zheng": zheng.id, "lecture": lecture.id}
-
-
-def notices(state: Pufa) -> list[Delivery]:
-    with state.db.sessions() as session:
-        query = select(Delivery).where(Delivery.rule_id.is_(None)).order_by(Delivery.id)
-        found = list(session.scalars(query))
-        session.expunge_all()
-        return found
+        return reminded_of_a_lecture(session, NOW)
 
 
 def patch(client: FlaskClient, headers: dict[str, str], schedule_id: int, body: object) -> int:
@@ -66,7 +52,7 @@ def test_moving_the_series_tells_each_person_reminded_of_the_next_lecture_its_ne
 ) -> None:
     patch(client, admin_headers, reminded["lecture"], {"start": "2026-11-02T18:00"})
 
-    [notice] = notices(pufa_state)
+    [notice] = change_notices(pufa_state)
     assert (notice.person_id, notice.status, notice.body) == (reminded["zhou"], "pending", MOVED)
     assert notice.due_at == NOW.astimezone(UTC)
     assert notice.useful_until == local(2026, 12, 7, 18).astimezone(UTC)
@@ -98,7 +84,7 @@ def test_the_same_patch_sent_twice_is_one_notice(
 ) -> None:
     for _ in range(2):
         patch(client, admin_headers, reminded["lecture"], {"start": "2026-11-02T18:00"})
-    assert [n.body for n in notices(pufa_state)] == [MOVED]
+    assert [n.body for n in change_notices(pufa_state)] == [MOVED]
 
 
 def test_moving_it_back_is_news_again(
@@ -106,7 +92,7 @@ def test_moving_it_back_is_news_again(
 ) -> None:
     patch(client, admin_headers, reminded["lecture"], {"start": "2026-11-02T18:00"})
     patch(client, admin_headers, reminded["lecture"], {"start": "2026-11-02T16:00"})
-    bodies = [n.body for n in notices(pufa_state)]
+    bodies = [n.body for n in change_notices(pufa_state)]
     assert bodies == [MOVED, NOTICE.format(old="18:00", new="16:00")]
 
 
@@ -114,10 +100,10 @@ def test_an_exdate_on_the_reminded_lecture_cancels_it_and_one_far_ahead_tells_no
     client: FlaskClient, admin_headers: dict[str, str], pufa_state: Pufa, reminded: dict[str, int]
 ) -> None:
     patch(client, admin_headers, reminded["lecture"], {"exdates": ["2027-03-01T16:00"]})
-    assert notices(pufa_state) == []
+    assert change_notices(pufa_state) == []
 
     patch(client, admin_headers, reminded["lecture"], {"exdates": ["2026-12-07T16:00"]})
-    [notice] = notices(pufa_state)
+    [notice] = change_notices(pufa_state)
     assert notice.body.endswith("16:00的机关职工每周一讲取消。")
 
 
@@ -125,7 +111,7 @@ def test_a_new_default_speaker_is_news_to_those_reminded(
     client: FlaskClient, admin_headers: dict[str, str], pufa_state: Pufa, reminded: dict[str, int]
 ) -> None:
     patch(client, admin_headers, reminded["lecture"], {"speaker_id": reminded["zheng"]})
-    [notice] = notices(pufa_state)
+    [notice] = change_notices(pufa_state)
     assert notice.person_id == reminded["zhou"]
     assert "主讲人改为郑洁" in notice.body
 
@@ -134,7 +120,7 @@ def test_a_title_or_place_change_is_no_notice(
     client: FlaskClient, admin_headers: dict[str, str], pufa_state: Pufa, reminded: dict[str, int]
 ) -> None:
     patch(client, admin_headers, reminded["lecture"], {"title": "每周一讲", "location": "二楼"})
-    assert notices(pufa_state) == []
+    assert change_notices(pufa_state) == []
 
 
 def test_with_notices_switched_off_a_move_tells_nobody(
@@ -142,7 +128,7 @@ def test_with_notices_switched_off_a_move_tells_nobody(
 ) -> None:
     body = {"start": "2026-11-02T18:00", "change_notices": False}
     patch(client, admin_headers, reminded["lecture"], body)
-    assert notices(pufa_state) == []
+    assert change_notices(pufa_state) == []
     # Instead the plan reminds 周伟 again, with the new time.
     with pufa_state.db.sessions() as session:
         query = select(Delivery.body).where(
@@ -160,7 +146,7 @@ def test_a_holiday_policy_that_now_skips_the_day_cancels_it(
     added = client.post(f"{API}/holiday-overrides", json=holiday, headers=admin_headers)
     assert added.status_code == 201
     patch(client, admin_headers, reminded["lecture"], {"holiday_policy": "next_workday"})
-    [notice] = notices(pufa_state)
+    [notice] = change_notices(pufa_state)
     assert "改至12月8日（周二）16:00" in notice.body
 
 
@@ -171,7 +157,7 @@ def test_deleting_the_schedule_cancels_the_reminded_lecture_and_the_notice_stays
     etag = client.get(path, headers=admin_headers).headers["ETag"]
     assert client.delete(path, headers={**admin_headers, "If-Match": etag}).status_code == 204
 
-    [notice] = notices(pufa_state)
+    [notice] = change_notices(pufa_state)
     assert (notice.person_id, notice.schedule_id, notice.status) == (
         reminded["zhou"],
         None,
@@ -208,10 +194,10 @@ def test_moving_the_series_in_the_console_sends_the_same_notice(
     }
     answer = post_form(client, page, page, form)
     assert answer.status_code == 302, answer.get_data(as_text=True)
-    assert [n.body for n in notices(pufa_state)] == [MOVED]
+    assert [n.body for n in change_notices(pufa_state)] == [MOVED]
     answer = post_form(client, page, page, {**form, "version": str(version + 1)})
     assert answer.status_code == 302, answer.get_data(as_text=True)
-    assert len(notices(pufa_state)) == 1
+    assert len(change_notices(pufa_state)) == 1
 
 
 def test_a_study_deadline_moved_tells_those_reminded_only_where_notices_are_switched_on(
@@ -235,12 +221,12 @@ def test_a_study_deadline_moved_tells_those_reminded_only_where_notices_are_swit
         assert answer.status_code == 200, answer.get_json()
 
     move_to("2026-12-09")  # a deadline's notices are off by default
-    assert notices(pufa_state) == []
+    assert change_notices(pufa_state) == []
     with pufa_state.db.transaction() as session:  # reminded afresh of the 9th
         session.execute(update(Delivery).values(status="sent"))
     patch(client, admin_headers, deadline, {"change_notices": True})
     move_to("2026-12-10")  # the item's edit keeps the switch
 
-    [notice] = notices(pufa_state)
+    [notice] = change_notices(pufa_state)
     assert notice.person_id == zhou.id
     assert notice.body.endswith("原定12月9日的学法截止：民法典（2026）改至12月10日。")

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from service.context import Pufa
 from service.models import (
     Delivery,
     Department,
@@ -170,3 +172,26 @@ def outbox(
     world.session.add_all(rows)
     world.session.commit()
     return rows
+
+
+def reminded_of_a_lecture(session: Session, now: datetime) -> dict[str, int]:
+    """A Monday-16:00 lecture with a day-before audience reminder, planned at ``now``:
+    周伟 was reminded (sent); 郑洁's reminder is still pending. For change-notice tests."""
+    from service.sms.planner import plan_deliveries  # the planner imports much; only here
+
+    world = World(session)
+    zhou, zheng = world.person("周伟"), world.person("郑洁")
+    lecture = world.lecture(change_notices=True)
+    world.rule(lecture, 1440, "lecture_audience")
+    plan_deliveries(session, now.astimezone(UTC))
+    session.execute(update(Delivery).where(Delivery.person_id == zhou.id).values(status="sent"))
+    return {"zhou": zhou.id, "zheng": zheng.id, "lecture": lecture.id}
+
+
+def change_notices(state: Pufa) -> list[Delivery]:
+    """The outbox's change notices (rows without a rule), oldest first, detached."""
+    with state.db.sessions() as session:
+        query = select(Delivery).where(Delivery.rule_id.is_(None)).order_by(Delivery.id)
+        found = list(session.scalars(query))
+        session.expunge_all()
+        return found
