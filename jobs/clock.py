@@ -10,6 +10,7 @@ This module is the edge: it is the only place in the SMS path that reads the wal
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import time
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from types import FrameType
 
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
@@ -159,7 +161,10 @@ def main() -> None:
         log.info("clock stopping", extra={"signal": signum})
         # No new claims; the sends already handed to the provider finish and are recorded.
         dispatcher.stopping.set()
-        scheduler.shutdown(wait=True)
+        # A second signal can come in before this handler's first line ignores it; its
+        # own run of the handler then stops the scheduler, and this one finds it stopped.
+        with contextlib.suppress(SchedulerNotRunningError):
+            scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
