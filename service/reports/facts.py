@@ -65,7 +65,8 @@ class Facts:
 
     def totals(self, o: Occurrence) -> Totals:
         marks = self.marks.get(o.key, {})
-        return totals(len(self.roster(o)), [m.status for m in marks.values()])
+        expected = len(self.audiences[o.schedule_id] | marks.keys())  # the roster's size
+        return totals(expected, [m.status for m in marks.values()])
 
     def name(self, person_id: int | None) -> str:
         person = self.people.get(person_id) if person_id is not None else None

@@ -5,8 +5,10 @@ speaker, topic and departments): a single table keeps its columns meaningful, wh
 mixed table with a section column would not. The workbook has every table.
 
 Both are written as their rows are produced: the CSV in chunks a response can send at
-once, the workbook in openpyxl's write-only mode (each sheet streamed to a temporary
-file, never a cell object per value kept in memory) into a file the caller sends.
+once; the workbook by rust_xlsxwriter (through ``rustpy_xlsxwriter``), which takes each
+sheet's rows from its iterator as it writes them. A county's year is close to a million
+cells, and openpyxl, even in write-only mode, spends about 10 µs of CPU on each: ten
+times what the whole export may cost (docs/performance.md, "Ledger exports").
 """
 
 from __future__ import annotations
@@ -16,14 +18,10 @@ import io
 import itertools
 import unicodedata
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import BinaryIO
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from rustpy_xlsxwriter import FastExcel
 
 from .ledger import Cell, Ledger, Table
 
@@ -32,78 +30,60 @@ CSV_MIMETYPE = "text/csv; charset=utf-8"
 # A cell starting with one of these is run as a formula by Excel (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _MIN_WIDTH, _MAX_WIDTH = 8, 60
-# A write-only sheet fixes its column widths before its first row: they are measured on
+# Column widths are fixed before a sheet's first row is written: they are measured on
 # this many rows (every row of a smaller table, so its widths are exact).
 _WIDTH_SAMPLE = 2000
+# The most characters an Excel cell holds; the writer refuses a longer text.
+_MAX_CELL_TEXT = 32_767
 # About this many characters of CSV per chunk sent.
 _CSV_CHUNK = 64 * 1024
 
 
-def write_xlsx(ledger: Ledger, out: IO[bytes]) -> None:
+def write_xlsx(ledger: Ledger, out: BinaryIO) -> None:
     """The workbook, written to ``out``: a sheet per table, bold frozen header row, a
-    filter over the table, columns as wide as their text, text cells kept text."""
-    workbook = Workbook(write_only=True)
-    try:
-        _write_sheets(workbook, ledger)
-    except BaseException:
-        _discard(workbook)
-        raise
-    workbook.save(out)
-
-
-def _write_sheets(workbook: Workbook, ledger: Ledger) -> None:
-    bold = Font(bold=True)
+    filter over the table, columns as wide as their text, every text cell kept text
+    (the writer never reads ``=...`` as a formula). An exception raised while the rows
+    are produced (the request's time budget) comes out of here as it was raised, and
+    nothing is written to ``out``."""
+    book = FastExcel(out).format(bold_headers=True).freeze(row=1, col=0)
     for table in ledger.tables:
-        # Any: types-openpyxl's WriteOnlyWorksheet lacks what it borrows from Worksheet
-        # (column_dimensions, freeze_panes, auto_filter).
-        sheet: Any = workbook.create_sheet(table.title)
         rows = iter(table.rows)
         sample = list(itertools.islice(rows, _WIDTH_SAMPLE))
-        for index, width in enumerate(_widths(table.headers, sample), start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
-        sheet.freeze_panes = "A2"
-        header = []
-        for title in table.headers:
-            cell = WriteOnlyCell(sheet, value=title)
-            cell.font = bold
-            header.append(cell)
-        sheet.append(header)
-        count = 1
-        for row in itertools.chain(sample, rows):
-            sheet.append([_cell(sheet, value) for value in row])
-            count += 1
-        last_column = get_column_letter(len(table.headers))
-        sheet.auto_filter.ref = f"A1:{last_column}{count}"
+        book.sheet(
+            table.title,
+            _records(table.headers, itertools.chain(sample, rows)),
+            column_widths=_widths(table.headers, sample),
+            autofilter=True,
+        )
+    book.save()
 
 
-def _discard(workbook: Workbook) -> None:
-    """Remove the temporary files of a workbook that will not be saved. openpyxl keeps
-    each write-only sheet in one until the workbook is saved, and removes them only then
-    (or when the process exits): an export stopped halfway (its time budget, an error)
-    would leave them behind in a long-running web process."""
-    sheets: list[Any] = list(workbook.worksheets)  # write-only ones (see _write_sheets)
-    for sheet in sheets:
-        writer = sheet._writer  # private, but openpyxl offers no public way
-        if writer is None:
-            continue
-        if sheet._rows is not None:
-            sheet._rows.close()  # ends the sheet's XML cleanly
-        writer.close()
-        writer.cleanup()
+def _records(
+    headers: tuple[str, ...], rows: Iterator[tuple[Cell, ...]]
+) -> Iterator[dict[str, Cell | None]]:
+    """The rows as the writer takes them: a dict per row, keyed by the column headers
+    (which it writes as the header row). A table without rows still shows its headers,
+    over one empty row."""
+    if len(set(headers)) != len(headers):
+        raise ValueError(f"duplicate column headers: {headers}")
+    empty = True
+    for row in rows:
+        empty = False
+        # One test of the row's text instead of one per cell: most rows need nothing.
+        text = "".join([value for value in row if isinstance(value, str)])
+        if not text.isprintable() or len(text) > _MAX_CELL_TEXT:
+            row = tuple(map(_cell, row))
+        yield dict(zip(headers, row, strict=True))
+    if empty:
+        yield dict.fromkeys(headers)
 
 
-def _cell(sheet: WriteOnlyWorksheet, value: Cell) -> object:
+def _cell(value: Cell) -> Cell:
     """Text without the control characters a worksheet cannot hold (rows saved before
-    input refused them; openpyxl raises on them, which would fail the whole export),
-    and text that openpyxl would take for a formula or an error value kept as text."""
+    input refused them), and no longer than a cell holds."""
     if not isinstance(value, str):
         return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if value.startswith("=") or value in ERROR_CODES:
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
+    return ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_CELL_TEXT]
 
 
 def to_xlsx(ledger: Ledger) -> bytes:
@@ -150,7 +130,7 @@ def _display_width(value: Cell) -> int:
 
 def _widths(headers: Iterable[Cell], rows: list[tuple[Cell, ...]]) -> list[float]:
     widths = [_display_width(h) for h in headers]
-    for row in rows:
-        for index, value in enumerate(row):
-            widths[index] = max(widths[index], _display_width(value))
+    for index, column in enumerate(zip(*rows, strict=True)):
+        # A column repeats its values (names, statuses, titles): each measured once.
+        widths[index] = max(widths[index], *map(_display_width, set(column)))
     return [float(min(_MAX_WIDTH, max(_MIN_WIDTH, w + 2))) for w in widths]

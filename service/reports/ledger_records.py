@@ -4,6 +4,7 @@ event, its attendance totals, photo and file counts and whether a summary exists
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 from .. import budget
 from ..models import AttendanceSource, AttendanceStatus
@@ -13,12 +14,12 @@ from .facts import Facts
 
 Cell = str | int | float
 
-STATUS = {
+STATUS: dict[str, str] = {  # StrEnum keys: a stored value finds its label
     AttendanceStatus.PRESENT: "出席",
     AttendanceStatus.LEAVE: "请假",
     AttendanceStatus.ABSENT: "缺席",
 }
-SOURCE = {
+SOURCE: dict[str, str] = {
     AttendanceSource.ROLL_CALL: "点名登记",
     AttendanceSource.CHECK_IN: "扫码签到",
     AttendanceSource.LEAVE_REQUEST: "本人请假",
@@ -26,9 +27,20 @@ SOURCE = {
 UNRECORDED = "未登记"
 
 
+def hhmm(local: datetime) -> str:
+    """``local``'s clock time as 09:05: what strftime("%H:%M") gives, at a tenth of its
+    cost (a county's ledger formats it a hundred thousand times)."""
+    return f"{local.hour:02d}:{local.minute:02d}"
+
+
+def day_and_minute(local: datetime) -> str:
+    """2025-03-08 09:05."""
+    return f"{local.date().isoformat()} {local.hour:02d}:{local.minute:02d}"
+
+
 def _when(facts: Facts, o: Occurrence) -> tuple[str, str]:
     start = o.start.astimezone(facts.zone)
-    return start.date().isoformat(), labels.ALL_DAY if o.is_all_day else start.strftime("%H:%M")
+    return start.date().isoformat(), labels.ALL_DAY if o.is_all_day else hhmm(start)
 
 
 def attendance_rows(facts: Facts) -> Iterator[tuple[Cell, ...]]:
@@ -43,17 +55,16 @@ def attendance_rows(facts: Facts) -> Iterator[tuple[Cell, ...]]:
         budget.check()
         schedule = facts.schedules[o.schedule_id]
         day, at = _when(facts, o)
-        kind = labels.KIND.get(schedule.kind, schedule.kind)
+        kind, title = labels.KIND.get(schedule.kind, schedule.kind), schedule.title
         marks = facts.marks.get(o.key, {})
         for pid in facts.roster(o):
             name, departments = people[pid]
             mark = marks.get(pid)
             if mark is None:
-                yield day, at, kind, schedule.title, name, departments, UNRECORDED, "", ""
+                yield day, at, kind, title, name, departments, UNRECORDED, "", ""
             else:
-                status = STATUS[AttendanceStatus(mark.status)]
-                source = SOURCE[AttendanceSource(mark.source)]
-                yield day, at, kind, schedule.title, name, departments, status, source, mark.note
+                status, source = STATUS[mark.status], SOURCE[mark.source]
+                yield day, at, kind, title, name, departments, status, source, mark.note
 
 
 def event_rows(facts: Facts) -> Iterator[tuple[Cell, ...]]:
@@ -64,9 +75,10 @@ def event_rows(facts: Facts) -> Iterator[tuple[Cell, ...]]:
         schedule = facts.schedules[o.schedule_id]
         day, at = _when(facts, o)
         t = facts.totals(o)
+        key = o.key
         yield (
             day, at, labels.KIND.get(schedule.kind, schedule.kind), schedule.title,
             facts.name(o.speaker_id), o.topic, t.expected, t.present, t.leave, t.absent,
-            f"{t.rate:.0%}", facts.photos[o.key], facts.other_files[o.key],
-            facts.summaries.get(o.key, ""),
+            f"{t.rate:.0%}", facts.photos[key], facts.other_files[key],
+            facts.summaries.get(key, ""),
         )  # fmt: skip

@@ -30,7 +30,12 @@ LINK_PREFIX = "link-"
 
 
 def is_page_link(delivery: Delivery) -> bool:
-    return delivery.schedule_id is None and (delivery.notice or "").startswith(LINK_PREFIX)
+    return is_page_link_row(delivery.schedule_id, delivery.notice)
+
+
+def is_page_link_row(schedule_id: int | None, notice: str | None) -> bool:
+    """``is_page_link`` of a delivery read as columns."""
+    return schedule_id is None and (notice or "").startswith(LINK_PREFIX)
 
 
 def link_key(link: str) -> str:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-import os
+import tempfile
 from collections.abc import Iterable, Iterator
-from datetime import timedelta
-from typing import cast
+from datetime import date, timedelta
+from typing import IO, cast
 
 import pytest
 import time_machine
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
-from openpyxl.worksheet import _writer as openpyxl_writer
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 
@@ -21,6 +20,7 @@ from service.context import Pufa
 from service.models import OccurrenceOverride
 from service.occurrences.reasons import occurrence_reason_text
 from service.reports import ledger_files
+from service.reports.ledger import Ledger, Table
 from service.workflows import labels, study
 from tests.support.workflows import item, lecture, local, pending_delivery, person, rule, seed_demo
 
@@ -243,22 +243,40 @@ def test_a_csv_that_has_begun_is_finished_even_past_the_budget(
     assert len(table) == 10 and table[-1][0] == "2026-03-31"
 
 
-def test_a_workbook_stopped_halfway_leaves_no_temporary_file(
-    client: FlaskClient, pufa_state: Pufa, viewer_headers: dict[str, str], demo: None
+def test_a_workbook_stopped_halfway_is_a_503_and_leaves_no_open_file(
+    client: FlaskClient,
+    pufa_state: Pufa,
+    viewer_headers: dict[str, str],
+    demo: None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    begun: list[str] = []
+    """The budget runs out while the writer is taking a sheet's rows (its widths were
+    measured on one row): the error comes out of the writer as raised, the request is a
+    503 and the file the workbook was going into is closed (so removed)."""
+    files: list[IO[bytes]] = []
+    real_temporary_file = tempfile.TemporaryFile
 
-    def clock() -> float:
-        """An hour passes once the first sheet is being written (into its file)."""
-        begun.extend(p for p in openpyxl_writer.ALL_TEMP_FILES[started:] if p not in begun)
-        return 3600.0 if begun else 0.0
+    def temporary_file() -> IO[bytes]:
+        files.append(real_temporary_file())
+        return files[-1]
 
-    started = len(openpyxl_writer.ALL_TEMP_FILES)
-    pufa_state.monotonic = clock
+    monkeypatch.setattr(tempfile, "TemporaryFile", temporary_file)  # downloads' too
+    monkeypatch.setattr(ledger_files, "_WIDTH_SAMPLE", 1)
+    rows_seen = [0]
+    real_records = ledger_files._records
+
+    def counted(headers: tuple[str, ...], rows: Iterator[tuple[object, ...]]) -> Iterator[object]:
+        for record in real_records(headers, rows):  # type: ignore[arg-type]
+            rows_seen[0] += 1
+            yield record
+
+    monkeypatch.setattr(ledger_files, "_records", counted)
+    pufa_state.monotonic = lambda: 3600.0 if rows_seen[0] >= 3 else 0.0
     response = client.get(f"/api/v1/ledger.xlsx?{RANGE}", headers=viewer_headers)
     assert response.status_code == 503
     assert response.get_json()["error"] == "request_too_slow"
-    assert begun and not [path for path in begun if os.path.exists(path)]
+    assert rows_seen[0] >= 3  # stopped inside the writer, not before it
+    assert files and all(f.closed for f in files)
 
 
 def test_the_workbook_reads_back_in_read_only_mode_with_every_row(
@@ -278,3 +296,29 @@ def test_the_workbook_reads_back_in_read_only_mode_with_every_row(
     assert len(table) == len(csv_rows) == 12  # 9 lectures, a campaign day, a deadline
     assert [row[0] for row in table[1:]] == [row[0] for row in csv_rows[1:]]
     workbook.close()
+
+
+def test_the_writer_keeps_text_text_strips_control_characters_and_shows_empty_tables() -> None:
+    """Values reach their cells as they are, numbers as numbers and every text as text,
+    except what a cell cannot hold; a table without rows keeps its header row."""
+    rows: list[tuple[str | int | float, ...]] = [
+        ("=SUM(A1:A2)", 3, 2.5),
+        ("#N/A", 0, -1.25),
+        ("第一行\x0b第二行\x01", 7, 0.0),
+        ("长" * 40_000, 1, 1.0),
+    ]
+    headers = ("名称", "人数", "比例")
+    workbook = load_workbook(io.BytesIO(ledger_files.to_xlsx(Ledger(
+        date(2026, 1, 1), date(2026, 1, 31),
+        [Table("events", headers, iter(rows)), Table("study", ("年度", "学习内容"), iter([]))],
+    ))))  # fmt: skip
+    events, study = workbook[labels.SHEETS["events"]], workbook[labels.SHEETS["study"]]
+    assert [c.value for c in events[1]] == list(headers)
+    values = [tuple(row) for row in events.iter_rows(min_row=2, values_only=True)]
+    assert values[:2] == [("=SUM(A1:A2)", 3, 2.5), ("#N/A", 0, -1.25)]
+    assert all(events.cell(row=r, column=1).data_type == "s" for r in (2, 3))
+    assert values[2] == ("第一行第二行", 7, 0)
+    assert values[3][0] == "长" * 32_767  # as much as a cell holds
+    assert [c.value for c in study[1]] == ["年度", "学习内容"]
+    assert study.freeze_panes == "A2" and study["A1"].font.b
+    assert not any(v for row in study.iter_rows(min_row=2, values_only=True) for v in row)
