@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
@@ -32,8 +32,7 @@ from ..records.occurrence import RECORDED_KINDS
 Key = tuple[int, datetime]
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):  # a tuple: a county's year makes a hundred thousand
     status: str
     source: str
     note: str
