@@ -244,16 +244,25 @@ def _deliveries(session: Session, window: Window, zone: ZoneInfo) -> Iterator[tu
         .execution_options(yield_per=_BATCH)
     )  # fmt: skip
 
-    def local(instant: datetime | None) -> str:
-        return day_and_minute(instant.astimezone(zone)) if instant else ""
+    # A year's instants due and of occurrences repeat (a reminder for each person): each
+    # is formatted once. Those sent differ by the second, so those are not kept.
+    formatted: dict[datetime, str] = {}
 
-    for row in session.execute(query):
+    def local(instant: datetime) -> str:
+        text = formatted.get(instant)
+        if text is None:
+            text = formatted[instant] = day_and_minute(instant.astimezone(zone))
+        return text
+
+    # Core rows straight from the connection: the ORM's handling of them cost more than
+    # formatting them (the session's transaction, so the same snapshot and cursor).
+    for row in session.connection().execute(query):
         budget.check()
         due, sent, person, schedule_id, title, notice, occurrence, rule, status, code, why = row
         page_link = is_page_link_row(schedule_id, notice)
         yield (
             local(due),
-            local(sent),
+            day_and_minute(sent.astimezone(zone)) if sent else "",
             person,
             # A change notice of a deleted schedule keeps no schedule (its text names it).
             title if schedule_id is not None else "个人页面链接" if page_link else "已删除的日程",
