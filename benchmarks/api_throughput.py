@@ -80,9 +80,7 @@ def drop_database(pg_server: str, name: str) -> None:
     engine.dispose()
 
 
-def copy_database(
-    url: str, pg_server: str | None, directory: Path, name: str = PG_NAME
-) -> str:
+def copy_database(url: str, pg_server: str | None, directory: Path, name: str = PG_NAME) -> str:
     """A copy of the database at ``url`` (nothing may be connected to it), for a second
     server whose database sessions are then told apart by the database's name."""
     if pg_server:

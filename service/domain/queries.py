@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
+    ColumnClause,
     Result,
     Row,
     Select,
@@ -138,9 +139,11 @@ class ScheduleFilter:
 def _linked_ids(link: Column[int], schedule_id: Column[int]) -> Any:
     """The ids a link table ties to each schedule, as text ("3,1"): a correlated
     subquery, so a page of schedules comes with its audience in the same round trip."""
-    # The separator written into the SQL: as a parameter (aggregate_strings' own form) it
-    # is rendered into the statement's text anew on every execution.
-    ids = func.aggregate_strings(cast(link, String), literal_column("','"))
+    # The separator written into the SQL: given as a str (aggregate_strings' typed form)
+    # it becomes a literal parameter, rendered into the statement's text anew on every
+    # execution. A function takes any SQL expression as an argument at run time.
+    separator: ColumnClause[str] = literal_column("','", String)
+    ids = func.aggregate_strings(cast(link, String), separator)  # type: ignore[arg-type]
     return select(ids).where(schedule_id == Schedule.id).scalar_subquery()
 
 
