@@ -38,6 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--pg", metavar="SERVER_URL", help="PostgreSQL server (as api_throughput)")
+    parser.add_argument("--pg-name", default=PG_NAME, help="the scratch database's name")
     parser.add_argument("--baseline", metavar="CHECKOUT", help="also count this checkout's code")
     parser.add_argument("--serve", choices=tuple(PATHS), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -55,7 +56,7 @@ def main() -> None:
     if opts.baseline:
         checkouts["baseline"] = Path(opts.baseline).resolve()
     with tempfile.TemporaryDirectory(prefix="pufa-api-ir-") as tmp:
-        url, token = prepare_database(Path(tmp), opts.pg, PG_NAME)
+        url, token = prepare_database(Path(tmp), opts.pg, opts.pg_name)
         try:
             print(f"{url.split(':')[0]}; {opts.requests} requests, after a warm-up")
             sides = [("bare Flask GET /bare", "bare", ROOT)]
@@ -70,7 +71,7 @@ def main() -> None:
                 print(f"{label:42s} {count / opts.requests:12,.0f} instructions  {timed}")
         finally:
             if opts.pg:
-                drop_database(opts.pg, PG_NAME)
+                drop_database(opts.pg, opts.pg_name)
 
 
 def _run(args: list[str], cwd: Path) -> str:

@@ -38,7 +38,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MAX_REQUESTS = 200_000
 PG_NAME = "pufa_benchmark"
-BASELINE_PG_NAME = "pufa_benchmark_baseline"
 P99_TARGET_MS = 20.0
 RATIO_TARGET = 0.3
 
@@ -81,18 +80,19 @@ def drop_database(pg_server: str, name: str) -> None:
     engine.dispose()
 
 
-def copy_database(url: str, pg_server: str | None, directory: Path) -> str:
+def copy_database(url: str, pg_server: str | None, directory: Path, name: str = PG_NAME) -> str:
     """A copy of the database at ``url`` (nothing may be connected to it), for a second
     server whose database sessions are then told apart by the database's name."""
     if pg_server:
         from sqlalchemy import create_engine, text
 
-        drop_database(pg_server, BASELINE_PG_NAME)
+        copy_name = f"{name}_baseline"
+        drop_database(pg_server, copy_name)
         engine = create_engine(pg_server, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{BASELINE_PG_NAME}" TEMPLATE "{PG_NAME}"'))
+            conn.execute(text(f'CREATE DATABASE "{copy_name}" TEMPLATE "{name}"'))
         engine.dispose()
-        return pg_server.rsplit("/", 1)[0] + f"/{BASELINE_PG_NAME}"
+        return pg_server.rsplit("/", 1)[0] + f"/{copy_name}"
     copy = directory / "baseline.sqlite3"
     copy.write_bytes((directory / "bench.sqlite3").read_bytes())
     return f"sqlite:///{copy}"
@@ -244,16 +244,24 @@ def main() -> None:
     parser.add_argument(
         "--pg",
         metavar="SERVER_URL",
-        help="use PostgreSQL: a scratch database pufa_benchmark on this server "
+        help="use PostgreSQL: a scratch database (--pg-name) on this server "
         "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres), dropped at the end",
+    )
+    parser.add_argument(
+        "--pg-name",
+        default=PG_NAME,
+        help="the scratch database's name (the baseline's: NAME_baseline), so that two "
+        "runs on one server do not drop each other's",
     )
     parser.add_argument(
         "--baseline", metavar="CHECKOUT", help="also serve the list with this checkout's code"
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        url, token = prepare_database(Path(tmp), args.pg, PG_NAME)
-        baseline_url = copy_database(url, args.pg, Path(tmp)) if args.baseline else None
+        url, token = prepare_database(Path(tmp), args.pg, args.pg_name)
+        baseline_url = (
+            copy_database(url, args.pg, Path(tmp), args.pg_name) if args.baseline else None
+        )
         env = {
             **os.environ,
             "DATABASE_URL": url,
@@ -262,7 +270,7 @@ def main() -> None:
             "PYTHONPATH": str(ROOT),
         }
         auth = {"Authorization": f"Bearer {token}"}
-        pg = (PG_NAME, BASELINE_PG_NAME) if args.pg else (None, None)
+        pg = (args.pg_name, f"{args.pg_name}_baseline") if args.pg else (None, None)
         sides = [
             Side(
                 "bare Flask GET /bare",
@@ -318,8 +326,8 @@ def main() -> None:
             for side in sides:
                 side.server.wait(timeout=30)
             if args.pg:
-                drop_database(args.pg, PG_NAME)
-                drop_database(args.pg, BASELINE_PG_NAME)
+                drop_database(args.pg, args.pg_name)
+                drop_database(args.pg, f"{args.pg_name}_baseline")
     for name in ratios:
         print(
             f"{name}: ratio to bare by round: {', '.join(f'{r:.2f}' for r in ratios[name])}; "

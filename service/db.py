@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import select
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,9 +86,32 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         # (``Database.write_sessions`` carries the option.)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=10)
+    engine = create_engine(
+        url, echo=echo, pool_size=10, max_overflow=10, json_deserializer=_json_loads
+    )
+    event.listen(engine, "connect", _in_utc)
     event.listen(engine, "checkout", _replace_if_ended_by_server)
     return engine
+
+
+def _in_utc(dbapi_connection: Any, _record: Any) -> None:
+    """Each new connection's session in UTC, the zone every instant is stored and read
+    in: psycopg then gives them in UTC already, with ``datetime.UTC``, and reading a row
+    needs no conversion (``models.base.UTCDateTime``). One statement a connection."""
+    was_autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True  # no transaction left open by the SET
+    dbapi_connection.execute("SET TIME ZONE 'UTC'")
+    dbapi_connection.autocommit = was_autocommit
+
+
+_JSON = json.JSONDecoder()
+
+
+def _json_loads(data: bytes) -> Any:
+    """``json.loads`` for psycopg's JSON columns, minus its guessing at the encoding
+    (PostgreSQL sends UTF-8), which cost more than the parsing of a short value
+    (a schedule's ``exdates``, read with every row of a list)."""
+    return _JSON.decode(data.decode("utf-8", "surrogatepass"))
 
 
 def _replace_if_ended_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:

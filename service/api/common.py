@@ -130,8 +130,12 @@ def answer(
     row: Any = None,
     location: str | None = None,
 ) -> Response:
-    # Serialised by pydantic in one step, much cheaper than jsonify on a dict.
-    response = Response(payload.model_dump_json(), status, mimetype="application/json")
+    # Serialised by pydantic in one step, much cheaper than jsonify on a dict, and kept as
+    # the UTF-8 bytes it makes: model_dump_json() would decode them into a str for the
+    # response to encode again, which for a page of Chinese text cost as much as its
+    # serialising (docs/performance.md).
+    body = payload.__pydantic_serializer__.to_json(payload)
+    response = Response(body, status, mimetype="application/json")
     if row is not None:
         response.headers["ETag"] = etag(row)
     if location:

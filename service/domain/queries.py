@@ -8,7 +8,20 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Column, Result, Row, Select, String, bindparam, cast, func, or_, select
+from sqlalchemy import (
+    Column,
+    ColumnClause,
+    Result,
+    Row,
+    Select,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import (
@@ -126,7 +139,11 @@ class ScheduleFilter:
 def _linked_ids(link: Column[int], schedule_id: Column[int]) -> Any:
     """The ids a link table ties to each schedule, as text ("3,1"): a correlated
     subquery, so a page of schedules comes with its audience in the same round trip."""
-    ids = func.aggregate_strings(cast(link, String), ",")
+    # The separator written into the SQL: given as a str (aggregate_strings' typed form)
+    # it becomes a literal parameter, rendered into the statement's text anew on every
+    # execution. A function takes any SQL expression as an argument at run time.
+    separator: ColumnClause[str] = literal_column("','", String)
+    ids = func.aggregate_strings(cast(link, String), separator)  # type: ignore[arg-type]
     return select(ids).where(schedule_id == Schedule.id).scalar_subquery()
 
 

@@ -44,15 +44,25 @@ class UTCDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        # This runs for every instant of every row read. Where the driver's values need
+        # no converting first (psycopg: datetimes, aware), the function itself is the
+        # processor, without the decorator's wrapper around it.
+        if self.impl_instance.result_processor(dialect, coltype) is None:
+            return _as_utc
+        return super().result_processor(dialect, coltype)
+
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        if value.tzinfo is None:
-            # replace(tzinfo=UTC), minus its keyword handling: this runs for every
-            # instant of every row read.
-            return datetime.combine(value.date(), value.time(), UTC)
-        return value.astimezone(UTC)
+        return _as_utc(value)
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is UTC:  # psycopg's, on Pufa's connections (db.py)
+        return value
+    if value.tzinfo is None:
+        # replace(tzinfo=UTC), minus its keyword handling.
+        return datetime.combine(value.date(), value.time(), UTC)
+    return value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
