@@ -9,6 +9,7 @@ what this returns, so the calendar and the SMS can never disagree.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -130,13 +131,18 @@ def expand(schedule: ScheduleSpec, window: Window, workdays: Workdays) -> list[O
     excluded = {_local_naive(d, zone) for d in schedule.exdates}
     # Search a wider range so occurrences shifted by the holiday policy are found.
     reach = schedule.duration + SHIFT_REACH
-    on_rule, first = _originals(schedule, window.start - reach, window.end + reach)
+    # Listed once, a holiday shift's reach wider: what resolving asks of the series
+    # (is another occurrence on or before a shifted one's new day?) is then a slice.
+    listed = _Originals(
+        schedule, zone, window.start - reach - SHIFT_REACH, window.end + reach + SHIFT_REACH
+    )
+    on_rule, first = listed.between(window.start - reach, window.end + reach)
     originals = set(on_rule) if first is None else {first, *on_rule}
     originals |= _moved_in(schedule, overrides, window, originals)
 
     result: list[Occurrence] = []
     for local in sorted(originals - excluded):
-        occurrence = _resolve(schedule, zone, local, overrides.get(local), workdays)
+        occurrence = _resolve(schedule, zone, local, overrides.get(local), workdays, listed)
         if occurrence.start < window.end and occurrence.end > window.start:
             result.append(occurrence)
     result.sort(key=lambda o: (o.start, o.original_start))
@@ -163,7 +169,11 @@ def deviations(schedule: ScheduleSpec, window: Window, workdays: Workdays) -> li
     excluded = {_local_naive(d, zone) for d in schedule.exdates}
     # Originals up to this far after the window can be shifted into it.
     reach = schedule.duration + SHIFT_REACH
-    on_rule, first = _originals(schedule, window.start, window.end + reach)
+    # As in expand: listed once, a holiday shift's reach wider.
+    listed = _Originals(
+        schedule, zone, window.start - SHIFT_REACH, window.end + reach + SHIFT_REACH
+    )
+    on_rule, first = listed.between(window.start, window.end + reach)
     by_policy = schedule.holiday_policy != "keep"
     candidates = {
         local
@@ -176,7 +186,7 @@ def deviations(schedule: ScheduleSpec, window: Window, workdays: Workdays) -> li
 
     result: list[Occurrence] = []
     for local in candidates - excluded:
-        occurrence = _resolve(schedule, zone, local, overrides.get(local), workdays)
+        occurrence = _resolve(schedule, zone, local, overrides.get(local), workdays, listed)
         original = occurrence.original_start
         if original < window.start or (
             original >= window.end and not window.overlaps(occurrence.start, occurrence.end)
@@ -231,23 +241,73 @@ def _originals(
     RRULE's own, DST-normalised and sorted; and DTSTART if it is in range but not one
     of them, else None (RFC 5545: DTSTART is the first occurrence even off the rule,
     unless it lies after UNTIL)."""
-    zone = schedule.zone
-    rule = recurrence(schedule)
-    on_rule = []
-    if rule is not None:
-        local_range = _local_naive(start, zone), _local_naive(end, zone)
-        on_rule = rule.between(*local_range)
-        changing = _offset_changing_days(zone, local_range[0].year, local_range[1].year)
-        if changing:  # most zones change their offset on few days or none
-            on_rule = [
-                _normalise(local, zone) if local.date() in changing else local for local in on_rule
+    return _Originals(schedule, schedule.zone, start, end).between(start, end)
+
+
+class _Originals:
+    """A series' original starts over a stretch of time, listed by its rule once.
+
+    Resolving a window's occurrences asks of the series the originals in the window and,
+    for each occurrence a holiday shifts, whether another one lies between its day and
+    its new one (``day_between``): each answer is a slice of this list, found by
+    bisection, instead of another run of the rule.
+    """
+
+    __slots__ = ("_excluded", "high", "low", "raw", "rule", "schedule", "starts", "zone")
+
+    def __init__(
+        self, schedule: ScheduleSpec, zone: ZoneInfo, start: datetime, end: datetime
+    ) -> None:
+        self.schedule, self.zone = schedule, zone
+        self.low, self.high = _local_naive(start, zone), _local_naive(end, zone)
+        self.rule = rule = recurrence(schedule)
+        # The rule's own starts, sorted, and the same DST-normalised.
+        self.raw: list[datetime] = [] if rule is None else rule.between(self.low, self.high)
+        self.starts = self.raw
+        changing = _offset_changing_days(zone, self.low.year, self.high.year)
+        if changing and self.raw:  # most zones change their offset on few days or none
+            self.starts = [
+                _normalise(local, zone) if local.date() in changing else local for local in self.raw
             ]
-    in_rule = rule is None or rule.until is None or rule.dtstart <= rule.until
-    if start <= schedule.start <= end and in_rule:
-        first = _local_naive(schedule.start, zone)
-        if first not in on_rule:
-            return on_rule, first
-    return on_rule, None
+        self._excluded: set[datetime] | None = None
+
+    def between(self, start: datetime, end: datetime) -> tuple[list[datetime], datetime | None]:
+        """``_originals(schedule, start, end)``, from the list where it covers the range."""
+        low, high = _local_naive(start, self.zone), _local_naive(end, self.zone)
+        if low < self.low or high > self.high:
+            return _Originals(self.schedule, self.zone, start, end).between(start, end)
+        on_rule = self.starts[bisect_left(self.raw, low) : bisect_right(self.raw, high)]
+        schedule, rule = self.schedule, self.rule
+        in_rule = rule is None or rule.until is None or rule.dtstart <= rule.until
+        if start <= schedule.start <= end and in_rule:
+            first = _local_naive(schedule.start, self.zone)
+            if first not in on_rule:
+                return on_rule, first
+        return on_rule, None
+
+    def day_between(self, day: date, target: date) -> date | None:
+        """The original day of another occurrence of the series that is on ``target`` or
+        would be shifted there too (it lies between ``day`` and ``target``), or None.
+
+        Of originals shifted onto one day, the one nearest to it is kept: this needs only
+        the days in between, so every caller (a window, a feed's deviations) decides alike.
+        """
+        first, last = sorted((day, target))
+        zone = self.zone
+        start = datetime.combine(first, time(0), zone)
+        end = datetime.combine(last, time(23, 59, 59), zone)
+        on_rule, dtstart = self.between(start, end)
+        if self._excluded is None:
+            self._excluded = {_local_naive(d, zone) for d in self.schedule.exdates}
+        excluded = self._excluded
+        others = [
+            local.date()
+            for local in (on_rule if dtstart is None else [dtstart, *on_rule])
+            if local.date() != day and local not in excluded
+        ]
+        if not others:
+            return None
+        return max(others) if target > day else min(others)
 
 
 def _moved_in(
@@ -326,9 +386,10 @@ def _resolve(
     local: datetime,
     override: OverrideSpec | None,
     workdays: Workdays,
+    listed: _Originals,
 ) -> Occurrence:
     original = _aware(local, zone)
-    start, status, reason = _apply_holiday_policy(schedule, original, workdays)
+    start, status, reason = _apply_holiday_policy(schedule, zone, original, workdays, listed)
     duration = schedule.duration
     speaker_id, topic, location = schedule.speaker_id, schedule.topic, schedule.location
     sequence = 0
@@ -386,7 +447,11 @@ def _is_plain(schedule: ScheduleSpec, zone: ZoneInfo, occurrence: Occurrence) ->
 
 
 def _apply_holiday_policy(
-    schedule: ScheduleSpec, original: datetime, workdays: Workdays
+    schedule: ScheduleSpec,
+    zone: ZoneInfo,
+    original: datetime,
+    workdays: Workdays,
+    listed: _Originals,
 ) -> tuple[datetime, str, str]:
     policy = schedule.holiday_policy
     day = original.date()
@@ -400,8 +465,7 @@ def _apply_holiday_policy(
         target += step
         if abs(target - day) > MAX_HOLIDAY_SHIFT:
             return original, "holiday_skipped", f"no working day near {day.isoformat()}"
-    zone = schedule.zone
-    joined = _series_day_between(schedule, day, target)
+    joined = listed.day_between(day, target)
     if joined is not None:
         # A series never has two occurrences on one local day.
         return original, "holiday_skipped", JOINED.format(day=day, target=target, joined=joined)
@@ -416,25 +480,3 @@ def _apply_holiday_policy(
 JOINED = (
     "{day} 不是工作日，顺延到的 {target} 已有本系列 {joined} 的一次活动，本次并入该日，不再另行举行"
 )
-
-
-def _series_day_between(schedule: ScheduleSpec, day: date, target: date) -> date | None:
-    """The original day of another occurrence of the series that is on ``target`` or
-    would be shifted there too (it lies between ``day`` and ``target``), or None.
-
-    Of originals shifted onto one day, the one nearest to it is kept: this needs only the
-    days in between, so every caller (a window, a feed's deviations) decides alike.
-    """
-    zone = schedule.zone
-    first, last = sorted((day, target))
-    start = datetime.combine(first, time(0), zone)
-    end = datetime.combine(last, time(23, 59, 59), zone)
-    excluded = {_local_naive(d, zone) for d in schedule.exdates}
-    others = [
-        local.date()
-        for local in _local_originals(schedule, start, end)
-        if local.date() != day and local not in excluded
-    ]
-    if not others:
-        return None
-    return max(others) if target > day else min(others)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from itertools import accumulate, product, repeat
+from operator import add
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
@@ -161,7 +162,9 @@ class PlainRule:
                 continue  # every period falls on the same weekday, and not one of its days
             for at in self.times:
                 first_moment = datetime.combine(moment_day, at)
-                series = list(accumulate(repeat(step, periods - 1), initial=first_moment))
+                series: list[datetime] = list(
+                    accumulate(repeat(step, periods - 1), add, initial=first_moment)
+                )
                 found += series[bisect_left(series, start) : bisect_right(series, end)]
         if picks_days and period % 7:
             found = [moment for moment in found if moment.weekday() in self.weekdays]
