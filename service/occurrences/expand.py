@@ -26,6 +26,8 @@ MAX_HOLIDAY_SHIFT = timedelta(days=15)
 # How far that can move an occurrence in absolute time: the days keep the wall-clock
 # time, so a DST change between the two adds its hour. A day covers any zone's.
 SHIFT_REACH = MAX_HOLIDAY_SHIFT + timedelta(days=1)
+_NEXT_DAY, _PREVIOUS_DAY = timedelta(days=1), timedelta(days=-1)
+_MIDNIGHT, _LAST_SECOND = time(0), time(23, 59, 59)
 MAX_WINDOW = timedelta(days=3660)
 
 
@@ -253,7 +255,9 @@ class _Originals:
     bisection, instead of another run of the rule.
     """
 
-    __slots__ = ("_excluded", "high", "low", "raw", "rule", "schedule", "starts", "zone")
+    __slots__ = (
+        "_excluded", "dtstart_day", "high", "low", "raw", "rule", "schedule", "starts", "zone"
+    )  # fmt: skip
 
     def __init__(
         self, schedule: ScheduleSpec, zone: ZoneInfo, start: datetime, end: datetime
@@ -270,6 +274,7 @@ class _Originals:
                 _normalise(local, zone) if local.date() in changing else local for local in self.raw
             ]
         self._excluded: set[datetime] | None = None
+        self.dtstart_day = _local_naive(schedule.start, zone).date()
 
     def between(self, start: datetime, end: datetime) -> tuple[list[datetime], datetime | None]:
         """``_originals(schedule, start, end)``, from the list where it covers the range."""
@@ -292,13 +297,20 @@ class _Originals:
         Of originals shifted onto one day, the one nearest to it is kept: this needs only
         the days in between, so every caller (a window, a feed's deviations) decides alike.
         """
-        first, last = sorted((day, target))
-        zone = self.zone
-        start = datetime.combine(first, time(0), zone)
-        end = datetime.combine(last, time(23, 59, 59), zone)
-        on_rule, dtstart = self.between(start, end)
+        first, last = (day, target) if day < target else (target, day)
+        low, high = datetime.combine(first, _MIDNIGHT), datetime.combine(last, _LAST_SECOND)
+        dtstart: datetime | None = None
+        # DTSTART is in range only if its day is (give or take a day, for an offset
+        # change): far from it, the originals are a slice of the list.
+        near_dtstart = (self.dtstart_day - first).days >= -1 and (self.dtstart_day - last).days <= 1
+        if self.low <= low and high <= self.high and not near_dtstart:
+            on_rule = self.starts[bisect_left(self.raw, low) : bisect_right(self.raw, high)]
+        else:
+            zone = self.zone
+            start = datetime.combine(first, _MIDNIGHT, zone)
+            on_rule, dtstart = self.between(start, datetime.combine(last, _LAST_SECOND, zone))
         if self._excluded is None:
-            self._excluded = {_local_naive(d, zone) for d in self.schedule.exdates}
+            self._excluded = {_local_naive(d, self.zone) for d in self.schedule.exdates}
         excluded = self._excluded
         others = [
             local.date()
@@ -343,7 +355,9 @@ def moves_into(schedule: ScheduleSpec, override: OverrideSpec, window: Window) -
 
 
 def _local_naive(instant: datetime, zone: ZoneInfo) -> datetime:
-    return instant.astimezone(zone).replace(tzinfo=None)
+    # ``.replace(tzinfo=None)``, fold kept, without replace's costly keyword parsing.
+    local = instant.astimezone(zone)
+    return datetime.combine(local.date(), local.time())
 
 
 def _normalise(local: datetime, zone: ZoneInfo) -> datetime:
@@ -459,7 +473,7 @@ def _apply_holiday_policy(
         return original, "scheduled", ""
     if policy == "skip":
         return original, "holiday_skipped", f"{day.isoformat()} is not a working day"
-    step = timedelta(days=1 if policy == "next_workday" else -1)
+    step = _NEXT_DAY if policy == "next_workday" else _PREVIOUS_DAY
     target = day + step
     while not workdays.is_workday(target):
         target += step
@@ -469,7 +483,7 @@ def _apply_holiday_policy(
     if joined is not None:
         # A series never has two occurrences on one local day.
         return original, "holiday_skipped", JOINED.format(day=day, target=target, joined=joined)
-    moved = _normalise(datetime.combine(target, original.time()), zone).replace(tzinfo=zone)
+    moved = _aware(_normalise(datetime.combine(target, original.time()), zone), zone)
     return (
         moved,
         "holiday_moved",
