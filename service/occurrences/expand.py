@@ -10,6 +10,7 @@ what this returns, so the calendar and the SMS can never disagree.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -34,12 +35,20 @@ MAX_WINDOW = timedelta(days=3660)
 class Workdays(Protocol):
     def is_workday(self, day: date) -> bool: ...
 
+    def days_off(self, first: date, last: date) -> AbstractSet[date]:
+        """The days from ``first`` to ``last`` that are not working days: what
+        ``is_workday`` says of each, asked once for a whole series."""
+        ...
+
 
 class EveryDayWorks:
     """A calendar without holidays: for schedules whose policy is ``keep``."""
 
     def is_workday(self, day: date) -> bool:
         return True
+
+    def days_off(self, first: date, last: date) -> AbstractSet[date]:
+        return frozenset()
 
 
 @dataclass(frozen=True)
@@ -176,12 +185,11 @@ def deviations(schedule: ScheduleSpec, window: Window, workdays: Workdays) -> li
         schedule, zone, window.start - SHIFT_REACH, window.end + reach + SHIFT_REACH
     )
     on_rule, first = listed.between(window.start, window.end + reach)
-    by_policy = schedule.holiday_policy != "keep"
-    candidates = {
-        local
-        for local in on_rule
-        if local in overrides or (by_policy and not workdays.is_workday(local.date()))
-    }
+    if schedule.holiday_policy == "keep":
+        candidates = {local for local in on_rule if local in overrides}
+    else:
+        days_off = workdays.days_off(listed.low.date(), listed.high.date())
+        candidates = {local for local in on_rule if local in overrides or local.date() in days_off}
     if first is not None:
         candidates.add(first)
     candidates |= _moved_in(schedule, overrides, window, {*on_rule, *candidates})

@@ -114,6 +114,8 @@ class WorkdayCalendar:
         # Year -> its days off, overrides applied: an expansion asks about every
         # original of every series, so each answer is one set lookup.
         self._days_off: dict[int, frozenset[dt.date]] = {}
+        # (first, last) -> the days off between: a feed asks it of every schedule.
+        self._ranges: dict[tuple[dt.date, dt.date], frozenset[dt.date]] = {}
 
     def source(self, day: dt.date) -> Source:
         if day in self._overrides:
@@ -121,12 +123,24 @@ class WorkdayCalendar:
         return year_status(day.year)
 
     def is_workday(self, day: dt.date) -> bool:
-        days_off = self._days_off.get(day.year)
-        if days_off is None:
-            days_off = self._year_days_off(day.year)
-        return day not in days_off
+        return day not in self._year_days_off(day.year)
+
+    def days_off(self, first: dt.date, last: dt.date) -> frozenset[dt.date]:
+        """The days from ``first`` to ``last`` that are not working days."""
+        found = self._ranges.get((first, last))
+        if found is None:
+            found = self._ranges[(first, last)] = frozenset(
+                day
+                for year in range(first.year, last.year + 1)
+                for day in self._year_days_off(year)
+                if first <= day <= last
+            )
+        return found
 
     def _year_days_off(self, year: int) -> frozenset[dt.date]:
+        found = self._days_off.get(year)
+        if found is not None:
+            return found
         days_off = _days_off(year)
         overrides = {
             day: is_workday for day, is_workday in self._overrides.items() if day.year == year
