@@ -172,8 +172,9 @@ def deviations(schedule: ScheduleSpec, window: Window, workdays: Workdays) -> li
     EXDATEs are left out (they are no occurrence at all).
 
     Only the originals that can deviate (an override, a day off under a policy that is
-    not ``keep``) are resolved, and DTSTART: the rest of a series costs a set lookup and
-    a workday test each, which is what makes a feed of long series cheap to plan.
+    not ``keep``) are resolved, and DTSTART: the rest of a series costs a set lookup or
+    two each (the overrides, the stretch's days off), which is what makes a feed of long
+    series cheap to plan.
     """
     zone = schedule.zone
     overrides = {_local_naive(o.original_start, zone): o for o in schedule.overrides}
