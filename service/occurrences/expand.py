@@ -9,6 +9,8 @@ what this returns, so the calendar and the SMS can never disagree.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -25,11 +27,18 @@ MAX_HOLIDAY_SHIFT = timedelta(days=15)
 # How far that can move an occurrence in absolute time: the days keep the wall-clock
 # time, so a DST change between the two adds its hour. A day covers any zone's.
 SHIFT_REACH = MAX_HOLIDAY_SHIFT + timedelta(days=1)
+_NEXT_DAY, _PREVIOUS_DAY = timedelta(days=1), timedelta(days=-1)
+_MIDNIGHT, _LAST_SECOND = time(0), time(23, 59, 59)
 MAX_WINDOW = timedelta(days=3660)
 
 
 class Workdays(Protocol):
     def is_workday(self, day: date) -> bool: ...
+
+    def days_off(self, first: date, last: date) -> AbstractSet[date]:
+        """The days from ``first`` to ``last`` that are not working days: what
+        ``is_workday`` says of each, asked once for a whole series."""
+        ...
 
 
 class EveryDayWorks:
@@ -37,6 +46,9 @@ class EveryDayWorks:
 
     def is_workday(self, day: date) -> bool:
         return True
+
+    def days_off(self, first: date, last: date) -> AbstractSet[date]:
+        return frozenset()
 
 
 @dataclass(frozen=True)
@@ -130,13 +142,18 @@ def expand(schedule: ScheduleSpec, window: Window, workdays: Workdays) -> list[O
     excluded = {_local_naive(d, zone) for d in schedule.exdates}
     # Search a wider range so occurrences shifted by the holiday policy are found.
     reach = schedule.duration + SHIFT_REACH
-    on_rule, first = _originals(schedule, window.start - reach, window.end + reach)
+    # Listed once, a holiday shift's reach wider: what resolving asks of the series
+    # (is another occurrence on or before a shifted one's new day?) is then a slice.
+    listed = _Originals(
+        schedule, zone, window.start - reach - SHIFT_REACH, window.end + reach + SHIFT_REACH
+    )
+    on_rule, first = listed.between(window.start - reach, window.end + reach)
     originals = set(on_rule) if first is None else {first, *on_rule}
     originals |= _moved_in(schedule, overrides, window, originals)
 
     result: list[Occurrence] = []
     for local in sorted(originals - excluded):
-        occurrence = _resolve(schedule, zone, local, overrides.get(local), workdays)
+        occurrence = _resolve(schedule, zone, local, overrides.get(local), workdays, listed)
         if occurrence.start < window.end and occurrence.end > window.start:
             result.append(occurrence)
     result.sort(key=lambda o: (o.start, o.original_start))
@@ -155,28 +172,32 @@ def deviations(schedule: ScheduleSpec, window: Window, workdays: Workdays) -> li
     EXDATEs are left out (they are no occurrence at all).
 
     Only the originals that can deviate (an override, a day off under a policy that is
-    not ``keep``) are resolved, and DTSTART: the rest of a series costs a set lookup and
-    a workday test each, which is what makes a feed of long series cheap to plan.
+    not ``keep``) are resolved, and DTSTART: the rest of a series costs a set lookup or
+    two each (the overrides, the stretch's days off), which is what makes a feed of long
+    series cheap to plan.
     """
     zone = schedule.zone
     overrides = {_local_naive(o.original_start, zone): o for o in schedule.overrides}
     excluded = {_local_naive(d, zone) for d in schedule.exdates}
     # Originals up to this far after the window can be shifted into it.
     reach = schedule.duration + SHIFT_REACH
-    on_rule, first = _originals(schedule, window.start, window.end + reach)
-    by_policy = schedule.holiday_policy != "keep"
-    candidates = {
-        local
-        for local in on_rule
-        if local in overrides or (by_policy and not workdays.is_workday(local.date()))
-    }
+    # As in expand: listed once, a holiday shift's reach wider.
+    listed = _Originals(
+        schedule, zone, window.start - SHIFT_REACH, window.end + reach + SHIFT_REACH
+    )
+    on_rule, first = listed.between(window.start, window.end + reach)
+    if schedule.holiday_policy == "keep":
+        candidates = {local for local in on_rule if local in overrides}
+    else:
+        days_off = workdays.days_off(listed.low.date(), listed.high.date())
+        candidates = {local for local in on_rule if local in overrides or local.date() in days_off}
     if first is not None:
         candidates.add(first)
     candidates |= _moved_in(schedule, overrides, window, {*on_rule, *candidates})
 
     result: list[Occurrence] = []
     for local in candidates - excluded:
-        occurrence = _resolve(schedule, zone, local, overrides.get(local), workdays)
+        occurrence = _resolve(schedule, zone, local, overrides.get(local), workdays, listed)
         original = occurrence.original_start
         if original < window.start or (
             original >= window.end and not window.overlaps(occurrence.start, occurrence.end)
@@ -231,23 +252,83 @@ def _originals(
     RRULE's own, DST-normalised and sorted; and DTSTART if it is in range but not one
     of them, else None (RFC 5545: DTSTART is the first occurrence even off the rule,
     unless it lies after UNTIL)."""
-    zone = schedule.zone
-    rule = recurrence(schedule)
-    on_rule = []
-    if rule is not None:
-        local_range = _local_naive(start, zone), _local_naive(end, zone)
-        on_rule = rule.between(*local_range)
-        changing = _offset_changing_days(zone, local_range[0].year, local_range[1].year)
-        if changing:  # most zones change their offset on few days or none
-            on_rule = [
-                _normalise(local, zone) if local.date() in changing else local for local in on_rule
+    return _Originals(schedule, schedule.zone, start, end).between(start, end)
+
+
+class _Originals:
+    """A series' original starts over a stretch of time, listed by its rule once.
+
+    Resolving a window's occurrences asks of the series the originals in the window and,
+    for each occurrence a holiday shifts, whether another one lies between its day and
+    its new one (``day_between``): each answer is a slice of this list, found by
+    bisection, instead of another run of the rule.
+    """
+
+    __slots__ = (
+        "_excluded", "dtstart_day", "high", "low", "raw", "rule", "schedule", "starts", "zone"
+    )  # fmt: skip
+
+    def __init__(
+        self, schedule: ScheduleSpec, zone: ZoneInfo, start: datetime, end: datetime
+    ) -> None:
+        self.schedule, self.zone = schedule, zone
+        self.low, self.high = _local_naive(start, zone), _local_naive(end, zone)
+        self.rule = rule = recurrence(schedule)
+        # The rule's own starts, sorted, and the same DST-normalised.
+        self.raw: list[datetime] = [] if rule is None else rule.between(self.low, self.high)
+        self.starts = self.raw
+        changing = _offset_changing_days(zone, self.low.year, self.high.year)
+        if changing and self.raw:  # most zones change their offset on few days or none
+            self.starts = [
+                _normalise(local, zone) if local.date() in changing else local for local in self.raw
             ]
-    in_rule = rule is None or rule.until is None or rule.dtstart <= rule.until
-    if start <= schedule.start <= end and in_rule:
-        first = _local_naive(schedule.start, zone)
-        if first not in on_rule:
-            return on_rule, first
-    return on_rule, None
+        self._excluded: set[datetime] | None = None
+        self.dtstart_day = _local_naive(schedule.start, zone).date()
+
+    def between(self, start: datetime, end: datetime) -> tuple[list[datetime], datetime | None]:
+        """``_originals(schedule, start, end)``, from the list where it covers the range."""
+        low, high = _local_naive(start, self.zone), _local_naive(end, self.zone)
+        if low < self.low or high > self.high:
+            return _Originals(self.schedule, self.zone, start, end).between(start, end)
+        on_rule = self.starts[bisect_left(self.raw, low) : bisect_right(self.raw, high)]
+        schedule, rule = self.schedule, self.rule
+        in_rule = rule is None or rule.until is None or rule.dtstart <= rule.until
+        if start <= schedule.start <= end and in_rule:
+            first = _local_naive(schedule.start, self.zone)
+            if first not in on_rule:
+                return on_rule, first
+        return on_rule, None
+
+    def day_between(self, day: date, target: date) -> date | None:
+        """The original day of another occurrence of the series that is on ``target`` or
+        would be shifted there too (it lies between ``day`` and ``target``), or None.
+
+        Of originals shifted onto one day, the one nearest to it is kept: this needs only
+        the days in between, so every caller (a window, a feed's deviations) decides alike.
+        """
+        first, last = (day, target) if day < target else (target, day)
+        low, high = datetime.combine(first, _MIDNIGHT), datetime.combine(last, _LAST_SECOND)
+        dtstart: datetime | None = None
+        # DTSTART is in range only if its day is (give or take a day, for an offset
+        # change): far from it, the originals are a slice of the list.
+        near_dtstart = (self.dtstart_day - first).days >= -1 and (self.dtstart_day - last).days <= 1
+        if self.low <= low and high <= self.high and not near_dtstart:
+            on_rule = self.starts[bisect_left(self.raw, low) : bisect_right(self.raw, high)]
+        else:
+            zone = self.zone
+            start = datetime.combine(first, _MIDNIGHT, zone)
+            on_rule, dtstart = self.between(start, datetime.combine(last, _LAST_SECOND, zone))
+        if self._excluded is None:
+            self._excluded = {_local_naive(d, self.zone) for d in self.schedule.exdates}
+        excluded = self._excluded
+        others = [
+            local.date()
+            for local in (on_rule if dtstart is None else [dtstart, *on_rule])
+            if local.date() != day and local not in excluded
+        ]
+        if not others:
+            return None
+        return max(others) if target > day else min(others)
 
 
 def _moved_in(
@@ -283,7 +364,9 @@ def moves_into(schedule: ScheduleSpec, override: OverrideSpec, window: Window) -
 
 
 def _local_naive(instant: datetime, zone: ZoneInfo) -> datetime:
-    return instant.astimezone(zone).replace(tzinfo=None)
+    # ``.replace(tzinfo=None)``, fold kept, without replace's costly keyword parsing.
+    local = instant.astimezone(zone)
+    return datetime.combine(local.date(), local.time())
 
 
 def _normalise(local: datetime, zone: ZoneInfo) -> datetime:
@@ -326,9 +409,10 @@ def _resolve(
     local: datetime,
     override: OverrideSpec | None,
     workdays: Workdays,
+    listed: _Originals,
 ) -> Occurrence:
     original = _aware(local, zone)
-    start, status, reason = _apply_holiday_policy(schedule, original, workdays)
+    start, status, reason = _apply_holiday_policy(schedule, zone, original, workdays, listed)
     duration = schedule.duration
     speaker_id, topic, location = schedule.speaker_id, schedule.topic, schedule.location
     sequence = 0
@@ -345,7 +429,11 @@ def _resolve(
             start = override.moved_start.astimezone(zone)
             status, reason = "moved", override.note or "moved by an admin"
     end = _end(start, duration, schedule.is_all_day, zone)
-    return Occurrence(
+    # Occurrence(...) sets each field through object.__setattr__, as a frozen dataclass
+    # does: a third of what resolving costs. It has no __post_init__, so its fields can
+    # be given at once (test_expand_basics holds them to the dataclass's own).
+    occurrence: Occurrence = object.__new__(Occurrence)
+    occurrence.__dict__.update(
         schedule_id=schedule.id,
         original_start=original,
         start=start,
@@ -358,7 +446,9 @@ def _resolve(
         reason=reason,
         sequence=sequence,
         is_overridden=override is not None,
+        extra={},
     )
+    return occurrence
 
 
 def _end(start: datetime, duration: timedelta, is_all_day: bool, zone: ZoneInfo) -> datetime:
@@ -386,7 +476,11 @@ def _is_plain(schedule: ScheduleSpec, zone: ZoneInfo, occurrence: Occurrence) ->
 
 
 def _apply_holiday_policy(
-    schedule: ScheduleSpec, original: datetime, workdays: Workdays
+    schedule: ScheduleSpec,
+    zone: ZoneInfo,
+    original: datetime,
+    workdays: Workdays,
+    listed: _Originals,
 ) -> tuple[datetime, str, str]:
     policy = schedule.holiday_policy
     day = original.date()
@@ -394,18 +488,17 @@ def _apply_holiday_policy(
         return original, "scheduled", ""
     if policy == "skip":
         return original, "holiday_skipped", f"{day.isoformat()} is not a working day"
-    step = timedelta(days=1 if policy == "next_workday" else -1)
+    step = _NEXT_DAY if policy == "next_workday" else _PREVIOUS_DAY
     target = day + step
     while not workdays.is_workday(target):
         target += step
         if abs(target - day) > MAX_HOLIDAY_SHIFT:
             return original, "holiday_skipped", f"no working day near {day.isoformat()}"
-    zone = schedule.zone
-    joined = _series_day_between(schedule, day, target)
+    joined = listed.day_between(day, target)
     if joined is not None:
         # A series never has two occurrences on one local day.
         return original, "holiday_skipped", JOINED.format(day=day, target=target, joined=joined)
-    moved = _normalise(datetime.combine(target, original.time()), zone).replace(tzinfo=zone)
+    moved = _aware(_normalise(datetime.combine(target, original.time()), zone), zone)
     return (
         moved,
         "holiday_moved",
@@ -416,25 +509,3 @@ def _apply_holiday_policy(
 JOINED = (
     "{day} 不是工作日，顺延到的 {target} 已有本系列 {joined} 的一次活动，本次并入该日，不再另行举行"
 )
-
-
-def _series_day_between(schedule: ScheduleSpec, day: date, target: date) -> date | None:
-    """The original day of another occurrence of the series that is on ``target`` or
-    would be shifted there too (it lies between ``day`` and ``target``), or None.
-
-    Of originals shifted onto one day, the one nearest to it is kept: this needs only the
-    days in between, so every caller (a window, a feed's deviations) decides alike.
-    """
-    zone = schedule.zone
-    first, last = sorted((day, target))
-    start = datetime.combine(first, time(0), zone)
-    end = datetime.combine(last, time(23, 59, 59), zone)
-    excluded = {_local_naive(d, zone) for d in schedule.exdates}
-    others = [
-        local.date()
-        for local in _local_originals(schedule, start, end)
-        if local.date() != day and local not in excluded
-    ]
-    if not others:
-        return None
-    return max(others) if target > day else min(others)

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from itertools import product
+from itertools import accumulate, product, repeat
+from operator import add
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
@@ -143,18 +145,31 @@ class PlainRule:
             first -= timedelta(days=(first.weekday() - self.week_start) % 7)
         period = self.period
         day = first + timedelta(days=(start.date() - first).days // period * period)
+        periods = (end.date() - day).days // period + 1
+        if periods <= 0:
+            return []
         step = timedelta(days=period)
-        found = []
-        while day <= end.date():
-            for offset in self.offsets:
-                moment_day = day + timedelta(days=offset)
-                if moment_day.weekday() not in self.weekdays:
-                    continue  # DAILY;BYDAY: not one of its days
-                for at in self.times:
-                    moment = datetime.combine(moment_day, at)
-                    if start <= moment <= end:
-                        found.append(moment)
-            day += step
+        # A DAILY rule with BYDAY lists only its weekdays; a WEEKLY rule's offsets are
+        # its weekdays already.
+        picks_days = not self.weekly and len(self.weekdays) < 7
+        found: list[datetime] = []
+        # Each offset and time of a period recurs once a period: an arithmetic series,
+        # summed in C rather than built day by day. Only the first and the last period
+        # can hold times outside the range, so each series is cut by bisection.
+        for offset in self.offsets:
+            moment_day = day + timedelta(days=offset)
+            if picks_days and period % 7 == 0 and moment_day.weekday() not in self.weekdays:
+                continue  # every period falls on the same weekday, and not one of its days
+            for at in self.times:
+                first_moment = datetime.combine(moment_day, at)
+                series: list[datetime] = list(
+                    accumulate(repeat(step, periods - 1), add, initial=first_moment)
+                )
+                found += series[bisect_left(series, start) : bisect_right(series, end)]
+        if picks_days and period % 7:
+            found = [moment for moment in found if moment.weekday() in self.weekdays]
+        if len(self.offsets) * len(self.times) > 1:
+            found.sort()  # the series interleave: a week's days, a day's times
         return found
 
     @staticmethod

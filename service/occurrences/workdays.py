@@ -70,6 +70,20 @@ def year_data(year: int) -> YearData:
     return _provisional(year)
 
 
+@cache
+def _days_off(year: int) -> frozenset[dt.date]:
+    """The year's days that are not working days, before the admins' overrides: a day
+    off, or a weekend day that is not a make-up day."""
+    data = year_data(year)
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    days = (first + dt.timedelta(days=n) for n in range((last - first).days + 1))
+    return frozenset(
+        day
+        for day in days
+        if day not in data.makeup_days and (day.weekday() >= 5 or day in data.days_off)
+    )
+
+
 def _provisional(year: int) -> YearData:
     # A year missing from a third-party table must not stop planning: weekends alone
     # are a usable, if poorer, provisional calendar.
@@ -97,6 +111,11 @@ class WorkdayCalendar:
     ) -> None:
         self._overrides = dict(overrides or {})
         self._names = dict(names or {})
+        # Year -> its days off, overrides applied: an expansion asks about every
+        # original of every series, so each answer is one set lookup.
+        self._days_off: dict[int, frozenset[dt.date]] = {}
+        # (first, last) -> the days off between: a feed asks it of every schedule.
+        self._ranges: dict[tuple[dt.date, dt.date], frozenset[dt.date]] = {}
 
     def source(self, day: dt.date) -> Source:
         if day in self._overrides:
@@ -104,12 +123,33 @@ class WorkdayCalendar:
         return year_status(day.year)
 
     def is_workday(self, day: dt.date) -> bool:
-        if day in self._overrides:
-            return self._overrides[day]
-        data = year_data(day.year)
-        if day in data.makeup_days:
-            return True
-        return day.weekday() < 5 and day not in data.days_off
+        return day not in self._year_days_off(day.year)
+
+    def days_off(self, first: dt.date, last: dt.date) -> frozenset[dt.date]:
+        """The days from ``first`` to ``last`` that are not working days."""
+        found = self._ranges.get((first, last))
+        if found is None:
+            found = self._ranges[(first, last)] = frozenset(
+                day
+                for year in range(first.year, last.year + 1)
+                for day in self._year_days_off(year)
+                if first <= day <= last
+            )
+        return found
+
+    def _year_days_off(self, year: int) -> frozenset[dt.date]:
+        found = self._days_off.get(year)
+        if found is not None:
+            return found
+        days_off = _days_off(year)
+        overrides = {
+            day: is_workday for day, is_workday in self._overrides.items() if day.year == year
+        }
+        if overrides:
+            worked = {day for day, is_workday in overrides.items() if is_workday}
+            days_off = (days_off - worked) | (overrides.keys() - worked)
+        self._days_off[year] = days_off
+        return days_off
 
     def name(self, day: dt.date) -> str:
         """The holiday's or make-up day's name, or '' for an ordinary day."""

@@ -56,6 +56,10 @@ class DaysOff:
             return True
         return day not in self.holidays and day.weekday() < 5
 
+    def days_off(self, first: date, last: date) -> frozenset[date]:
+        days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+        return frozenset(day for day in days if not self.is_workday(day))
+
 
 @dataclass(frozen=True)
 class Case:

@@ -1,11 +1,13 @@
 """The occurrence engine's core cases; the property tests live in test_expand_properties."""
 
+from dataclasses import fields
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.occurrences.expand import (
     EveryDayWorks,
+    Occurrence,
     OverrideSpec,
     ScheduleSpec,
     Window,
@@ -39,6 +41,17 @@ def test_national_day_lecture_moves_to_the_next_workday() -> None:
     assert moved.start == datetime(2026, 10, 8, 16, tzinfo=SHANGHAI)
     assert moved.status == "holiday_moved"
     assert "2026-10-05" in moved.reason
+
+
+def test_resolved_occurrences_are_built_as_the_dataclass_builds_them() -> None:
+    # expand gives each field at once instead of calling Occurrence(...): the same
+    # fields, equal to an occurrence made by the constructor from the same values.
+    topic = OverrideSpec(original_start=datetime(2026, 10, 12, 16, tzinfo=SHANGHAI), topic="宪法")
+    for occurrence in expand(monday_lecture(overrides=(topic,)), october_2026(), WorkdayCalendar()):
+        values = {field.name: getattr(occurrence, field.name) for field in fields(Occurrence)}
+        assert vars(occurrence).keys() == values.keys()
+        assert Occurrence(**values) == occurrence
+        assert repr(Occurrence(**values)) == repr(occurrence)
 
 
 def test_skipped_lecture_stays_visible_but_does_not_happen() -> None:

@@ -80,3 +80,12 @@ def test_coverage_names_official_provisional_and_overridden_years() -> None:
     assert report["official_years"][1] >= 2026
     assert report["provisional_years"] == [2027]
     assert report["overridden_years"] == [2027]
+
+
+def test_the_days_off_of_a_stretch_are_the_days_that_are_not_workdays() -> None:
+    calendar = WorkdayCalendar(overrides={date(2026, 10, 10): False, date(2027, 1, 2): True})
+    first, last = date(2026, 9, 15), date(2027, 2, 28)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    assert calendar.days_off(first, last) == {day for day in days if not calendar.is_workday(day)}
+    assert date(2026, 10, 10) in calendar.days_off(first, last)  # a make-up day, overridden
+    assert date(2027, 1, 2) not in calendar.days_off(first, last)  # a Saturday, overridden
