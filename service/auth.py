@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 
 from flask import current_app, g, request
+from sqlalchemy import select
 
 from .context import db_session
 from .errors import TooManyRequests, Unauthorized
+from .models import FeedChange
 from .throttle import FAILED_AUTH_LIMIT, FAILURES, FailedAuthThrottle
 from .tokens import LIVE_TOKEN, Caller, note_use, sha256
 
@@ -22,8 +24,11 @@ __all__ = ["FAILED_AUTH_LIMIT", "FailedAuthThrottle", "authenticate"]
 # Both questions every API request asks, in one round trip: whose live token is this,
 # and has its address failed too often (a throttled address waits, whatever token it
 # sends). Run on the request's own connection: a session of its own for the count cost
-# a pool check-out, a ping and a query on every request.
-_CALLER = LIVE_TOKEN.add_columns(FAILURES.label("failures"))
+# a pool check-out, a ping and a query on every request. The same row brings the change
+# mark of the tables schedules are made of (``models.changes``), under which an answer
+# read from them may be kept (``api.schedules``): one primary-key read more.
+_MARK = select(FeedChange.mark).where(FeedChange.id == 1).scalar_subquery()
+_CALLER = LIVE_TOKEN.add_columns(FAILURES.label("failures"), _MARK.label("change_mark"))
 
 
 def _throttle() -> FailedAuthThrottle:
@@ -74,6 +79,8 @@ def authenticate() -> str:
     caller = Caller.of(row)
     note_use(session, caller)
     g.actor, g.role = caller.name, caller.role
+    # Read before anything the request computes: what it computes is at least as new.
+    g.change_mark = row.change_mark
     return caller.role
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from flask import Response
+from flask import Response, current_app, g, request
 from flask_openapi3.blueprint import APIBlueprint
 from pydantic import BaseModel, Field
 
@@ -28,6 +28,7 @@ from ..domain.common import (
 from ..domain.queries import ScheduleFilter, find_schedules, schedule_values
 from ..domain.schedules import HolidayPolicy, Kind, ScheduleIn
 from ..errors import Invalid
+from ..feeds.fast.cache import LruCache
 from ..models import Schedule
 from .common import (
     IfMatch,
@@ -42,6 +43,8 @@ from .common import (
 )
 
 bp = APIBlueprint("schedules", __name__, **blueprint_options("schedules"))
+# Pages of the list kept per web process (``_kept_pages``): at most 100 schedules each.
+_KEPT_PAGES = 256
 
 
 class ScheduleOut(OutModel):
@@ -132,11 +135,29 @@ class SchedulePath(BaseModel):
     schedule_id: Id
 
 
+def _kept_pages() -> LruCache[bytes]:
+    """Pages of the list as sent, each under the change mark it was read at and its
+    query: any write to the tables a page is made of (schedules, their audiences and
+    rules, people, departments) changes the mark (database triggers, ``models.changes``),
+    after which the page is no longer asked for and falls out. Each web process has its
+    own, as it has its feeds'."""
+    pages: LruCache[bytes] = current_app.extensions.setdefault(
+        "pufa_schedule_pages", LruCache(_KEPT_PAGES)
+    )
+    return pages
+
+
 @bp.get("/schedules", responses={200: SchedulesPage})
 def list_schedules(query: SchedulesQuery) -> Response:
     """Schedules, filtered by kind, department, person, text and date range."""
     if query.from_date and query.to_date and query.to_date < query.from_date:
         raise Invalid("to_date is before from_date.", fields={"to_date": "before from_date"})
+    # A page depends on its query and the rows alone (not on the caller or the time), so
+    # one asked for again with nothing changed is sent as it was.
+    mark = g.get("change_mark")
+    key = (mark, request.query_string)
+    if mark is not None and (kept := _kept_pages().get(key)) is not None:
+        return Response(kept, 200, mimetype="application/json")
     where = ScheduleFilter(
         kind=query.kind,
         department_id=query.department_id,
@@ -151,7 +172,10 @@ def list_schedules(query: SchedulesQuery) -> Response:
         item["start"] = local_start_of(item["starts_at"], item["timezone"])
     # Validated as one page, in one call into pydantic rather than one per schedule.
     page = {"items": items, "total": total, "page": query.page, "per_page": query.per_page}
-    return answer(SchedulesPage.model_validate(page))
+    response = answer(SchedulesPage.model_validate(page))
+    if mark is not None:
+        _kept_pages().put(key, response.get_data())
+    return response
 
 
 @bp.post("/schedules", responses={201: ScheduleOut})
