@@ -141,9 +141,9 @@ def _kept_pages() -> LruCache[bytes]:
     rules, people, departments) changes the mark (database triggers, ``models.changes``),
     after which the page is no longer asked for and falls out. Each web process has its
     own, as it has its feeds'."""
-    pages: LruCache[bytes] = current_app.extensions.setdefault(
-        "pufa_schedule_pages", LruCache(_KEPT_PAGES)
-    )
+    pages: LruCache[bytes] | None = current_app.extensions.get("pufa_schedule_pages")
+    if pages is None:  # the process's first list: made once, not on every request
+        pages = current_app.extensions.setdefault("pufa_schedule_pages", LruCache(_KEPT_PAGES))
     return pages
 
 

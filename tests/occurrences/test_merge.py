@@ -166,16 +166,22 @@ def test_an_occurrence_that_began_before_the_window_is_listed_first() -> None:
     assert listed[0].start == at(date(2026, 2, 27))
 
 
-def test_the_first_page_of_ten_years_expands_only_the_first_month_of_each_schedule(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    expanded: list[Window] = []
+@pytest.fixture
+def expanded(monkeypatch: pytest.MonkeyPatch) -> list[Window]:
+    """The windows the lazy merge asks ``expand`` for, in order."""
+    windows: list[Window] = []
 
     def recording(spec: ScheduleSpec, window: Window, workdays: Workdays) -> list[Occurrence]:
-        expanded.append(window)
+        windows.append(window)
         return expand(spec, window, workdays)
 
     monkeypatch.setattr(merge, "expand", recording)
+    return windows
+
+
+def test_the_first_page_of_ten_years_expands_only_the_first_month_of_each_schedule(
+    expanded: list[Window],
+) -> None:
     specs = [series(n, at(date(2026, 1, 5), 8 + n % 10), "FREQ=WEEKLY") for n in range(1, 201)]
     window = Window(at(date(2026, 1, 1)), at(date(2036, 1, 1)))
 
@@ -187,15 +193,8 @@ def test_the_first_page_of_ten_years_expands_only_the_first_month_of_each_schedu
 
 
 def test_a_page_after_a_deep_cursor_expands_as_little_as_the_first(
-    monkeypatch: pytest.MonkeyPatch,
+    expanded: list[Window],
 ) -> None:
-    expanded: list[Window] = []
-
-    def recording(spec: ScheduleSpec, window: Window, workdays: Workdays) -> list[Occurrence]:
-        expanded.append(window)
-        return expand(spec, window, workdays)
-
-    monkeypatch.setattr(merge, "expand", recording)
     specs = [series(n, at(date(2026, 1, 5), 8 + n % 10), "FREQ=WEEKLY") for n in range(1, 51)]
     window = Window(at(date(2026, 1, 1)), at(date(2036, 1, 1)))
     cursor = (at(date(2033, 6, 1)), 1, at(date(2033, 6, 1)))
