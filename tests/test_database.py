@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -50,6 +50,28 @@ def test_instants_come_back_aware_in_utc(pufa_state: Pufa) -> None:
         department = session.query(Department).one()
         assert department.created_at.utcoffset() is not None
         assert department.version == 1
+
+
+@pytest.mark.parametrize(
+    ("stored", "instant"),
+    [
+        ("2026-03-08 01:30:00.000000", datetime(2026, 3, 8, 1, 30, tzinfo=UTC)),  # as written
+        ("2026-03-08 01:30:00", datetime(2026, 3, 8, 1, 30, tzinfo=UTC)),  # CURRENT_TIMESTAMP
+        ("2026-03-08", datetime(2026, 3, 8, tzinfo=UTC)),  # a date alone
+    ],
+)
+def test_sqlite_instants_in_any_stored_form_read_back_as_utc(
+    pufa_state: Pufa, stored: str, instant: datetime
+) -> None:
+    if pufa_state.db.is_postgresql:
+        pytest.skip("SQLite stores instants as text")
+    with pufa_state.db.transaction() as session:
+        session.add(Department(name="司法所"))
+    with pufa_state.db.transaction() as session:
+        session.execute(text("UPDATE departments SET created_at = :at"), {"at": stored})
+    with pufa_state.db.sessions() as session:
+        created = session.query(Department).one().created_at
+        assert created == instant and created.tzinfo is UTC
 
 
 def test_read_requests_on_postgresql_run_in_autocommit_and_writes_in_a_transaction(

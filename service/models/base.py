@@ -48,9 +48,26 @@ class UTCDateTime(TypeDecorator[datetime]):
         # This runs for every instant of every row read. Where the driver's values need
         # no converting first (psycopg: datetimes, aware), the function itself is the
         # processor, without the decorator's wrapper around it.
-        if self.impl_instance.result_processor(dialect, coltype) is None:
+        parse = self.impl_instance.result_processor(dialect, coltype)
+        if parse is None:
             return _as_utc
-        return super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        def from_sqlite(value: str | None) -> datetime | None:
+            # SQLite's text of a UTC instant (2025-01-06 01:00:00.000000, as stored
+            # above) in one parse, where the driver's parser and then the tagging cost
+            # three calls. A text of another form goes that way (a date alone comes out
+            # of fromisoformat naive, its offset dropped).
+            if value is None:
+                return None
+            try:
+                instant = datetime.fromisoformat(value + "+00:00")
+            except ValueError:
+                return _as_utc(parse(value))
+            return instant if instant.tzinfo is UTC else _as_utc(parse(value))
+
+        return from_sqlite
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         return _as_utc(value)

@@ -13,7 +13,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -124,8 +124,11 @@ class Occurrence:
         """Takes place (possibly moved): reminders are planned for it."""
         return self.status in ("scheduled", "moved", "holiday_moved")
 
-    @property
+    @cached_property
     def key(self) -> tuple[int, datetime]:
+        """(schedule id, original start in UTC): what records, notes and the outbox are
+        keyed by. Kept once asked for (a frozen dataclass's fields never change): the
+        ledger and the reports look an occurrence up by it several times."""
         return (self.schedule_id, self.original_start.astimezone(UTC))
 
 

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -24,8 +24,7 @@ RESOURCE = "attendance"
 NOTE_MAX = 500
 
 
-@dataclass(frozen=True)
-class Totals:
+class Totals(NamedTuple):  # a tuple: a county's ledger makes one per event
     expected: int
     present: int
     leave: int

@@ -123,23 +123,28 @@ class _Rows:
         self.schedules, self.speakers, self.zone, self.now = schedules, speakers, zone, now
 
     def occurrences(self, occurrences: list[Occurrence]) -> Iterator[tuple[Cell, ...]]:
+        # A schedule's kind, title and 站所 are the same on each of its rows.
+        shown = {
+            sid: (labels.KIND.get(s.kind, s.kind), s.title, _departments(s))
+            for sid, s in self.schedules.items()
+        }
         for o in occurrences:
             budget.check()
-            s = self.schedules[o.schedule_id]
+            kind, title, departments = shown[o.schedule_id]
             start, end = o.start.astimezone(self.zone), o.end.astimezone(self.zone)
             yield (
                 start.date().isoformat(),
                 labels.ALL_DAY if o.is_all_day else hhmm(start),
                 _last_day(o, self.zone) if o.is_all_day else hhmm(end),
-                labels.KIND.get(s.kind, s.kind),
-                s.title,
+                kind,
+                title,
                 labels.OCCURRENCE_STATUS.get(o.status, o.status),
                 self._held(o),
                 self._original(o),
                 self._speaker(o),
                 o.topic,
                 o.location,
-                _departments(s),
+                departments,
                 occurrence_reason_text(o.reason),
             )  # fmt: skip
 

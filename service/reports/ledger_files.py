@@ -35,6 +35,8 @@ _MIN_WIDTH, _MAX_WIDTH = 8, 60
 _WIDTH_SAMPLE = 2000
 # The most characters an Excel cell holds; the writer refuses a longer text.
 _MAX_CELL_TEXT = 32_767
+# Rows whose texts are tested for what a cell cannot hold at once.
+_CHECK_BATCH = 500
 # About this many characters of CSV per chunk sent.
 _CSV_CHUNK = 64 * 1024
 
@@ -67,13 +69,15 @@ def _records(
     if len(set(headers)) != len(headers):
         raise ValueError(f"duplicate column headers: {headers}")
     empty = True
-    for row in rows:
+    for batch in iter(lambda: list(itertools.islice(rows, _CHECK_BATCH)), []):
         empty = False
-        # One test of the row's text instead of one per cell: most rows need nothing.
-        text = "".join([value for value in row if isinstance(value, str)])
-        if not text.isprintable() or len(text) > _MAX_CELL_TEXT:
-            row = tuple(map(_cell, row))
-        yield dict(zip(headers, row, strict=True))
+        # Rows repeat their texts (a name, a title, a day on row after row): each
+        # distinct text of a batch is tested once, and most batches need nothing.
+        texts = [v for v in set(itertools.chain.from_iterable(batch)) if isinstance(v, str)]
+        if not "".join(texts).isprintable() or max(map(len, texts), default=0) > _MAX_CELL_TEXT:
+            batch = [tuple(map(_cell, row)) for row in batch]
+        for row in batch:
+            yield dict(zip(headers, row, strict=True))
     if empty:
         yield dict.fromkeys(headers)
 

@@ -38,9 +38,18 @@ def day_and_minute(local: datetime) -> str:
     return f"{local.date().isoformat()} {local.hour:02d}:{local.minute:02d}"
 
 
-def _when(facts: Facts, o: Occurrence) -> tuple[str, str]:
-    start = o.start.astimezone(facts.zone)
-    return start.date().isoformat(), labels.ALL_DAY if o.is_all_day else hhmm(start)
+def _held_events(facts: Facts) -> Iterator[tuple[Occurrence, str, str, str, str]]:
+    """The held occurrences of the kinds that keep records, each with what every row of
+    its own shows: its day, time, kind and title (a schedule's worked out once)."""
+    shown = {sid: (labels.KIND.get(s.kind, s.kind), s.title) for sid, s in facts.schedules.items()}
+    zone = facts.zone
+    for o in facts.recorded():
+        if not facts.is_held(o):
+            continue
+        budget.check()
+        start = o.start.astimezone(zone)
+        at = labels.ALL_DAY if o.is_all_day else hhmm(start)
+        yield o, start.date().isoformat(), at, *shown[o.schedule_id]
 
 
 def attendance_rows(facts: Facts) -> Iterator[tuple[Cell, ...]]:
@@ -49,13 +58,7 @@ def attendance_rows(facts: Facts) -> Iterator[tuple[Cell, ...]]:
         pid: (p.name, labels.LIST_SEPARATOR.join(d.name for d in p.departments))
         for pid, p in facts.people.items()
     }
-    for o in facts.recorded():
-        if not facts.is_held(o):
-            continue
-        budget.check()
-        schedule = facts.schedules[o.schedule_id]
-        day, at = _when(facts, o)
-        kind, title = labels.KIND.get(schedule.kind, schedule.kind), schedule.title
+    for o, day, at, kind, title in _held_events(facts):
         marks = facts.marks.get(o.key, {})
         for pid in facts.roster(o):
             name, departments = people[pid]
@@ -68,17 +71,12 @@ def attendance_rows(facts: Facts) -> Iterator[tuple[Cell, ...]]:
 
 
 def event_rows(facts: Facts) -> Iterator[tuple[Cell, ...]]:
-    for o in facts.recorded():
-        if not facts.is_held(o):
-            continue
-        budget.check()
-        schedule = facts.schedules[o.schedule_id]
-        day, at = _when(facts, o)
+    photos, other_files, summaries = facts.photos, facts.other_files, facts.summaries
+    for o, day, at, kind, title in _held_events(facts):
         t = facts.totals(o)
         key = o.key
         yield (
-            day, at, labels.KIND.get(schedule.kind, schedule.kind), schedule.title,
-            facts.name(o.speaker_id), o.topic, t.expected, t.present, t.leave, t.absent,
-            f"{t.rate:.0%}", facts.photos[key], facts.other_files[key],
-            facts.summaries.get(key, ""),
+            day, at, kind, title, facts.name(o.speaker_id), o.topic,
+            t.expected, t.present, t.leave, t.absent, f"{t.rate:.0%}",
+            photos.get(key, 0), other_files.get(key, 0), summaries.get(key, ""),
         )  # fmt: skip

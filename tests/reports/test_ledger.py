@@ -322,3 +322,17 @@ def test_the_writer_keeps_text_text_strips_control_characters_and_shows_empty_ta
     assert [c.value for c in study[1]] == ["年度", "学习内容"]
     assert study.freeze_panes == "A2" and study["A1"].font.b
     assert not any(v for row in study.iter_rows(min_row=2, values_only=True) for v in row)
+
+
+def test_a_control_character_far_down_a_long_table_is_stripped_there_only() -> None:
+    """Texts are tested a batch of rows at a time: a bad one in a later batch is still
+    found, and the rows around it keep their text as it is."""
+    rows: list[tuple[str | int | float, ...]] = [(f"职工{n:04d}", n) for n in range(1_200)]
+    rows[1_100] = ("职工\x07一一〇〇", 1_100)
+    workbook = load_workbook(io.BytesIO(ledger_files.to_xlsx(Ledger(
+        date(2026, 1, 1), date(2026, 1, 31), [Table("events", ("姓名", "序号"), iter(rows))],
+    ))))  # fmt: skip
+    values = list(workbook[labels.SHEETS["events"]].iter_rows(min_row=2, values_only=True))
+    assert len(values) == 1_200
+    assert values[1_100] == ("职工一一〇〇", 1_100)
+    assert values[:1_100] + values[1_101:] == rows[:1_100] + rows[1_101:]
