@@ -3,6 +3,8 @@ annual report alike: the expanded occurrences, attendance, evidence counts, summ
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -91,15 +93,23 @@ def gather(session: Session, window: Window, *, zone: ZoneInfo, now: datetime) -
     lo, hi = (window.start - MAX_MOVE).astimezone(UTC), (window.end + MAX_MOVE).astimezone(UTC)
     keys = {o.key for o in occurrences}
     marks: dict[Key, dict[int, Mark]] = {}
-    query = select(
-        Attendance.schedule_id, Attendance.original_start_at, Attendance.person_id,
-        Attendance.status, Attendance.source, Attendance.note,
-    ).where(Attendance.original_start_at.between(lo, hi))  # fmt: skip
-    # Core rows from the session's connection: a year holds tens of thousands of marks,
-    # and the ORM's handling of plain columns cost a fifth more than reading them.
-    for sid, at, pid, status, source, note in session.connection().execute(query):
-        if (sid, at) in keys:
-            marks.setdefault((sid, at), {})[pid] = Mark(status, source, note)
+    query = (
+        select(
+            Attendance.schedule_id, Attendance.original_start_at, Attendance.person_id,
+            Attendance.status, Attendance.source, Attendance.note,
+        )
+        .where(Attendance.original_start_at.between(lo, hi))
+        .order_by(Attendance.schedule_id, Attendance.original_start_at)
+    )  # fmt: skip
+    # Core rows from the session's connection (a year holds tens of thousands of marks,
+    # and the ORM's handling of plain columns cost a fifth more), in occurrence order:
+    # each occurrence's marks are taken at once.
+    rows = session.connection().execute(query)
+    for key, marked in itertools.groupby(rows, operator.itemgetter(0, 1)):
+        if key in keys:
+            marks[key] = {
+                pid: Mark(status, source, note) for _, _, pid, status, source, note in marked
+            }
     photos: Counter[Key] = Counter()
     other: Counter[Key] = Counter()
     counted = (
