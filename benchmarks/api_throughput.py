@@ -7,7 +7,8 @@ Both run under gunicorn with the same worker settings, on loopback only. For eac
    whatever else runs share the cores, so requests/s alone mixes in their cost;
 2. latency: right after, requests paced (open loop) at half that rate for SECONDS;
    p50/p99 measured from each request's scheduled time (so a stall is not hidden by
-   the client waiting on it).
+   the client waiting on it), with how busy the cores were meanwhile (/proc/stat) and
+   the CPU a request took in the server and in the client.
 All sides, ROUNDS times, one after the other in each round.
 
     python benchmarks/api_throughput.py [--seconds 5] [--connections 8] [--rounds 3]
@@ -222,14 +223,31 @@ def paced(get: Callable[[], int], rate: float, connections: int, seconds: float)
     return sorted(latencies)
 
 
-def latency(name: str, get: Callable[[], int], rps: float, args: argparse.Namespace) -> float:
-    """Print p50/p99 with requests paced at half the saturation rate; return p99."""
-    latencies = paced(get, rps / 2, args.connections, args.seconds)
+def machine_busy() -> tuple[float, float]:
+    """Seconds (all cores) the machine has spent busy and in all, so far (/proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields) - idle) / tick, sum(fields) / tick
+
+
+def latency(side: Side, name: str, rps: float, args: argparse.Namespace) -> float:
+    """Print p50/p99 with requests paced at half the saturation rate; return p99. Beside
+    them: how busy the machine's cores were meanwhile, and the CPU a request took in the
+    server (its workers and database sessions) and in this client."""
+    server_before, busy_before = side.cpu(processes_cpu()), machine_busy()
+    client_before = time.process_time()
+    latencies = paced(side.get, rps / 2, args.connections, args.seconds)
+    client = (time.process_time() - client_before) / len(latencies) * 1e6
+    busy_after, server_after = machine_busy(), side.cpu(processes_cpu())
+    server = sum(t - server_before.get(pid, 0.0) for pid, t in server_after.items())
+    busy = (busy_after[0] - busy_before[0]) / (busy_after[1] - busy_before[1])
     p50 = statistics.median(latencies)
     p99 = latencies[int(len(latencies) * 0.99) - 1]
     print(
         f"{name:37s} at {rps / 2:6.0f} req/s: p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
-        f"({len(latencies)} requests)"
+        f"({len(latencies)} requests; cores {busy:4.0%} busy; CPU a request: server "
+        f"{server / len(latencies) * 1e6:5.0f} µs, client {client:4.0f} µs)"
     )
     return p99
 
@@ -314,7 +332,7 @@ def main() -> None:
                         f"server CPU {cpu:5.0f} µs/request  (non-200: {errors})"
                     )
                 for side in sides:
-                    p99 = latency(f"round {n + 1}: {side.name}", side.get, rates[side.name], args)
+                    p99 = latency(side, f"round {n + 1}: {side.name}", rates[side.name], args)
                     if side.name in p99s:
                         p99s[side.name].append(p99)
                 for name in ratios:
