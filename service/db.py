@@ -2,15 +2,64 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import select
-from collections.abc import Iterator
+import sys
+import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+
+# CPython 3.11 can free memory still in use when a collection starts while it turns an
+# object's inline attributes into a dict, and the collection runs a weakref callback
+# that sets an attribute on that same object. SQLAlchemy's InstanceState is such an
+# object: closing or flushing a session sets attributes on every state it holds, while
+# the collector may free the states' objects, whose callbacks (``_cleanup``) set
+# attributes on them. A county-scale run crashed this way (docs/performance.md,
+# "Where issue 22's targets stand ... session 10"); 3.12 does not. So on 3.11 the
+# collector waits while a session detaches or registers its states; it runs after.
+_COLLECTOR_RACE = sys.version_info < (3, 12)
+_paused = 0
+_paused_lock = threading.Lock()
+_enabled_before = True
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No automatic collection in this process until the block ends (nested, and from
+    several threads at once, it resumes when the last one ends)."""
+    global _paused, _enabled_before
+    with _paused_lock:
+        if _paused == 0:
+            _enabled_before = gc.isenabled()
+            gc.disable()
+        _paused += 1
+    try:
+        yield
+    finally:
+        with _paused_lock:
+            _paused -= 1
+            if _paused == 0 and _enabled_before:
+                gc.enable()
+
+
+class PufaSession(Session):
+    """A session whose closing and flushing keep the collector out on CPython 3.11."""
+
+    if _COLLECTOR_RACE:
+
+        def expunge_all(self) -> None:  # close() detaches every state through here
+            with collector_paused():
+                super().expunge_all()
+
+        def flush(self, objects: Sequence[Any] | None = None) -> None:
+            with collector_paused():
+                super().flush(objects)
 
 
 class Database:
@@ -19,7 +68,7 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.engine = make_engine(url, echo=echo)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = sessionmaker(self.engine, class_=PufaSession, expire_on_commit=False)
         # Sessions of requests that only read. On PostgreSQL they run in autocommit: at
         # its READ COMMITTED level each statement reads its own snapshot anyway, so a
         # transaction only added BEGIN and ROLLBACK, two round trips a request (Django
@@ -28,11 +77,11 @@ class Database:
         reader = self.engine
         if self.is_postgresql:
             reader = reader.execution_options(isolation_level="AUTOCOMMIT")
-        self.read_sessions = sessionmaker(reader, expire_on_commit=False)
+        self.read_sessions = sessionmaker(reader, class_=PufaSession, expire_on_commit=False)
         # Sessions that will write: on SQLite each of their transactions takes the write
         # lock up front (BEGIN IMMEDIATE). Same pool; elsewhere the option is ignored.
         writer = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
-        self.write_sessions = sessionmaker(writer, expire_on_commit=False)
+        self.write_sessions = sessionmaker(writer, class_=PufaSession, expire_on_commit=False)
 
     @property
     def is_postgresql(self) -> bool:

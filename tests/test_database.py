@@ -1,3 +1,5 @@
+import gc
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,6 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from psycopg.pq import TransactionStatus
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.state import InstanceState
 from sqlalchemy.pool import NullPool
 
 from service import migrate
@@ -72,6 +76,32 @@ def test_sqlite_instants_in_any_stored_form_read_back_as_utc(
     with pufa_state.db.sessions() as session:
         created = session.query(Department).one().created_at
         assert created == instant and created.tzinfo is UTC
+
+
+def test_sessions_flush_and_close_with_the_collector_paused_on_python_3_11(
+    pufa_state: Pufa, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CPython 3.11 can crash when a collection runs a weakref callback of an ORM
+    object's state while that state's attributes are being set (db.py): so flushing and
+    closing keep the collector out there, and it runs again after."""
+    detaching: list[bool] = []
+    detach = InstanceState._detach_states.__func__  # type: ignore[attr-defined]
+
+    def record(cls: type, states: Any, session: Session, to_transient: bool = False) -> None:
+        detaching.append(gc.isenabled())
+        detach(cls, states, session, to_transient)
+
+    monkeypatch.setattr(InstanceState, "_detach_states", classmethod(record))
+    flushing: list[bool] = []
+    with pufa_state.db.transaction() as session:
+        event.listen(session, "after_flush", lambda *_: flushing.append(gc.isenabled()))
+        session.add(Department(name="司法所"))
+    with pufa_state.db.sessions() as session:
+        assert [d.name for d in session.query(Department)] == ["司法所"]
+    paused = sys.version_info < (3, 12)
+    assert flushing and all(enabled is not paused for enabled in flushing)
+    assert detaching and all(enabled is not paused for enabled in detaching)
+    assert gc.isenabled()
 
 
 def test_read_requests_on_postgresql_run_in_autocommit_and_writes_in_a_transaction(
