@@ -20,9 +20,8 @@ cold (every feed cache emptied) and its 304; the staff page; every console page 
 ``console_pages``; the API lists (first and deep pages), occurrence pages of a month and
 of a long window (first and last page); the ledger of last year (CSV, and the workbook
 of a quarter and of the year, measured whole, past the request budget); the annual
-report as JSON and as Word. ``--parts`` picks some of these (each part in its own
-process avoids the CPython 3.11 crash in docs/performance.md, "Where issue 22's targets
-stand ... session 10").
+report as JSON and as Word. ``--parts`` picks some of these, to re-measure one part
+without the others.
 
 Each row gives the wall time and this process's CPU time (its threads included): on a
 shared machine the CPU time says what the work costs whatever else runs. On SQLite it

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 # object: closing or flushing a session sets attributes on every state it holds, while
 # the collector may free the states' objects, whose callbacks (``_cleanup``) set
 # attributes on them. A county-scale run crashed this way (docs/performance.md,
-# "Where issue 22's targets stand ... session 10"); 3.12 does not. So on 3.11 the
+# "Where issue 22's targets stood ... session 10"); 3.12 does not. So on 3.11 the
 # collector waits while a session detaches or registers its states; it runs after.
 _COLLECTOR_RACE = sys.version_info < (3, 12)
 _paused = 0
